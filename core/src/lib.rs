@@ -1,0 +1,51 @@
+//! # simplehttp-core
+//!
+//! A sans-IO HTTP/1.1 engine: it parses and writes requests and responses incrementally,
+//! frames bodies, and decides how a file server answers, without touching a socket, a file,
+//! a clock or a thread. Bytes and facts go in; events, replies and bytes come out.
+//!
+//! ```text
+//! socket bytes ──► RequestParser ──► Head / Data(&[u8]) / End / Error(status)
+//!                                         │
+//!              FileStore (trait) ──► decide(head, store, now) ──► Reply
+//!                                         │
+//!                            Reply::write_head ──► head bytes + body plan
+//! ```
+//!
+//! ## Left out on purpose
+//! - HTTP/2 and HTTP/3, TLS, and any I/O: a shell does those.
+//! - Transfer codings other than chunked (gzip in Transfer-Encoding answers 501).
+//! - Lenient parsing: bare LF line endings, obs-fold and whitespace before colons are
+//!   refused, as RFC 9112 allows, because leniency is where request smuggling lives.
+//! - Multipart ranges: only a single `bytes=` range is served.
+#![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod date;
+pub mod decide;
+mod error;
+pub mod head;
+mod limits;
+mod mime;
+pub mod parse;
+pub mod store;
+pub mod target;
+pub mod write;
+
+pub use decide::{decide, finish, reply_to_error, Body, HeaderValue, Policy, Reply, Rule, UploadPlan};
+pub use error::{ParseError, UsageError};
+pub use head::{Field, FieldSpan, Fields, Framing, FramingRule, Method, RequestHead, ResponseHead, TargetForm, Version};
+pub use limits::Limits;
+pub use parse::{Event, RequestParser, ResponseParser, Step};
+pub use store::{DirEntry, FileStore, Kind, Metadata, StoreError, Upload};
+pub use target::{StorePath, TargetError};
+
+/// A point in time: whole seconds since the Unix epoch (1970-01-01T00:00:00Z), UTC.
+///
+/// The core never reads a clock; callers pass the current time in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Timestamp(pub u64);

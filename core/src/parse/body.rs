@@ -1,0 +1,1 @@
+//! Body framing: Content-Length, chunked (extensions and trailers), close-delimited.

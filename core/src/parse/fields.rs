@@ -1,0 +1,1 @@
+//! Field lines, shared by heads and trailer sections.

@@ -1,0 +1,1 @@
+//! simple-client: a dependable command-line HTTP client.

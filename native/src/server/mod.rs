@@ -1,0 +1,1 @@
+//! simple-server: a concurrent, event-driven file server.
