@@ -3,8 +3,11 @@
 
 use crate::target::StorePath;
 use crate::Timestamp;
-use alloc::vec::Vec;
+use alloc::collections::BTreeMap;
+use alloc::rc::Rc;
 use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::{Cell, RefCell};
 
 /// Is a path a file or a directory?
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,5 +117,651 @@ pub trait FileStore {
     /// Whether writes are refused (PUT and DELETE then answer 405).
     fn is_read_only(&self) -> bool {
         false
+    }
+}
+
+/// One node of a [`MemoryStore`].
+#[derive(Debug, Clone)]
+enum Node {
+    File {
+        data: Rc<Vec<u8>>,
+        modified: Timestamp,
+        nanos: u32,
+    },
+    Dir {
+        modified: Timestamp,
+    },
+}
+
+impl Node {
+    fn meta(&self) -> Metadata {
+        match self {
+            Node::File {
+                data,
+                modified,
+                nanos,
+            } => Metadata {
+                kind: Kind::File,
+                len: data.len() as u64,
+                modified: *modified,
+                modified_nanos: *nanos,
+            },
+            Node::Dir { modified } => Metadata {
+                kind: Kind::Dir,
+                len: 0,
+                modified: *modified,
+                modified_nanos: 0,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    /// Every file and directory but the root, keyed by path (`a/b`).
+    nodes: BTreeMap<String, Node>,
+    /// The time uploads are stamped with.
+    now: Timestamp,
+    /// Counts changes; stands in for sub-second time so that two versions written in the
+    /// same second still get different ETags.
+    changes: u32,
+    /// Most bytes all files may hold together (`None`: no bound).
+    capacity: Option<u64>,
+    /// Bytes all files hold together.
+    used: u64,
+}
+
+impl Inner {
+    fn node(&self, path: &StorePath) -> Option<&Node> {
+        self.nodes.get(path.as_str())
+    }
+
+    fn tick(&mut self) -> u32 {
+        self.changes = (self.changes + 1) % 1_000_000_000;
+        self.changes
+    }
+
+    /// Creates the missing ancestors of `path`; `Conflict` when one of them is a file.
+    fn make_parents(&mut self, path: &StorePath, modified: Timestamp) -> Result<(), StoreError> {
+        for a in path.ancestors().filter(|a| !a.is_root()) {
+            match self.nodes.get(a.as_str()) {
+                Some(Node::Dir { .. }) => {}
+                Some(Node::File { .. }) => return Err(StoreError::Conflict),
+                None => {
+                    self.nodes
+                        .insert(String::from(a.as_str()), Node::Dir { modified });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn put(
+        &mut self,
+        path: &StorePath,
+        data: Vec<u8>,
+        modified: Timestamp,
+    ) -> Result<(), StoreError> {
+        if path.is_root() || matches!(self.node(path), Some(Node::Dir { .. })) {
+            return Err(StoreError::Conflict);
+        }
+        // Check every ancestor before changing anything, so a failed put leaves no trace.
+        if path
+            .ancestors()
+            .any(|a| matches!(self.node(&a), Some(Node::File { .. })))
+        {
+            return Err(StoreError::Conflict);
+        }
+        let old = match self.node(path) {
+            Some(Node::File { data, .. }) => data.len() as u64,
+            _ => 0,
+        };
+        let used = self.used - old + data.len() as u64;
+        if self.capacity.is_some_and(|c| used > c) {
+            return Err(StoreError::NoSpace);
+        }
+        self.make_parents(path, modified)?;
+        self.used = used;
+        let nanos = self.tick();
+        self.nodes.insert(
+            String::from(path.as_str()),
+            Node::File {
+                data: Rc::new(data),
+                modified,
+                nanos,
+            },
+        );
+        Ok(())
+    }
+}
+
+/// A [`FileStore`] in memory: files are bytes with a modification time, directories are
+/// created as needed (like `mkdir -p`) or explicitly.
+///
+/// It is for tests, the web explorer and runtimes without a filesystem. Methods take
+/// `&self` (a [`FileStore`] is shared by reference while replies are decided) and use a
+/// `RefCell` inside, so it is neither `Send` nor `Sync`. Cloning gives another handle to
+/// the same files.
+///
+/// The store has no clock: uploads are stamped with the time given to
+/// [`set_now`](Self::set_now) (the epoch until then).
+///
+/// ```
+/// use simplehttp_core::store::{FileStore, Kind, MemoryStore, Upload};
+/// use simplehttp_core::{target::resolve, TargetForm, Timestamp};
+/// let store = MemoryStore::new().with_file("docs/a.txt", b"hello", Timestamp(1_000));
+/// let docs = resolve("/docs/", TargetForm::Origin).unwrap();
+/// assert_eq!(store.metadata(&docs).unwrap().unwrap().kind, Kind::Dir);
+///
+/// let b = resolve("/docs/b.txt", TargetForm::Origin).unwrap();
+/// let mut up = store.begin_upload(&b).unwrap();
+/// up.write(b"new").unwrap();
+/// assert_eq!(store.metadata(&b).unwrap(), None); // nothing visible before commit
+/// up.commit().unwrap();
+/// assert_eq!(store.read(&b, 0, 3).unwrap(), b"new");
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct MemoryStore {
+    inner: Rc<RefCell<Inner>>,
+    read_only: Rc<Cell<bool>>,
+}
+
+impl MemoryStore {
+    /// An empty store (just the root directory).
+    #[must_use]
+    pub fn new() -> Self {
+        MemoryStore::default()
+    }
+
+    /// Adds a file at `path` (a request-target-like path such as `docs/a.txt` or
+    /// `/docs/a.txt`, percent-escapes allowed), creating its directories, replacing a file
+    /// that was there.
+    ///
+    /// # Panics
+    /// When `path` does not resolve to a safe store path, or a file stands where a
+    /// directory is needed: this is for building fixtures; use [`insert`](Self::insert) to
+    /// get the error instead.
+    #[must_use]
+    pub fn with_file(self, path: &str, data: &[u8], modified: Timestamp) -> Self {
+        if let Err(e) = self.insert(path, data.to_vec(), modified) {
+            panic!("MemoryStore::with_file({path:?}): {e}");
+        }
+        self
+    }
+
+    /// Adds a directory at `path` (and its parents), as [`with_file`](Self::with_file).
+    ///
+    /// # Panics
+    /// As [`with_file`](Self::with_file).
+    #[must_use]
+    pub fn with_dir(self, path: &str, modified: Timestamp) -> Self {
+        if let Err(e) = self.insert_dir(path, modified) {
+            panic!("MemoryStore::with_dir({path:?}): {e}");
+        }
+        self
+    }
+
+    /// Makes the store refuse writes ([`FileStore::is_read_only`]), or accept them again.
+    #[must_use]
+    pub fn read_only(self, read_only: bool) -> Self {
+        self.read_only.set(read_only);
+        self
+    }
+
+    /// Bounds the bytes all files may hold together; an upload that would go past it fails
+    /// with [`StoreError::NoSpace`].
+    #[must_use]
+    pub fn with_capacity_limit(self, bytes: u64) -> Self {
+        self.inner.borrow_mut().capacity = Some(bytes);
+        self
+    }
+
+    /// Sets the time that later uploads are stamped with.
+    pub fn set_now(&self, now: Timestamp) {
+        self.inner.borrow_mut().now = now;
+    }
+
+    /// Sets or clears the read-only flag.
+    pub fn set_read_only(&self, read_only: bool) {
+        self.read_only.set(read_only);
+    }
+
+    /// Adds or replaces a file (not refused when read-only: this is how a store is filled).
+    pub fn insert(&self, path: &str, data: Vec<u8>, modified: Timestamp) -> Result<(), StoreError> {
+        let path = parse_path(path)?;
+        self.inner.borrow_mut().put(&path, data, modified)
+    }
+
+    /// Adds a directory and its parents; nothing changes when it exists.
+    pub fn insert_dir(&self, path: &str, modified: Timestamp) -> Result<(), StoreError> {
+        let path = parse_path(path)?;
+        let mut inner = self.inner.borrow_mut();
+        match inner.node(&path) {
+            Some(Node::Dir { .. }) => return Ok(()),
+            Some(Node::File { .. }) => return Err(StoreError::Conflict),
+            None if path.is_root() => return Ok(()),
+            None => {}
+        }
+        if path
+            .ancestors()
+            .any(|a| matches!(inner.node(&a), Some(Node::File { .. })))
+        {
+            return Err(StoreError::Conflict);
+        }
+        inner.make_parents(&path, modified)?;
+        inner
+            .nodes
+            .insert(String::from(path.as_str()), Node::Dir { modified });
+        Ok(())
+    }
+
+    /// The whole content of a file, `None` when it is not one.
+    #[must_use]
+    pub fn get(&self, path: &str) -> Option<Vec<u8>> {
+        let path = parse_path(path).ok()?;
+        match self.inner.borrow().node(&path) {
+            Some(Node::File { data, .. }) => Some(data.as_ref().clone()),
+            _ => None,
+        }
+    }
+
+    /// Every path in the store (files and directories, not the root), sorted.
+    #[must_use]
+    pub fn paths(&self) -> Vec<String> {
+        self.inner.borrow().nodes.keys().cloned().collect()
+    }
+
+    /// Removes a directory and everything under it; `NotFound` when there is none.
+    pub fn remove_dir_all(&self, path: &str) -> Result<(), StoreError> {
+        let path = parse_path(path)?;
+        let mut inner = self.inner.borrow_mut();
+        if !matches!(inner.node(&path), Some(Node::Dir { .. })) {
+            return Err(StoreError::NotFound);
+        }
+        let prefix = alloc::format!("{}/", path.as_str());
+        let doomed: Vec<String> = inner
+            .nodes
+            .keys()
+            .filter(|k| k.starts_with(&prefix) || **k == path.as_str())
+            .cloned()
+            .collect();
+        for k in doomed {
+            if let Some(Node::File { data, .. }) = inner.nodes.remove(&k) {
+                inner.used -= data.len() as u64;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn parse_path(path: &str) -> Result<StorePath, StoreError> {
+    let mut owned = String::with_capacity(path.len() + 1);
+    if !path.starts_with('/') {
+        owned.push('/');
+    }
+    owned.push_str(path);
+    crate::target::resolve(&owned, crate::TargetForm::Origin).map_err(|_| StoreError::Forbidden)
+}
+
+/// An upload to a [`MemoryStore`]: bytes are buffered and appear at the target only on
+/// [`commit`](Upload::commit), all at once.
+#[derive(Debug)]
+pub struct MemoryUpload {
+    store: MemoryStore,
+    path: StorePath,
+    data: Vec<u8>,
+}
+
+impl Upload for MemoryUpload {
+    fn write(&mut self, data: &[u8]) -> Result<(), StoreError> {
+        let inner = self.store.inner.borrow();
+        if let Some(cap) = inner.capacity {
+            if inner.used + (self.data.len() + data.len()) as u64
+                > cap.saturating_add(self.replaced_len(&inner))
+            {
+                return Err(StoreError::NoSpace);
+            }
+        }
+        drop(inner);
+        self.data.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn commit(self) -> Result<(), StoreError> {
+        if self.store.read_only.get() {
+            return Err(StoreError::ReadOnly);
+        }
+        let mut inner = self.store.inner.borrow_mut();
+        let now = inner.now;
+        inner.put(&self.path, self.data, now)
+    }
+}
+
+impl MemoryUpload {
+    fn replaced_len(&self, inner: &Inner) -> u64 {
+        match inner.node(&self.path) {
+            Some(Node::File { data, .. }) => data.len() as u64,
+            _ => 0,
+        }
+    }
+}
+
+impl FileStore for MemoryStore {
+    type Upload = MemoryUpload;
+
+    fn metadata(&self, path: &StorePath) -> Result<Option<Metadata>, StoreError> {
+        if path.is_root() {
+            return Ok(Some(
+                Node::Dir {
+                    modified: Timestamp(0),
+                }
+                .meta(),
+            ));
+        }
+        Ok(self.inner.borrow().node(path).map(Node::meta))
+    }
+
+    fn list(&self, dir: &StorePath) -> Result<Vec<DirEntry>, StoreError> {
+        let inner = self.inner.borrow();
+        match inner.node(dir) {
+            Some(Node::Dir { .. }) => {}
+            None if dir.is_root() => {}
+            Some(Node::File { .. }) => return Err(StoreError::Conflict),
+            None => return Err(StoreError::NotFound),
+        }
+        let prefix = if dir.is_root() {
+            String::new()
+        } else {
+            alloc::format!("{}/", dir.as_str())
+        };
+        Ok(inner
+            .nodes
+            .range::<str, _>((
+                core::ops::Bound::Included(prefix.as_str()),
+                core::ops::Bound::Unbounded,
+            ))
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .filter(|(k, _)| !k[prefix.len()..].contains('/'))
+            .map(|(k, n)| DirEntry {
+                name: String::from(&k[prefix.len()..]),
+                meta: n.meta(),
+            })
+            .collect())
+    }
+
+    fn read(&self, path: &StorePath, start: u64, len: u64) -> Result<Vec<u8>, StoreError> {
+        match self.inner.borrow().node(path) {
+            Some(Node::File { data, .. }) => {
+                let start = usize::try_from(start).unwrap_or(usize::MAX).min(data.len());
+                let end = start
+                    .saturating_add(usize::try_from(len).unwrap_or(usize::MAX))
+                    .min(data.len());
+                Ok(data[start..end].to_vec())
+            }
+            Some(Node::Dir { .. }) => Err(StoreError::Conflict),
+            None => Err(StoreError::NotFound),
+        }
+    }
+
+    fn begin_upload(&self, path: &StorePath) -> Result<MemoryUpload, StoreError> {
+        if self.read_only.get() {
+            return Err(StoreError::ReadOnly);
+        }
+        let inner = self.inner.borrow();
+        if path.is_root() || matches!(inner.node(path), Some(Node::Dir { .. })) {
+            return Err(StoreError::Conflict);
+        }
+        if path
+            .ancestors()
+            .any(|a| matches!(inner.node(&a), Some(Node::File { .. })))
+        {
+            return Err(StoreError::Conflict);
+        }
+        drop(inner);
+        Ok(MemoryUpload {
+            store: self.clone(),
+            path: path.clone(),
+            data: Vec::new(),
+        })
+    }
+
+    fn remove(&self, path: &StorePath) -> Result<(), StoreError> {
+        if self.read_only.get() {
+            return Err(StoreError::ReadOnly);
+        }
+        let mut inner = self.inner.borrow_mut();
+        match inner.node(path) {
+            Some(Node::File { .. }) => {
+                if let Some(Node::File { data, .. }) = inner.nodes.remove(path.as_str()) {
+                    inner.used -= data.len() as u64;
+                }
+                Ok(())
+            }
+            Some(Node::Dir { .. }) => Err(StoreError::Conflict),
+            None if path.is_root() => Err(StoreError::Conflict),
+            None => Err(StoreError::NotFound),
+        }
+    }
+
+    fn is_read_only(&self) -> bool {
+        self.read_only.get()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::resolve;
+    use crate::TargetForm;
+    use alloc::vec;
+
+    fn p(s: &str) -> StorePath {
+        resolve(s, TargetForm::Origin).unwrap()
+    }
+
+    fn store() -> MemoryStore {
+        MemoryStore::new()
+            .with_file("a.txt", b"hello", Timestamp(10))
+            .with_file("docs/b.txt", b"bee", Timestamp(20))
+            .with_file("docs/sub/c.txt", b"", Timestamp(30))
+            .with_dir("empty", Timestamp(40))
+    }
+
+    #[test]
+    fn reports_metadata_of_files_and_implicit_dirs() {
+        let s = store();
+        let table: &[(&str, Option<(Kind, u64, u64)>)] = &[
+            ("/", Some((Kind::Dir, 0, 0))),
+            ("/a.txt", Some((Kind::File, 5, 10))),
+            ("/docs", Some((Kind::Dir, 0, 20))),
+            ("/docs/sub/c.txt", Some((Kind::File, 0, 30))),
+            ("/empty", Some((Kind::Dir, 0, 40))),
+            ("/nope", None),
+            ("/a.txt/x", None),
+        ];
+        for (path, want) in table {
+            let got = s
+                .metadata(&p(path))
+                .unwrap()
+                .map(|m| (m.kind, m.len, m.modified.0));
+            assert_eq!(got, *want, "{path}");
+        }
+    }
+
+    #[test]
+    fn lists_only_direct_children() {
+        let s = store();
+        let names = |d: &str| -> Vec<String> {
+            s.list(&p(d)).unwrap().into_iter().map(|e| e.name).collect()
+        };
+        assert_eq!(names("/"), ["a.txt", "docs", "empty"]);
+        assert_eq!(names("/docs"), ["b.txt", "sub"]);
+        assert!(names("/empty").is_empty());
+        assert_eq!(s.list(&p("/nope")), Err(StoreError::NotFound));
+        assert_eq!(s.list(&p("/a.txt")), Err(StoreError::Conflict));
+    }
+
+    #[test]
+    fn lists_do_not_mix_up_prefixes() {
+        let s = MemoryStore::new()
+            .with_file("d/x", b"", Timestamp(0))
+            .with_file("d-e/y", b"", Timestamp(0));
+        let names: Vec<String> = s
+            .list(&p("/d"))
+            .unwrap()
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        assert_eq!(names, ["x"]);
+    }
+
+    #[test]
+    fn reads_clamped_ranges() {
+        let s = store();
+        let table: &[(u64, u64, &[u8])] = &[
+            (0, 5, b"hello"),
+            (1, 3, b"ell"),
+            (3, 100, b"lo"),
+            (5, 1, b""),
+            (99, 1, b""),
+            (0, u64::MAX, b"hello"),
+        ];
+        for (start, len, want) in table {
+            assert_eq!(
+                s.read(&p("/a.txt"), *start, *len).unwrap(),
+                *want,
+                "{start}+{len}"
+            );
+        }
+        assert_eq!(s.read(&p("/nope"), 0, 1), Err(StoreError::NotFound));
+        assert_eq!(s.read(&p("/docs"), 0, 1), Err(StoreError::Conflict));
+    }
+
+    #[test]
+    fn upload_is_invisible_until_commit() {
+        let s = store();
+        s.set_now(Timestamp(99));
+        let mut up = s.begin_upload(&p("/new/dir/f.txt")).unwrap();
+        up.write(b"ab").unwrap();
+        up.write(b"cd").unwrap();
+        assert_eq!(s.metadata(&p("/new")).unwrap(), None);
+        up.commit().unwrap();
+        assert_eq!(s.get("new/dir/f.txt").unwrap(), b"abcd");
+        let m = s.metadata(&p("/new/dir/f.txt")).unwrap().unwrap();
+        assert_eq!((m.kind, m.len, m.modified), (Kind::File, 4, Timestamp(99)));
+        assert_eq!(s.metadata(&p("/new/dir")).unwrap().unwrap().kind, Kind::Dir);
+    }
+
+    #[test]
+    fn dropped_upload_leaves_no_trace() {
+        let s = store();
+        let mut up = s.begin_upload(&p("/a.txt")).unwrap();
+        up.write(b"changed").unwrap();
+        drop(up);
+        assert_eq!(s.get("a.txt").unwrap(), b"hello");
+    }
+
+    #[test]
+    fn replacing_in_the_same_second_changes_nanos() {
+        let s = store();
+        let before = s.metadata(&p("/a.txt")).unwrap().unwrap();
+        s.set_now(before.modified);
+        let mut up = s.begin_upload(&p("/a.txt")).unwrap();
+        up.write(b"HELLO").unwrap();
+        up.commit().unwrap();
+        let after = s.metadata(&p("/a.txt")).unwrap().unwrap();
+        assert_eq!((after.len, after.modified), (before.len, before.modified));
+        assert_ne!(after.modified_nanos, before.modified_nanos);
+    }
+
+    #[test]
+    fn refuses_conflicting_writes() {
+        let s = store();
+        let table: &[(&str, StoreError)] = &[
+            ("/", StoreError::Conflict),
+            ("/docs", StoreError::Conflict),
+            ("/a.txt/child", StoreError::Conflict),
+            ("/docs/b.txt/x/y", StoreError::Conflict),
+        ];
+        for (path, want) in table {
+            assert_eq!(s.begin_upload(&p(path)).err(), Some(*want), "{path}");
+        }
+        assert_eq!(
+            s.insert("a.txt/x", vec![], Timestamp(0)),
+            Err(StoreError::Conflict)
+        );
+        assert_eq!(
+            s.insert_dir("a.txt", Timestamp(0)),
+            Err(StoreError::Conflict)
+        );
+        assert_eq!(
+            s.insert("../x", vec![], Timestamp(0)),
+            Err(StoreError::Forbidden)
+        );
+    }
+
+    #[test]
+    fn commit_fails_when_a_file_appeared_in_the_way() {
+        let s = MemoryStore::new();
+        let up = s.begin_upload(&p("/d/f")).unwrap();
+        s.insert("d", vec![1], Timestamp(0)).unwrap();
+        assert_eq!(up.commit(), Err(StoreError::Conflict));
+        assert_eq!(s.paths(), ["d"]);
+    }
+
+    #[test]
+    fn removes_files_only() {
+        let s = store();
+        s.remove(&p("/docs/b.txt")).unwrap();
+        assert_eq!(s.metadata(&p("/docs/b.txt")).unwrap(), None);
+        let table: &[(&str, StoreError)] = &[
+            ("/docs/b.txt", StoreError::NotFound),
+            ("/docs", StoreError::Conflict),
+            ("/", StoreError::Conflict),
+            ("/nope", StoreError::NotFound),
+        ];
+        for (path, want) in table {
+            assert_eq!(s.remove(&p(path)), Err(*want), "{path}");
+        }
+        s.remove_dir_all("docs").unwrap();
+        assert_eq!(s.paths(), ["a.txt", "empty"]);
+    }
+
+    #[test]
+    fn read_only_store_refuses_writes() {
+        let s = store().read_only(true);
+        assert!(s.is_read_only());
+        assert_eq!(s.begin_upload(&p("/x")).err(), Some(StoreError::ReadOnly));
+        assert_eq!(s.remove(&p("/a.txt")), Err(StoreError::ReadOnly));
+        s.set_read_only(false);
+        let up = s.begin_upload(&p("/x")).unwrap();
+        s.set_read_only(true);
+        assert_eq!(up.commit(), Err(StoreError::ReadOnly));
+    }
+
+    #[test]
+    fn capacity_limit_gives_no_space() {
+        let s = MemoryStore::new()
+            .with_capacity_limit(10)
+            .with_file("a", b"12345", Timestamp(0));
+        let mut up = s.begin_upload(&p("/b")).unwrap();
+        up.write(b"1234").unwrap();
+        assert_eq!(up.write(b"56"), Err(StoreError::NoSpace));
+        // Replacing a file may reuse its space.
+        let mut up = s.begin_upload(&p("/a")).unwrap();
+        up.write(b"1234567890").unwrap();
+        up.commit().unwrap();
+        assert_eq!(
+            s.insert("c", vec![0], Timestamp(0)),
+            Err(StoreError::NoSpace)
+        );
+    }
+
+    #[test]
+    fn clones_share_the_files() {
+        let s = MemoryStore::new();
+        let t = s.clone();
+        t.insert("x", vec![1, 2], Timestamp(0)).unwrap();
+        assert_eq!(s.get("x").unwrap(), [1, 2]);
     }
 }
