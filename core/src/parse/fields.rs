@@ -1,1 +1,257 @@
-//! Field lines, shared by heads and trailer sections.
+//! Field lines, shared by heads and trailer sections, and the byte classes of RFC 9110 §5.6.
+//!
+//! ```text
+//! field-line   = field-name ":" OWS field-value OWS          (RFC 9112 §5)
+//! field-name   = token = 1*tchar
+//! tchar        = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
+//!                "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+//! field-value  = *( VCHAR / obs-text / SP / HTAB )            (no CR, LF, NUL, DEL)
+//! ```
+
+use crate::error::ParseError;
+use crate::head::FieldSpan;
+use alloc::vec::Vec;
+
+/// `tchar` as a byte table (RFC 9110 §5.6.2).
+pub(crate) static TCHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
+        i += 1;
+    }
+    t
+};
+
+/// Bytes allowed inside a field value: VCHAR, obs-text, SP and HTAB.
+static VALUE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = (i >= 0x20 && i != 0x7f) || i == b'\t' as usize;
+        i += 1;
+    }
+    t
+};
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// The index of the first byte at or after `i` that may not stand in a field value, or
+/// `end`. Eight bytes at a time while none is a control byte.
+#[inline]
+fn scan_value(buf: &[u8], mut i: usize, end: usize) -> usize {
+    while i + 8 <= end {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&buf[i..i + 8]);
+        let x = u64::from_le_bytes(w);
+        // Any byte below 0x20, or equal to 0x7f? (exact as a yes/no, see "hasless" and
+        // "haszero" in Bit Twiddling Hacks).
+        let less = x.wrapping_sub(LO * 0x20) & !x & HI;
+        let y = x ^ (LO * 0x7f);
+        let del = y.wrapping_sub(LO) & !y & HI;
+        if less | del != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while i < end && VALUE[buf[i] as usize] {
+        i += 1;
+    }
+    i
+}
+
+/// The outcome of parsing a section that may still be incomplete.
+pub(crate) enum Parsed<T> {
+    Complete(T),
+    Incomplete,
+}
+
+/// An error and the offset of the byte that revealed it.
+pub(crate) type Fail = (ParseError, usize);
+
+/// Parses field lines from `buf[start..]` up to and including the empty line that ends the
+/// section; returns the offset just past it. Spans (relative to `buf`) go into `out`.
+///
+/// Needing a byte at or past `limit` is `too_large`; more than `max_fields` lines is
+/// `too_many`. `on_field(name, value, span)` sees each line as it is read.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn parse_fields(
+    buf: &[u8],
+    start: usize,
+    limit: usize,
+    too_large: ParseError,
+    max_fields: usize,
+    too_many: ParseError,
+    out: &mut Vec<FieldSpan>,
+    mut on_field: impl FnMut(&[u8], &[u8], FieldSpan),
+) -> Result<Parsed<usize>, Fail> {
+    let avail = buf.len().min(limit);
+    // Out of bytes at `avail`: the section is too large, or we wait for more.
+    let short = |_: usize| -> Result<Parsed<usize>, Fail> {
+        if avail == limit {
+            Err((too_large, limit))
+        } else {
+            Ok(Parsed::Incomplete)
+        }
+    };
+    let mut i = start;
+    loop {
+        if i >= avail {
+            return short(i);
+        }
+        match buf[i] {
+            b'\r' => {
+                if i + 1 >= avail {
+                    return short(i + 1);
+                }
+                if buf[i + 1] == b'\n' {
+                    return Ok(Parsed::Complete(i + 2));
+                }
+                return Err((ParseError::InvalidLineEnding, i));
+            }
+            b'\n' => return Err((ParseError::InvalidLineEnding, i)),
+            b' ' | b'\t' => return Err((ParseError::ObsoleteLineFolding, i)),
+            _ => {}
+        }
+        let line_start = i;
+        while i < avail && TCHAR[buf[i] as usize] {
+            i += 1;
+        }
+        if i >= avail {
+            return short(i);
+        }
+        match buf[i] {
+            b':' if i > line_start => {}
+            b' ' | b'\t' if i > line_start => return Err((ParseError::WhitespaceBeforeColon, i)),
+            b'\r' | b'\n' if i > line_start => return Err((ParseError::MissingColon, i)),
+            _ => return Err((ParseError::InvalidHeaderName, i)),
+        }
+        let name_end = i;
+        i += 1;
+        while i < avail && (buf[i] == b' ' || buf[i] == b'\t') {
+            i += 1;
+        }
+        let value_start = i;
+        i = scan_value(buf, i, avail);
+        if i >= avail {
+            return short(i);
+        }
+        match buf[i] {
+            b'\r' => {
+                if i + 1 >= avail {
+                    return short(i + 1);
+                }
+                if buf[i + 1] != b'\n' {
+                    return Err((ParseError::InvalidHeaderValue, i));
+                }
+            }
+            b'\n' => return Err((ParseError::InvalidLineEnding, i)),
+            _ => return Err((ParseError::InvalidHeaderValue, i)),
+        }
+        let mut value_end = i;
+        while value_end > value_start && matches!(buf[value_end - 1], b' ' | b'\t') {
+            value_end -= 1;
+        }
+        i += 2;
+        if out.len() >= max_fields {
+            return Err((too_many, line_start));
+        }
+        // Offsets fit in u32: callers keep `limit` below 4 GiB.
+        let span = FieldSpan {
+            line_start: line_start as u32,
+            name_end: name_end as u32,
+            value_start: value_start as u32,
+            value_end: value_end as u32,
+            line_end: i as u32,
+        };
+        out.push(span);
+        on_field(
+            &buf[line_start..name_end],
+            &buf[value_start..value_end],
+            span,
+        );
+    }
+}
+
+/// Decides when an incomplete section is worth parsing again, so that feeding one byte per
+/// call stays linear: when the section may have ended (a blank line), when a line ended
+/// without CR (an error the parse will name), when the input doubled since the last try
+/// (so errors show early), or when a limit is reached.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Rescan {
+    /// Bytes already looked at.
+    scanned: usize,
+    /// Input length at the last full parse.
+    parsed_at: usize,
+}
+
+impl Rescan {
+    /// Forget everything: a new section starts at the beginning of the next input.
+    pub(crate) fn reset(&mut self) {
+        *self = Rescan::default();
+    }
+
+    /// Whether `buf` (the same section, grown since the last call) should be parsed now.
+    /// `lone_crlf_ends`: a lone CRLF at the very start ends the section (trailers).
+    /// `soft_limit`: parse once when the input first reaches it (the request-line bound).
+    /// `any_lf`: every line end may finish it (a chunk-size line).
+    pub(crate) fn should_parse(
+        &mut self,
+        buf: &[u8],
+        limit: usize,
+        soft_limit: usize,
+        lone_crlf_ends: bool,
+        any_lf: bool,
+    ) -> bool {
+        let n = buf.len();
+        if self.parsed_at == 0
+            || n >= limit
+            || n >= 2 * self.parsed_at
+            || (n >= soft_limit && self.parsed_at < soft_limit)
+        {
+            return true;
+        }
+        let from = self.scanned;
+        self.scanned = n;
+        let mut p = from;
+        while let Some(off) = buf[p..].iter().position(|&b| b == b'\n') {
+            let lf = p + off;
+            if any_lf || lf == 0 || buf[lf - 1] != b'\r' {
+                return true;
+            }
+            if lf >= 3 && &buf[lf - 3..=lf] == b"\r\n\r\n" {
+                return true;
+            }
+            if lf == 1 && lone_crlf_ends {
+                return true;
+            }
+            p = lf + 1;
+        }
+        false
+    }
+
+    /// Record that `buf.len()` bytes were parsed and found incomplete.
+    pub(crate) fn parsed(&mut self, n: usize) {
+        self.parsed_at = n.max(1);
+        self.scanned = n;
+    }
+}

@@ -20,9 +20,12 @@
 //! same error.
 
 mod body;
+mod facts;
 mod fields;
 mod request;
 mod response;
+#[cfg(test)]
+mod tests;
 
 pub use request::RequestParser;
 pub use response::ResponseParser;

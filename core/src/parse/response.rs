@@ -1,55 +1,436 @@
 //! The response parser (client side).
+//!
+//! ```text
+//! status-line = HTTP-version SP status-code SP [ reason-phrase ] CRLF   (RFC 9112 §4)
+//! status-code = 3DIGIT
+//! reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )
+//! ```
+//!
+//! A missing SP before an empty reason phrase (`HTTP/1.1 200\r\n`) is accepted: servers
+//! send it, and it is unambiguous.
 
+use super::body::{BodyEvent, Decoder};
+use super::facts::Facts;
+use super::fields::{parse_fields, Fail, Parsed, Rescan};
+use super::request::head_limit;
 use super::{Event, Step};
 use crate::error::{ParseError, UsageError};
-use crate::head::ResponseHead;
+use crate::head::{FieldSpan, Fields, Framing, FramingRule, Method, ResponseHead, Version};
 use crate::limits::Limits;
+use alloc::vec::Vec;
+
+#[derive(Debug, Clone, Copy)]
+enum State {
+    Head,
+    Body(Decoder),
+    Done,
+    Failed(ParseError),
+}
+
+/// What the request was, as far as the response's framing cares (RFC 9112 §6.3 rules 1-2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Asked {
+    Head,
+    Connect,
+    Other,
+}
+
+impl Asked {
+    fn from(m: Method<'_>) -> Self {
+        match m {
+            Method::Head => Asked::Head,
+            Method::Connect => Asked::Connect,
+            _ => Asked::Other,
+        }
+    }
+}
 
 /// An incremental HTTP/1.1 response parser: bytes in, [`Event`]s out.
+///
+/// It must know the request's method: a response to HEAD has no body whatever its fields say.
+///
+/// ```
+/// use simplehttp_core::{Event, Limits, Method, ResponseParser};
+///
+/// let wire = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
+/// let mut parser = ResponseParser::new(Limits::default(), Method::Get);
+/// let mut at = 0;
+/// let mut body = Vec::new();
+/// loop {
+///     let step = parser.handle_bytes(&wire[at..]).unwrap();
+///     at += step.consumed;
+///     match step.event {
+///         Event::Head(head) => assert_eq!(head.status(), 200),
+///         Event::Data(d) => body.extend_from_slice(d),
+///         Event::End => break,
+///         _ => {}
+///     }
+/// }
+/// assert_eq!(body, b"hello");
+/// ```
 #[derive(Debug, Clone)]
 pub struct ResponseParser {
     limits: Limits,
+    asked: Asked,
+    state: State,
+    fields: Vec<FieldSpan>,
+    trailers: Vec<FieldSpan>,
+    rescan: Rescan,
+    error_offset: Option<usize>,
+}
+
+struct Parsed1 {
+    len: usize,
+    line: (usize, usize),
+    version: Version,
+    status: u16,
+    reason: (usize, usize),
+    framing: Framing,
+    rule: FramingRule,
+    keep_alive: bool,
 }
 
 impl ResponseParser {
-    /// A parser enforcing `limits`.
+    /// A parser for the response to a request made with `method`, enforcing `limits`.
     #[must_use]
-    pub fn new(limits: Limits) -> Self {
-        ResponseParser { limits }
+    pub fn new(limits: Limits, method: Method<'_>) -> Self {
+        ResponseParser {
+            limits,
+            asked: Asked::from(method),
+            state: State::Head,
+            fields: Vec::new(),
+            trailers: Vec::new(),
+            rescan: Rescan::default(),
+            error_offset: None,
+        }
     }
 
     /// Reads from `buf`, which holds every received byte not yet consumed.
+    ///
+    /// # Errors
+    /// The response is malformed or breaks a limit. Errors are sticky.
     pub fn handle_bytes<'a>(
         &'a mut self,
         buf: &'a [u8],
     ) -> Result<Step<'a, ResponseHead<'a>>, ParseError> {
-        let _ = (buf, &self.limits);
-        todo!()
+        match self.state {
+            State::Failed(e) => Err(e),
+            State::Done => Ok(step(0, Event::Paused)),
+            State::Head => self.head(buf),
+            State::Body(_) => self.body(buf, false),
+        }
     }
 
-    /// The peer closed its side; `buf` holds the bytes not yet consumed.
+    /// The server closed the connection; `buf` holds the bytes not yet consumed.
     ///
-    /// Between messages this is a clean end ([`Event::Paused`]); inside one it is
-    /// [`ParseError::UnexpectedEof`], or the syntax error the partial message already has.
+    /// This ends a close-delimited body ([`Event::End`]); anywhere else before the end of
+    /// the message it is [`ParseError::UnexpectedEof`] (or the error the partial message
+    /// already shows).
+    ///
+    /// # Errors
+    /// As above; errors are sticky.
     pub fn handle_eof<'a>(
         &'a mut self,
         buf: &'a [u8],
     ) -> Result<Step<'a, ResponseHead<'a>>, ParseError> {
-        let _ = buf;
-        todo!()
+        match self.state {
+            State::Failed(e) => Err(e),
+            State::Done => Ok(step(0, Event::Paused)),
+            State::Head => {
+                self.fields.clear();
+                match parse_response(buf, &self.limits, self.asked, &mut self.fields) {
+                    Err(f) => Err(self.fail(f)),
+                    Ok(Parsed::Complete(_)) => self.head(buf),
+                    Ok(Parsed::Incomplete) => {
+                        Err(self.fail((ParseError::UnexpectedEof, buf.len())))
+                    }
+                }
+            }
+            State::Body(Decoder::Close) if buf.is_empty() => {
+                self.state = State::Done;
+                Ok(step(0, Event::End))
+            }
+            State::Body(_) => self.body(buf, true),
+        }
     }
 
-    /// After [`Event::End`], starts reading the next message.
-    pub fn start_next(&mut self) -> Result<(), UsageError> {
-        todo!()
+    /// After [`Event::End`], expects the response to a next request made with `method`.
+    ///
+    /// # Errors
+    /// [`UsageError::MessageNotFinished`] when the current response has not ended.
+    pub fn start_next(&mut self, method: Method<'_>) -> Result<(), UsageError> {
+        match self.state {
+            State::Done => {
+                self.state = State::Head;
+                self.asked = Asked::from(method);
+                self.rescan.reset();
+                Ok(())
+            }
+            _ => Err(UsageError::MessageNotFinished),
+        }
     }
 
     /// Where the error was found: an offset into the `buf` of the call that returned it.
     #[must_use]
     pub fn error_offset(&self) -> Option<usize> {
-        todo!()
+        self.error_offset
+    }
+
+    fn fail(&mut self, (e, at): Fail) -> ParseError {
+        self.state = State::Failed(e);
+        self.error_offset = Some(at);
+        e
+    }
+
+    fn head<'a>(&'a mut self, buf: &'a [u8]) -> Result<Step<'a, ResponseHead<'a>>, ParseError> {
+        if buf.is_empty() {
+            return Ok(step(0, Event::NeedMore));
+        }
+        let limit = head_limit(&self.limits);
+        if !self
+            .rescan
+            .should_parse(buf, limit, self.limits.max_status_line, false, false)
+        {
+            return Ok(step(0, Event::NeedMore));
+        }
+        self.fields.clear();
+        let p = match parse_response(buf, &self.limits, self.asked, &mut self.fields) {
+            Ok(Parsed::Complete(p)) => p,
+            Ok(Parsed::Incomplete) => {
+                self.rescan.parsed(buf.len());
+                return Ok(step(0, Event::NeedMore));
+            }
+            Err(f) => return Err(self.fail(f)),
+        };
+        self.rescan.reset();
+        let interim = (100..200).contains(&p.status) && p.status != 101;
+        // After an interim response the final one follows: stay in Head.
+        if !interim {
+            self.state = State::Body(Decoder::new(p.framing));
+        }
+        let raw = &buf[..p.len];
+        let head = ResponseHead {
+            raw,
+            version: p.version,
+            status: p.status,
+            reason: &raw[p.reason.0..p.reason.1],
+            fields: Fields::new(raw, &self.fields),
+            framing: p.framing,
+            framing_rule: p.rule,
+            keep_alive: p.keep_alive,
+            status_line: p.line,
+        };
+        Ok(step(p.len, Event::Head(head)))
+    }
+
+    fn body<'a>(
+        &'a mut self,
+        buf: &'a [u8],
+        eof: bool,
+    ) -> Result<Step<'a, ResponseHead<'a>>, ParseError> {
+        let State::Body(mut dec) = self.state else {
+            return Ok(step(0, Event::NeedMore));
+        };
+        if eof {
+            // No more bytes will come: parse what there is now, whatever the rescan says.
+            self.rescan.reset();
+        }
+        let r = dec.decode(buf, &self.limits, &mut self.rescan, &mut self.trailers);
+        let (n, ev) = match r {
+            Ok((_, BodyEvent::NeedMore)) if eof => {
+                return Err(self.fail((ParseError::UnexpectedEof, buf.len())))
+            }
+            Ok(x) => x,
+            Err(f) => return Err(self.fail(f)),
+        };
+        self.state = State::Body(dec);
+        let event = match ev {
+            BodyEvent::NeedMore => Event::NeedMore,
+            BodyEvent::ChunkHeader { size, extensions } => Event::ChunkHeader { size, extensions },
+            BodyEvent::Data(d) => Event::Data(d),
+            BodyEvent::Trailers => Event::Trailers(Fields::new(&buf[..n], &self.trailers)),
+            BodyEvent::End => {
+                self.state = State::Done;
+                Event::End
+            }
+        };
+        Ok(step(n, event))
     }
 }
 
-#[allow(dead_code)]
-fn _unused(_: Event<'_, ()>) {}
+fn step<H>(consumed: usize, event: Event<'_, H>) -> Step<'_, H> {
+    Step { consumed, event }
+}
+
+fn parse_response(
+    buf: &[u8],
+    limits: &Limits,
+    asked: Asked,
+    fields: &mut Vec<FieldSpan>,
+) -> Result<Parsed<Parsed1>, Fail> {
+    let head_limit = head_limit(limits);
+    let n = buf.len();
+    let line_limit = limits.max_status_line.min(head_limit);
+    let avail = n.min(line_limit);
+    let short = || {
+        if avail == line_limit {
+            Err((ParseError::InvalidStatusLine, line_limit))
+        } else {
+            Ok(Parsed::Incomplete)
+        }
+    };
+    let mut i = 0;
+    // HTTP-version
+    for &want in b"HTTP/" {
+        if i >= avail {
+            return short();
+        }
+        if buf[i] != want {
+            return Err((ParseError::InvalidStatusLine, i));
+        }
+        i += 1;
+    }
+    let mut digits = [0u8; 2];
+    for (k, d) in digits.iter_mut().enumerate() {
+        if k == 1 {
+            if i >= avail {
+                return short();
+            }
+            if buf[i] != b'.' {
+                return Err((ParseError::InvalidVersion, i));
+            }
+            i += 1;
+        }
+        if i >= avail {
+            return short();
+        }
+        if !buf[i].is_ascii_digit() {
+            return Err((ParseError::InvalidVersion, i));
+        }
+        *d = buf[i] - b'0';
+        i += 1;
+    }
+    if i >= avail {
+        return short();
+    }
+    if buf[i] != b' ' {
+        return Err((ParseError::InvalidStatusLine, i));
+    }
+    if digits[0] != 1 {
+        return Err((ParseError::UnsupportedVersion, 5));
+    }
+    let version = if digits[1] == 0 {
+        Version::Http10
+    } else {
+        Version::Http11
+    };
+    i += 1;
+    let mut status: u16 = 0;
+    let code_at = i;
+    for _ in 0..3 {
+        if i >= avail {
+            return short();
+        }
+        if !buf[i].is_ascii_digit() {
+            return Err((ParseError::InvalidStatusCode, i));
+        }
+        status = status * 10 + u16::from(buf[i] - b'0');
+        i += 1;
+    }
+    if !(100..=599).contains(&status) {
+        return Err((ParseError::InvalidStatusCode, code_at));
+    }
+    if i >= avail {
+        return short();
+    }
+    match buf[i] {
+        b' ' => i += 1,
+        b'\r' => {}
+        _ => return Err((ParseError::InvalidStatusCode, i)),
+    }
+    let rs = i;
+    while i < avail && (buf[i] == b'\t' || buf[i] >= 0x20) && buf[i] != 0x7f {
+        i += 1;
+    }
+    if i >= avail {
+        return short();
+    }
+    if buf[i] != b'\r' {
+        let e = if buf[i] == b'\n' {
+            ParseError::InvalidLineEnding
+        } else {
+            ParseError::InvalidStatusLine
+        };
+        return Err((e, i));
+    }
+    if i + 1 >= avail {
+        return short();
+    }
+    if buf[i + 1] != b'\n' {
+        return Err((ParseError::InvalidLineEnding, i));
+    }
+    let reason = (rs, i);
+    let line_end = i + 2;
+
+    let mut facts = Facts::default();
+    let len = match parse_fields(
+        buf,
+        line_end,
+        head_limit,
+        ParseError::HeadTooLarge,
+        limits.max_headers,
+        ParseError::TooManyHeaders,
+        fields,
+        |name, value, span| {
+            facts.see(
+                name,
+                value,
+                span.value_start as usize,
+                span.line_start as usize,
+            )
+        },
+    )? {
+        Parsed::Complete(end) => end,
+        Parsed::Incomplete => return Ok(Parsed::Incomplete),
+    };
+
+    // RFC 9112 §6.3, in its order.
+    let (framing, rule) = if asked == Asked::Head {
+        (Framing::None, FramingRule::HeadResponse)
+    } else if status < 200 || status == 204 || status == 304 {
+        (Framing::None, FramingRule::StatusWithoutBody)
+    } else if asked == Asked::Connect && (200..300).contains(&status) {
+        (Framing::None, FramingRule::ConnectTunnel)
+    } else if facts.te_at.is_some() {
+        facts.check_transfer_encoding(version == Version::Http10, false)?;
+        if facts.te_last_chunked {
+            (Framing::Chunked, FramingRule::Chunked)
+        } else {
+            (Framing::Close, FramingRule::TransferEncodingToClose)
+        }
+    } else if let Some(e) = facts.cl_error {
+        return Err(e);
+    } else if let Some(n) = facts.content_length {
+        if n > limits.max_body {
+            return Err((ParseError::BodyTooLarge, facts.cl_at));
+        }
+        (Framing::Length(n), FramingRule::ContentLength)
+    } else {
+        (Framing::Close, FramingRule::ResponseToClose)
+    };
+    let keep_alive = framing != Framing::Close
+        && rule != FramingRule::ConnectTunnel
+        && status != 101
+        && !facts.close
+        && (version == Version::Http11 || facts.keep_alive);
+    Ok(Parsed::Complete(Parsed1 {
+        len,
+        line: (0, line_end),
+        version,
+        status,
+        reason,
+        framing,
+        rule,
+        keep_alive,
+    }))
+}

@@ -1,0 +1,200 @@
+//! The fields that decide framing and connection handling, gathered while a head is read:
+//! Content-Length (RFC 9110 §8.6), Transfer-Encoding (RFC 9112 §6.1), Connection
+//! (RFC 9110 §7.6.1), Host (RFC 9110 §7.2) and Expect (RFC 9110 §10.1.1).
+
+use crate::error::ParseError;
+
+/// What the special fields of one head said.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Facts {
+    /// The Content-Length, once valid; `cl_error` if not.
+    pub content_length: Option<u64>,
+    pub cl_error: Option<(ParseError, usize)>,
+    pub cl_at: usize,
+    /// Transfer-Encoding was present (at this line).
+    pub te_at: Option<usize>,
+    pub te_last_chunked: bool,
+    pub te_chunked_count: u32,
+    pub te_other: bool,
+    /// Connection: close / keep-alive.
+    pub close: bool,
+    pub keep_alive: bool,
+    /// Host fields: how many, the first value's range and line.
+    pub host_count: u32,
+    pub host: (usize, usize),
+    pub host_at: usize,
+    pub second_host_at: usize,
+    /// Expect: 100-continue.
+    pub expect_continue: bool,
+}
+
+fn trim(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = s {
+        s = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
+}
+
+/// The non-empty elements of a comma-separated list (RFC 9110 §5.6.1: empty ones are ignored).
+fn elements(v: &[u8]) -> impl Iterator<Item = &[u8]> {
+    v.split(|&b| b == b',').map(trim).filter(|e| !e.is_empty())
+}
+
+impl Facts {
+    /// Looks at one field line: `name` and `value` as read, `value_at` the value's offset
+    /// and `line_at` the line's.
+    #[inline]
+    pub(crate) fn see(&mut self, name: &[u8], value: &[u8], value_at: usize, line_at: usize) {
+        match name.len() {
+            4 if name.eq_ignore_ascii_case(b"host") => {
+                self.host_count += 1;
+                if self.host_count == 1 {
+                    self.host = (value_at, value_at + value.len());
+                    self.host_at = line_at;
+                } else if self.host_count == 2 {
+                    self.second_host_at = line_at;
+                }
+            }
+            6 if name.eq_ignore_ascii_case(b"expect")
+                && value.eq_ignore_ascii_case(b"100-continue") =>
+            {
+                self.expect_continue = true;
+            }
+            10 if name.eq_ignore_ascii_case(b"connection") => {
+                for e in elements(value) {
+                    if e.eq_ignore_ascii_case(b"close") {
+                        self.close = true;
+                    } else if e.eq_ignore_ascii_case(b"keep-alive") {
+                        self.keep_alive = true;
+                    }
+                }
+            }
+            14 if name.eq_ignore_ascii_case(b"content-length") => {
+                self.see_content_length(value, line_at)
+            }
+            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
+                self.te_at.get_or_insert(line_at);
+                for e in elements(value) {
+                    if e.eq_ignore_ascii_case(b"chunked") {
+                        self.te_chunked_count += 1;
+                        self.te_last_chunked = true;
+                    } else {
+                        self.te_other = true;
+                        self.te_last_chunked = false;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Content-Length = 1*DIGIT. A list of identical values (or repeated identical fields)
+    /// stands for that one value; differing values are an error (RFC 9110 §8.6,
+    /// RFC 9112 §6.3 rule 5).
+    fn see_content_length(&mut self, value: &[u8], line_at: usize) {
+        if self.cl_error.is_some() {
+            return;
+        }
+        self.cl_at = line_at;
+        let mut any = false;
+        for part in value.split(|&b| b == b',') {
+            let part = trim(part);
+            any = true;
+            let mut n: u64 = 0;
+            let ok = !part.is_empty()
+                && part.iter().all(|&d| {
+                    d.is_ascii_digit()
+                        && match n
+                            .checked_mul(10)
+                            .and_then(|m| m.checked_add(u64::from(d - b'0')))
+                        {
+                            Some(m) => {
+                                n = m;
+                                true
+                            }
+                            None => false,
+                        }
+                });
+            if !ok {
+                self.cl_error = Some((ParseError::InvalidContentLength, line_at));
+                return;
+            }
+            match self.content_length {
+                Some(prev) if prev != n => {
+                    self.cl_error = Some((ParseError::ConflictingContentLength, line_at));
+                    return;
+                }
+                _ => self.content_length = Some(n),
+            }
+        }
+        if !any {
+            self.cl_error = Some((ParseError::InvalidContentLength, line_at));
+        }
+    }
+
+    /// Transfer-Encoding checks shared by both directions: not in HTTP/1.0 (RFC 9112 §6.1),
+    /// never with Content-Length (§6.3 rule 3, treated as an error as the RFC advises),
+    /// chunked at most once, and no coding besides chunked (§6.1; we implement no other).
+    pub(crate) fn check_transfer_encoding(
+        &self,
+        http10: bool,
+        request: bool,
+    ) -> Result<(), (ParseError, usize)> {
+        let Some(at) = self.te_at else { return Ok(()) };
+        if http10 {
+            return Err((ParseError::TransferEncodingInHttp10, at));
+        }
+        if self.content_length.is_some() || self.cl_error.is_some() {
+            return Err((ParseError::ContentLengthWithTransferEncoding, at));
+        }
+        if self.te_chunked_count > 1 || (request && !self.te_last_chunked) {
+            // A request whose final coding is not chunked cannot be delimited: 400 (§6.3 rule 4).
+            return Err((ParseError::ChunkedNotLast, at));
+        }
+        if self.te_other && self.te_last_chunked {
+            return Err((ParseError::UnknownTransferCoding, at));
+        }
+        Ok(())
+    }
+}
+
+/// Host = uri-host [ ":" port ] (RFC 9110 §7.2); empty is allowed.
+pub(crate) fn valid_host(h: &[u8]) -> bool {
+    let (host, port) = match h.iter().rposition(|&b| b == b':') {
+        Some(i) if !h.ends_with(b"]") => (&h[..i], &h[i + 1..]),
+        _ => (h, &b""[..]),
+    };
+    if !port.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    if let [b'[', inner @ .., b']'] = host {
+        return !inner.is_empty()
+            && inner
+                .iter()
+                .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+    }
+    host.iter().all(|&b| {
+        b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b'%'
+            )
+    })
+}
