@@ -121,7 +121,9 @@ impl fmt::Display for ParseError {
             MissingHost => "http/1.1 request without host",
             MultipleHost => "more than one host field",
             InvalidHost => "invalid host field",
-            ContentLengthWithTransferEncoding => "content-length and transfer-encoding both present",
+            ContentLengthWithTransferEncoding => {
+                "content-length and transfer-encoding both present"
+            }
             ConflictingContentLength => "conflicting content-length values",
             InvalidContentLength => "invalid content-length",
             UnknownTransferCoding => "unknown transfer coding",
