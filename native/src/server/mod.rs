@@ -1,1 +1,198 @@
-//! simple-server: a concurrent, event-driven file server.
+//! simple-server: a concurrent, event-driven file server on `simplehttp-core`.
+//!
+//! - [`cli`]: the flags as typed; [`config`]: the settings they resolve to.
+//! - [`listen`]: one SO_REUSEPORT listening socket per worker and address.
+//! - [`worker`]: one thread per core, each with its own `mio` poll and connections.
+//! - [`conn`]: one connection's state machine around the core's parser.
+//! - [`fs_store`]: the core's `FileStore` on a directory (no escapes, atomic uploads).
+//! - [`log`]: the access log.
+//!
+//! Every protocol decision (parsing, framing, what to answer) is the core's; this module
+//! moves bytes, files and time.
+
+pub mod cli;
+pub mod config;
+pub mod conn;
+pub mod fs_store;
+pub mod listen;
+pub mod log;
+pub mod worker;
+
+use cli::Cli;
+use config::Config;
+use mio::{Poll, Waker};
+use std::io;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use worker::Shared;
+
+/// Exit status: stopped by a signal after finishing the requests in flight.
+pub const EXIT_OK: u8 = 0;
+/// Exit status: an unexpected error while running.
+pub const EXIT_ERROR: u8 = 1;
+/// Exit status: bad command line (clap uses it too).
+pub const EXIT_USAGE: u8 = 2;
+/// Exit status: cannot listen on an address.
+pub const EXIT_LISTEN: u8 = 3;
+/// Exit status: the root cannot be served.
+pub const EXIT_ROOT: u8 = 4;
+
+/// A short, lower-case reason for an I/O error, without the "(os error N)" suffix.
+#[must_use]
+pub fn io_reason(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::PermissionDenied => "permission denied".into(),
+        io::ErrorKind::AddrInUse => "address already in use".into(),
+        io::ErrorKind::AddrNotAvailable => "address not available".into(),
+        io::ErrorKind::NotFound => "no such file or directory".into(),
+        _ => {
+            let s = e.to_string();
+            let s = match s.find(" (os error") {
+                Some(i) => s[..i].to_string(),
+                None => s,
+            };
+            let mut chars = s.chars();
+            match chars.next() {
+                Some(c) => c.to_lowercase().chain(chars).collect(),
+                None => s,
+            }
+        }
+    }
+}
+
+/// Raises the soft limit on open files to the hard limit: each connection is one.
+fn raise_nofile_limit() {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    let lim = getrlimit(Resource::Nofile);
+    if lim.current != lim.maximum {
+        let _ = setrlimit(
+            Resource::Nofile,
+            Rlimit {
+                current: lim.maximum,
+                maximum: lim.maximum,
+            },
+        );
+    }
+}
+
+/// Runs the server with the parsed command line until SIGINT or SIGTERM.
+pub fn run(cli: Cli) -> ExitCode {
+    let config = match Config::from_cli(cli) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("simple-server: {}", e.message);
+            return ExitCode::from(e.code);
+        }
+    };
+    match serve(config) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("simple-server: {}", io_reason(&e));
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn serve(config: Config) -> io::Result<u8> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    raise_nofile_limit();
+    let stale = fs_store::remove_stale_temporaries(&config.root);
+    let bound = match listen::bind_all(
+        &config.addrs,
+        config.port,
+        config.threads,
+        config.default_addrs,
+    ) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("simple-server: {}", e.describe());
+            return Ok(EXIT_LISTEN);
+        }
+    };
+    // Signals are caught from here on, before anything is served.
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
+
+    let shared = Arc::new(Shared {
+        config,
+        shutdown: AtomicBool::new(false),
+    });
+    let mut wakers = Vec::new();
+    let mut handles = Vec::new();
+    for (i, listeners) in bound.per_worker.into_iter().enumerate() {
+        let poll = Poll::new()?;
+        wakers.push(Waker::new(poll.registry(), worker::WAKER)?);
+        let shared = Arc::clone(&shared);
+        let handle = std::thread::Builder::new()
+            .name(format!("worker-{i}"))
+            .spawn(move || worker::run(shared, poll, listeners))?;
+        handles.push(handle);
+    }
+
+    let config = &shared.config;
+    let urls: Vec<String> = bound.addrs.iter().map(|a| format!("http://{a}")).collect();
+    let mode = if config.policy.read_only {
+        "read-only"
+    } else if config.policy.write_credentials.is_some() {
+        "read-write, writes need a password"
+    } else {
+        "read-write"
+    };
+    eprintln!(
+        "Serving {} on {} ({mode})",
+        config.root.display(),
+        urls.join(" and ")
+    );
+    if stale > 0 {
+        eprintln!("simple-server: removed {stale} unfinished upload(s) left by an earlier run");
+    }
+    if config.exposed_writable() {
+        eprintln!(
+            "simple-server: warning: anyone who can reach {} may upload and delete files; \
+             add --auth USER:PASS or --read-only",
+            urls.join(" and ")
+        );
+    }
+
+    // Wait for Ctrl-C or SIGTERM (or for every worker to have stopped on an error).
+    let signals_handle = signals.handle();
+    let watcher = {
+        let shared = Arc::clone(&shared);
+        std::thread::spawn(move || {
+            let first = signals.forever().next();
+            shared.shutdown.store(true, Ordering::SeqCst);
+            if first.is_some() {
+                // A second signal stops at once.
+                if signals.forever().next().is_some() {
+                    eprintln!("simple-server: stopping now");
+                    std::process::exit(130);
+                }
+            }
+        })
+    };
+    let mut failed = false;
+    while !shared.shutdown.load(Ordering::SeqCst) {
+        if handles.iter().all(|h| h.is_finished()) {
+            failed = true;
+            shared.shutdown.store(true, Ordering::SeqCst);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    for waker in &wakers {
+        let _ = waker.wake();
+    }
+    for handle in handles {
+        match handle.join() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                eprintln!("simple-server: worker stopped: {}", io_reason(&e));
+                failed = true;
+            }
+            Err(_) => failed = true,
+        }
+    }
+    signals_handle.close();
+    drop(watcher);
+    Ok(if failed { EXIT_ERROR } else { EXIT_OK })
+}

@@ -1,0 +1,78 @@
+//! The command line of `simple-server`, as typed: flags only, no decisions.
+//!
+//! [`Config::from_cli`](super::config::Config::from_cli) turns these into resolved settings.
+
+use clap::Parser;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+const EXAMPLES: &str = "\
+Examples:
+  simple-server 8080                      serve the current directory on http://127.0.0.1:8080
+  simple-server 8080 --root ~/public      serve another directory
+  simple-server 8080 --read-only          refuse PUT and DELETE
+  simple-server 8080 --bind 0.0.0.0 --auth alice:s3cret
+                                          serve the network; writes need a password
+  curl -T notes.txt http://127.0.0.1:8080/notes.txt      upload a file
+  curl -X DELETE http://127.0.0.1:8080/notes.txt         remove it
+
+Exit status:
+  0  stopped by Ctrl-C or SIGTERM after finishing the requests in flight
+  1  an unexpected error while running
+  2  bad command line
+  3  cannot listen on an address (port in use, or below 1024 without privileges)
+  4  the root directory cannot be served (missing, not a directory, unreadable)";
+
+/// `simple-server [PORT]`: serves a directory over HTTP/1.1; PUT uploads, DELETE removes.
+#[derive(Debug, Parser)]
+#[command(name = "simple-server", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    /// TCP port to listen on (0 picks a free one and prints it).
+    #[arg(default_value_t = 80)]
+    pub port: u16,
+
+    /// Directory to serve [default: the current directory].
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+
+    /// Address to listen on; repeat for several [default: 127.0.0.1 and ::1].
+    /// Use 0.0.0.0 or :: to accept connections from other machines.
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Vec<IpAddr>,
+
+    /// Worker threads [default: one per core].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+
+    /// Refuse PUT and DELETE (405).
+    #[arg(long)]
+    pub read_only: bool,
+
+    /// Require HTTP Basic authentication as USER:PASS for PUT and DELETE.
+    #[arg(long, value_name = "USER:PASS")]
+    pub auth: Option<String>,
+
+    /// Largest upload accepted, e.g. 10M or 2G (413 beyond it).
+    #[arg(long, value_name = "SIZE", default_value = "1G")]
+    pub max_upload: String,
+
+    /// Seconds a client may take to send a request's head (then 408).
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub header_timeout: f64,
+
+    /// Seconds an idle keep-alive connection is kept open.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub idle_timeout: f64,
+
+    /// Seconds a request or response body may go without progress (then the connection is cut).
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    pub body_timeout: f64,
+
+    /// Seconds to let requests in flight finish after Ctrl-C or SIGTERM.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub shutdown_grace: f64,
+
+    /// Do not log each request on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}

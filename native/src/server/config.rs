@@ -1,0 +1,194 @@
+//! Resolved settings: what the server will do, checked and made absolute.
+
+use super::cli::Cli;
+use simplehttp_core::{Limits, Policy};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything the server needs to run, resolved from the command line.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The port (0: an ephemeral one, chosen when binding).
+    pub port: u16,
+    /// The served directory, absolute and canonical.
+    pub root: PathBuf,
+    /// Addresses to listen on.
+    pub addrs: Vec<IpAddr>,
+    /// Whether `addrs` are the defaults (an unavailable ::1 is then skipped quietly).
+    pub default_addrs: bool,
+    /// Worker threads.
+    pub threads: usize,
+    /// What writes are allowed.
+    pub policy: Policy,
+    /// Parser bounds.
+    pub limits: Limits,
+    /// Time to receive a whole request head.
+    pub header_timeout: Duration,
+    /// Time an idle keep-alive connection is kept.
+    pub idle_timeout: Duration,
+    /// Time a body (either way) may go without progress.
+    pub body_timeout: Duration,
+    /// Time requests in flight get to finish at shutdown.
+    pub shutdown_grace: Duration,
+    /// No access log.
+    pub quiet: bool,
+}
+
+/// A setting that cannot be used, with the exit code it earns.
+#[derive(Debug)]
+pub struct ConfigError {
+    /// One line saying what is wrong.
+    pub message: String,
+    /// 2 for a bad flag, 4 for an unusable root.
+    pub code: u8,
+}
+
+impl Config {
+    /// Resolves and checks the flags.
+    pub fn from_cli(cli: Cli) -> Result<Config, ConfigError> {
+        let usage = |message: String| ConfigError { message, code: 2 };
+        let root_arg = match cli.root {
+            Some(r) => r,
+            None => std::env::current_dir().map_err(|e| ConfigError {
+                message: format!(
+                    "cannot read the current directory: {}",
+                    super::io_reason(&e)
+                ),
+                code: 4,
+            })?,
+        };
+        let root = std::fs::canonicalize(&root_arg).map_err(|e| ConfigError {
+            message: format!(
+                "cannot serve {}: {}",
+                root_arg.display(),
+                super::io_reason(&e)
+            ),
+            code: 4,
+        })?;
+        if !root.is_dir() {
+            return Err(ConfigError {
+                message: format!("cannot serve {}: not a directory", root.display()),
+                code: 4,
+            });
+        }
+        if let Some(auth) = &cli.auth {
+            if !auth.contains(':') || auth.starts_with(':') {
+                return Err(usage(format!("--auth wants USER:PASS, got {auth:?}")));
+            }
+        }
+        let max_upload = parse_size(&cli.max_upload).ok_or_else(|| {
+            usage(format!(
+                "--max-upload wants a size such as 10M or 1G, got {:?}",
+                cli.max_upload
+            ))
+        })?;
+        let secs = |name: &str, v: f64| {
+            if v.is_finite() && v > 0.0 && v < 1e7 {
+                Ok(Duration::from_secs_f64(v))
+            } else {
+                Err(usage(format!(
+                    "--{name} wants a positive number of seconds, got {v}"
+                )))
+            }
+        };
+        let header_timeout = secs("header-timeout", cli.header_timeout)?;
+        let idle_timeout = secs("idle-timeout", cli.idle_timeout)?;
+        let body_timeout = secs("body-timeout", cli.body_timeout)?;
+        let shutdown_grace = secs("shutdown-grace", cli.shutdown_grace)?;
+        let default_addrs = cli.bind.is_empty();
+        let mut addrs = if default_addrs {
+            vec![
+                IpAddr::V4(Ipv4Addr::LOCALHOST),
+                IpAddr::V6(Ipv6Addr::LOCALHOST),
+            ]
+        } else {
+            cli.bind
+        };
+        addrs.dedup();
+        let threads = match cli.threads {
+            Some(n) => usize::from(n),
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        let limits = Limits {
+            max_body: max_upload,
+            ..Limits::default()
+        };
+        let policy = Policy {
+            read_only: cli.read_only,
+            write_credentials: cli.auth,
+            max_upload,
+        };
+        Ok(Config {
+            port: cli.port,
+            root,
+            addrs,
+            default_addrs,
+            threads,
+            policy,
+            limits,
+            header_timeout,
+            idle_timeout,
+            body_timeout,
+            shutdown_grace,
+            quiet: cli.quiet,
+        })
+    }
+
+    /// Whether other machines can reach the server while it accepts writes without a password.
+    #[must_use]
+    pub fn exposed_writable(&self) -> bool {
+        !self.policy.read_only
+            && self.policy.write_credentials.is_none()
+            && self.addrs.iter().any(|a| !a.is_loopback())
+    }
+}
+
+/// Parses `10M`, `1G`, `512k`, `1.5G`, `2GiB`, `100` (bytes). Units are powers of 1024.
+#[must_use]
+pub fn parse_size(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    if num.is_empty() {
+        return None;
+    }
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        "t" | "tb" | "tib" => 1 << 40,
+        _ => return None,
+    };
+    if let Ok(n) = num.parse::<u64>() {
+        return n.checked_mul(mult);
+    }
+    let f: f64 = num.parse().ok()?;
+    let v = f * mult as f64;
+    if v.is_finite() && v >= 0.0 && v < u64::MAX as f64 {
+        Some(v as u64)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn parses_sizes_with_binary_units() {
+        assert_eq!(parse_size("100"), Some(100));
+        assert_eq!(parse_size("10M"), Some(10 << 20));
+        assert_eq!(parse_size("1G"), Some(1 << 30));
+        assert_eq!(parse_size("2GiB"), Some(2 << 30));
+        assert_eq!(parse_size("512k"), Some(512 << 10));
+        assert_eq!(parse_size("1.5K"), Some(1536));
+        assert_eq!(parse_size("x"), None);
+        assert_eq!(parse_size("10Q"), None);
+        assert_eq!(parse_size(""), None);
+    }
+}

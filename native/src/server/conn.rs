@@ -1,0 +1,678 @@
+//! One TCP connection: a plain state machine around the core's [`RequestParser`].
+//!
+//! ```text
+//!            ┌──────────────── response sent, keep-alive: start_next ─────────────┐
+//!            ▼                                                                    │
+//!        ┌──────┐  Head (decide)  ┌──────┐  Data… → upload / discarded   ┌──────┐ │
+//!  ────► │ Head │ ──────────────► │ Body │ ────────── End ─────────────► │ Send │─┘
+//!        └──────┘                 └──────┘  (commit, finish)             └──────┘
+//!            │ parse error,           │ body refused, error,                 │ close
+//!            │ header timeout (408)   │ body timeout (408)                   ▼
+//!            └────────────────────────┴──────── reply, close ─────────► ┌────────┐
+//!                                                                       │ Linger │ drain input,
+//!                                                                       └────────┘ then close
+//! ```
+//!
+//! Output is written as far as the socket takes it and resumed on the next writable
+//! event; input is read only while the parser needs more, so pipelined requests wait in
+//! the buffer (bounded by the core's limits) and are answered in order.
+
+use super::fs_store::FsUpload;
+use super::worker::Ctx;
+use simplehttp_core::write::{write_chunk, write_last_chunk};
+use simplehttp_core::{
+    decide, finish, reply_to_error, Body, Event, FileStore, Framing, HeaderValue, Method,
+    ParseError, Reply, RequestHead, RequestParser, StoreError, Upload, Version,
+};
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::time::{Duration, Instant};
+
+/// Files up to this size go out in the same write as the head.
+const INLINE_FILE: u64 = 16 * 1024;
+/// Read size while waiting for a head.
+const HEAD_READ: usize = 16 * 1024;
+/// Read size while receiving an upload.
+const BODY_READ: usize = 64 * 1024;
+/// A refused request body of at most this size is read and dropped, keeping the connection.
+const DISCARD_MAX: u64 = 64 * 1024;
+/// How long, and how much, a closing connection's input is drained so the peer reads the
+/// reply instead of a reset.
+const LINGER_TIME: Duration = Duration::from_secs(2);
+const LINGER_BYTES: usize = 1 << 20;
+
+/// What the worker does with a connection after driving it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// Keep it; it waits for readiness or a deadline.
+    Keep,
+    /// Close it now.
+    Close,
+}
+
+enum State {
+    /// Waiting for a request head.
+    Head,
+    /// Receiving the request body; `reply` is the decided (planned) reply.
+    Body { sink: Sink, reply: Reply },
+    /// Sending a response: `wbuf`, then `file`.
+    Send { file: Option<FileSend>, close: bool },
+    /// Reply sent, write side shut down: drain input until EOF or the deadline.
+    Linger { drained: usize },
+}
+
+enum Sink {
+    Discard,
+    Upload(FsUpload),
+}
+
+struct FileSend {
+    file: File,
+    offset: u64,
+    remaining: u64,
+}
+
+/// The request being answered, for the access log.
+struct Current {
+    line: String,
+    started: Instant,
+    is_head: bool,
+    status: u16,
+    bytes: u64,
+}
+
+/// One connection.
+pub struct Conn {
+    sock: mio::net::TcpStream,
+    peer: SocketAddr,
+    parser: RequestParser,
+    /// Input: `rbuf[rstart..rend]` are received bytes the parser has not consumed.
+    rbuf: Vec<u8>,
+    rstart: usize,
+    rend: usize,
+    /// Output: `wbuf[wpos..]` is still to be written.
+    wbuf: Vec<u8>,
+    wpos: usize,
+    state: State,
+    /// When the current wait (head, idle, body or send progress, linger) times out.
+    pub deadline: Instant,
+    /// Whether bytes of the current head arrived (header timeout) or not (idle timeout).
+    head_started: bool,
+    eof: bool,
+    cur: Current,
+}
+
+enum Act {
+    NeedMore,
+    Continue,
+    Respond(Reply),
+    End,
+    UploadFailed(StoreError),
+    Paused,
+}
+
+enum Flush {
+    Done,
+    Blocked,
+    Failed,
+}
+
+enum Fill {
+    Got,
+    Eof,
+    Blocked,
+    Failed,
+}
+
+impl Conn {
+    /// A new connection, waiting for its first head.
+    pub fn new(sock: mio::net::TcpStream, peer: SocketAddr, ctx: &Ctx) -> Conn {
+        Conn {
+            sock,
+            peer,
+            parser: RequestParser::new(ctx.limits),
+            rbuf: Vec::new(),
+            rstart: 0,
+            rend: 0,
+            wbuf: Vec::new(),
+            wpos: 0,
+            state: State::Head,
+            deadline: ctx.now + ctx.header_timeout,
+            head_started: true,
+            eof: false,
+            cur: Current {
+                line: String::new(),
+                started: ctx.now,
+                is_head: false,
+                status: 0,
+                bytes: 0,
+            },
+        }
+    }
+
+    /// The socket, for (de)registration.
+    pub fn socket(&mut self) -> &mut mio::net::TcpStream {
+        &mut self.sock
+    }
+
+    /// Whether the connection is between requests with nothing received: it can be closed
+    /// at shutdown without cutting anything short.
+    #[must_use]
+    pub fn is_idle(&self) -> bool {
+        matches!(self.state, State::Head)
+            && self.rstart == self.rend
+            && self.wpos >= self.wbuf.len()
+    }
+
+    /// Does everything that can be done without blocking: write, parse, decide, read.
+    pub fn drive(&mut self, ctx: &mut Ctx) -> Next {
+        loop {
+            match self.flush(ctx) {
+                Flush::Failed => return Next::Close,
+                Flush::Blocked => {
+                    // A pending `100 Continue` does not stop the body from being read.
+                    if !matches!(self.state, State::Body { .. }) {
+                        return Next::Keep;
+                    }
+                }
+                Flush::Done => {
+                    if let State::Send { close, .. } = self.state {
+                        if !self.finish_response(ctx, close) {
+                            return Next::Close;
+                        }
+                        continue;
+                    }
+                }
+            }
+            if let State::Linger { .. } = self.state {
+                return self.linger();
+            }
+            match self.parse(ctx) {
+                Some(Next::Close) => return Next::Close,
+                Some(Next::Keep) => continue,
+                None => {}
+            }
+            match self.fill(ctx) {
+                Fill::Got => {}
+                Fill::Eof => self.eof = true,
+                Fill::Blocked => return Next::Keep,
+                Fill::Failed => return Next::Close,
+            }
+        }
+    }
+
+    /// The deadline passed: answer 408 where a request was under way, or close.
+    pub fn on_timeout(&mut self, ctx: &mut Ctx) -> Next {
+        match &self.state {
+            State::Head if self.head_started && self.rend > self.rstart => {
+                self.cur.line.clear();
+                self.cur.line.push('-');
+                self.cur.started = ctx.now;
+                let reply = plain_reply(408, "request timeout: the head took too long\n", ctx);
+                self.respond(reply, ctx);
+                self.drive(ctx)
+            }
+            State::Body { .. } => {
+                // Dropping the state drops the upload: no partial file.
+                let reply = plain_reply(408, "request timeout: the body stalled\n", ctx);
+                self.respond(reply, ctx);
+                self.drive(ctx)
+            }
+            _ => Next::Close,
+        }
+    }
+
+    /// Writes what is pending: `wbuf`, then the file being sent.
+    fn flush(&mut self, ctx: &mut Ctx) -> Flush {
+        while self.wpos < self.wbuf.len() {
+            match self.sock.write(&self.wbuf[self.wpos..]) {
+                Ok(0) => return Flush::Failed,
+                Ok(n) => {
+                    self.wpos += n;
+                    self.deadline = ctx.now + ctx.body_timeout;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Flush::Blocked,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return Flush::Failed,
+            }
+        }
+        self.wbuf.clear();
+        self.wpos = 0;
+        if let State::Send { file: Some(fs), .. } = &mut self.state {
+            while fs.remaining > 0 {
+                match send_file_part(&self.sock, fs) {
+                    // The file shrank under us: the promised length cannot be sent.
+                    Ok(0) => return Flush::Failed,
+                    Ok(_) => self.deadline = ctx.now + ctx.body_timeout,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Flush::Blocked,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => return Flush::Failed,
+                }
+            }
+        }
+        Flush::Done
+    }
+
+    /// The response is out: log it, then wait for the next request or close.
+    /// Returns false when the connection is to be closed at once.
+    fn finish_response(&mut self, ctx: &mut Ctx, close: bool) -> bool {
+        if !ctx.quiet {
+            super::log::access(
+                &mut ctx.log_scratch,
+                self.peer,
+                if self.cur.line.is_empty() {
+                    "-"
+                } else {
+                    &self.cur.line
+                },
+                self.cur.status,
+                self.cur.bytes,
+                ctx.now.saturating_duration_since(self.cur.started),
+            );
+        }
+        if close || ctx.shutting_down || self.parser.start_next().is_err() {
+            if self.eof {
+                return false;
+            }
+            let _ = self.sock.shutdown(Shutdown::Write);
+            self.state = State::Linger { drained: 0 };
+            self.deadline = ctx.now + LINGER_TIME;
+            return true;
+        }
+        self.state = State::Head;
+        self.head_started = self.rend > self.rstart;
+        self.deadline = ctx.now
+            + if self.head_started {
+                ctx.header_timeout
+            } else {
+                ctx.idle_timeout
+            };
+        if self.rend == self.rstart {
+            self.rstart = 0;
+            self.rend = 0;
+            // An idle connection keeps no large buffers.
+            if self.rbuf.len() > HEAD_READ {
+                self.rbuf = Vec::new();
+            }
+            if self.wbuf.capacity() > 64 * 1024 {
+                self.wbuf = Vec::new();
+            }
+        }
+        true
+    }
+
+    fn linger(&mut self) -> Next {
+        let mut scratch = [0u8; 4096];
+        loop {
+            match self.sock.read(&mut scratch) {
+                Ok(0) => return Next::Close,
+                Ok(n) => {
+                    if let State::Linger { drained } = &mut self.state {
+                        *drained += n;
+                        if *drained > LINGER_BYTES {
+                            return Next::Close;
+                        }
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Next::Keep,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return Next::Close,
+            }
+        }
+    }
+
+    /// Reads more input into the buffer.
+    fn fill(&mut self, ctx: &mut Ctx) -> Fill {
+        if self.rstart == self.rend {
+            self.rstart = 0;
+            self.rend = 0;
+        }
+        let want = if matches!(
+            self.state,
+            State::Body {
+                sink: Sink::Upload(_),
+                ..
+            }
+        ) {
+            BODY_READ
+        } else {
+            HEAD_READ
+        };
+        if self.rbuf.len() - self.rend < want / 2 {
+            if self.rstart > 0 {
+                self.rbuf.copy_within(self.rstart..self.rend, 0);
+                self.rend -= self.rstart;
+                self.rstart = 0;
+            }
+            // The parser refuses heads, chunk lines and trailers past its limits, so this
+            // bound is only a guard against a parser that asks for more forever.
+            let cap = ctx.limits.max_head_bytes + ctx.limits.max_trailer_bytes + 2 * BODY_READ;
+            if self.rend >= cap {
+                return Fill::Failed;
+            }
+            let new_len = (self.rend + want).max(self.rbuf.len());
+            self.rbuf.resize(new_len, 0);
+        }
+        loop {
+            match self.sock.read(&mut self.rbuf[self.rend..]) {
+                Ok(0) => return Fill::Eof,
+                Ok(n) => {
+                    self.rend += n;
+                    match self.state {
+                        State::Head if !self.head_started => {
+                            self.head_started = true;
+                            self.deadline = ctx.now + ctx.header_timeout;
+                        }
+                        State::Body { .. } => self.deadline = ctx.now + ctx.body_timeout,
+                        _ => {}
+                    }
+                    return Fill::Got;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Fill::Blocked,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return Fill::Failed,
+            }
+        }
+    }
+
+    /// Runs the parser over the buffered input. `None`: it needs more bytes;
+    /// `Some(Keep)`: something changed (a reply is queued); `Some(Close)`: close now.
+    fn parse(&mut self, ctx: &mut Ctx) -> Option<Next> {
+        loop {
+            if !matches!(self.state, State::Head | State::Body { .. }) {
+                return Some(Next::Keep);
+            }
+            let buf = &self.rbuf[self.rstart..self.rend];
+            let result = if self.eof {
+                self.parser.handle_eof(buf)
+            } else {
+                self.parser.handle_bytes(buf)
+            };
+            let step = match result {
+                Ok(step) => step,
+                Err(e) => return Some(self.fail(e, ctx)),
+            };
+            let consumed = step.consumed;
+            let act = match step.event {
+                Event::NeedMore => Act::NeedMore,
+                Event::Head(head) => {
+                    on_head(&head, ctx, &mut self.state, &mut self.cur, &mut self.wbuf)
+                }
+                Event::Data(data) => match &mut self.state {
+                    State::Body {
+                        sink: Sink::Upload(up),
+                        ..
+                    } => match up.write(data) {
+                        Ok(()) => Act::Continue,
+                        Err(e) => Act::UploadFailed(e),
+                    },
+                    _ => Act::Continue,
+                },
+                Event::ChunkHeader { .. } | Event::Trailers(_) => Act::Continue,
+                Event::End => Act::End,
+                Event::Paused => Act::Paused,
+            };
+            self.rstart = (self.rstart + consumed).min(self.rend);
+            match act {
+                Act::NeedMore => {
+                    // At EOF the parser answers with Paused or an error, never NeedMore;
+                    // a parser that does would otherwise spin.
+                    return if self.eof { Some(Next::Close) } else { None };
+                }
+                Act::Continue => {}
+                Act::Respond(reply) => {
+                    self.respond(reply, ctx);
+                    return Some(Next::Keep);
+                }
+                Act::End => {
+                    let reply = match std::mem::replace(&mut self.state, State::Head) {
+                        State::Body {
+                            sink: Sink::Upload(up),
+                            reply,
+                        } => {
+                            let outcome = up.commit();
+                            finish(&reply, outcome, ctx.ts)
+                        }
+                        State::Body {
+                            sink: Sink::Discard,
+                            reply,
+                        } => reply,
+                        _ => return Some(Next::Close),
+                    };
+                    self.respond(reply, ctx);
+                    return Some(Next::Keep);
+                }
+                Act::UploadFailed(e) => {
+                    let State::Body { reply, .. } = std::mem::replace(&mut self.state, State::Head)
+                    else {
+                        return Some(Next::Close);
+                    };
+                    let mut reply = finish(&reply, Err(e), ctx.ts);
+                    // The rest of the body is not read: the connection cannot be reused.
+                    reply.close = true;
+                    self.respond(reply, ctx);
+                    return Some(Next::Keep);
+                }
+                // Paused between messages at EOF: the peer is done. Anything else is a
+                // parser used out of order; close rather than guess.
+                Act::Paused => return Some(Next::Close),
+            }
+        }
+    }
+
+    /// The parser refused the input: answer its status and close.
+    fn fail(&mut self, e: ParseError, ctx: &mut Ctx) -> Next {
+        let in_head = matches!(self.state, State::Head);
+        // Dropping the body state drops any upload.
+        self.state = State::Head;
+        if e == ParseError::UnexpectedEof {
+            return Next::Close;
+        }
+        if in_head {
+            self.cur.line.clear();
+            self.cur.line.push('-');
+            self.cur.started = ctx.now;
+            self.cur.is_head = false;
+        }
+        let mut reply = reply_to_error(e, ctx.ts);
+        reply.close = true;
+        self.respond(reply, ctx);
+        Next::Keep
+    }
+
+    /// Queues `reply` (head and body plan) and moves to `Send`.
+    fn respond(&mut self, mut reply: Reply, ctx: &mut Ctx) {
+        if ctx.shutting_down {
+            reply.close = true;
+        }
+        let body = std::mem::replace(&mut reply.body, Body::Empty);
+        let mut file = None;
+        if let Body::File { path, start, len } = &body {
+            if !self.cur.is_head && *len > 0 {
+                match ctx.store.open_file(path) {
+                    Ok(f) => {
+                        file = Some(FileSend {
+                            file: f,
+                            offset: *start,
+                            remaining: *len,
+                        })
+                    }
+                    Err(e) => {
+                        let close = reply.close;
+                        reply = plain_reply(e.status(), "the file could not be opened\n", ctx);
+                        reply.close |= close;
+                    }
+                }
+            }
+        }
+        ctx.store.forget_open();
+        let chunked = says_chunked(&reply);
+        let before = self.wbuf.len();
+        reply.write_head(&mut self.wbuf);
+        if !self.cur.is_head {
+            match (&body, reply.body) {
+                (_, Body::Bytes(b)) => self.wbuf.extend_from_slice(&b),
+                (Body::Bytes(b), _) => self.wbuf.extend_from_slice(b),
+                (Body::Chunked(b), _) => {
+                    if chunked {
+                        write_chunk(&mut self.wbuf, b);
+                        let _ = write_last_chunk(&mut self.wbuf, &[]);
+                    } else {
+                        self.wbuf.extend_from_slice(b);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(fs) = &file {
+            if fs.remaining <= INLINE_FILE {
+                let at = self.wbuf.len();
+                // Bounded by INLINE_FILE above.
+                self.wbuf.resize(at + fs.remaining as usize, 0);
+                if read_exact_at(&fs.file, &mut self.wbuf[at..], fs.offset).is_err() {
+                    // The file changed under us; the head promised more than there is.
+                    self.wbuf.truncate(at);
+                    reply.close = true;
+                }
+                file = None;
+            }
+        }
+        self.cur.status = reply.status;
+        self.cur.bytes =
+            (self.wbuf.len() - before) as u64 + file.as_ref().map_or(0, |f| f.remaining);
+        self.state = State::Send {
+            file,
+            close: reply.close,
+        };
+        self.deadline = ctx.now + ctx.body_timeout;
+    }
+}
+
+/// A new head: decide, carry out what needs no body, and pick where the body goes.
+fn on_head(
+    head: &RequestHead<'_>,
+    ctx: &mut Ctx,
+    state: &mut State,
+    cur: &mut Current,
+    wbuf: &mut Vec<u8>,
+) -> Act {
+    cur.started = ctx.now;
+    cur.is_head = head.method() == Method::Head;
+    cur.line.clear();
+    if !ctx.quiet {
+        let raw = head.raw();
+        let span = head.request_line_span();
+        let line = raw.get(span).unwrap_or_default();
+        let line = line.strip_suffix(b"\r\n").unwrap_or(line);
+        super::log::push_sanitized(&mut cur.line, line);
+    }
+    let mut reply = decide(head, &ctx.store, &ctx.policy, ctx.ts);
+    if !head.keep_alive() || ctx.shutting_down {
+        reply.close = true;
+    }
+    let body_len = match head.framing() {
+        Framing::None => Some(0),
+        Framing::Length(n) => Some(n),
+        Framing::Chunked | Framing::Close => None,
+    };
+    match std::mem::replace(&mut reply.body, Body::Empty) {
+        Body::Upload(plan) => match ctx.store.begin_upload(&plan.path) {
+            Ok(up) => {
+                if plan.send_continue && head.version() == Version::Http11 {
+                    wbuf.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
+                }
+                reply.body = Body::Upload(plan);
+                *state = State::Body {
+                    sink: Sink::Upload(up),
+                    reply,
+                };
+                return Act::Continue;
+            }
+            Err(e) => reply = finish(&reply, Err(e), ctx.ts),
+        },
+        Body::Remove(path) => {
+            let outcome = ctx.store.remove(&path);
+            reply.body = Body::Remove(path);
+            reply = finish(&reply, outcome, ctx.ts);
+        }
+        other => reply.body = other,
+    }
+    if ctx.shutting_down {
+        reply.close = true;
+    }
+    // A body nobody wants: read and drop a small one that is on its way; otherwise answer
+    // now and close, as the body may never come (Expect: 100-continue) or be huge.
+    let discard = match body_len {
+        Some(0) => true,
+        Some(n) => n <= DISCARD_MAX && !head.expects_continue(),
+        None => false,
+    };
+    if discard {
+        *state = State::Body {
+            sink: Sink::Discard,
+            reply,
+        };
+        Act::Continue
+    } else {
+        reply.close = true;
+        Act::Respond(reply)
+    }
+}
+
+fn says_chunked(reply: &Reply) -> bool {
+    reply.headers.iter().any(|(name, value)| {
+        name.eq_ignore_ascii_case("transfer-encoding")
+            && match value {
+                HeaderValue::Static(v) => v.eq_ignore_ascii_case("chunked"),
+                HeaderValue::Owned(v) => v.eq_ignore_ascii_case("chunked"),
+                _ => false,
+            }
+    })
+}
+
+/// A short text reply with `status` (e.g. 408), built on the core's error reply so it has
+/// the same fields (Date, Content-Type, Connection: close).
+fn plain_reply(status: u16, text: &'static str, ctx: &Ctx) -> Reply {
+    let mut reply = reply_to_error(ParseError::UnexpectedEof, ctx.ts);
+    reply.status = status;
+    reply.body = Body::Bytes(text.as_bytes().to_vec());
+    for (name, value) in &mut reply.headers {
+        if name.eq_ignore_ascii_case("content-length") {
+            *value = HeaderValue::Number(text.len() as u64);
+        }
+    }
+    reply.close = true;
+    reply
+}
+
+fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    file.read_exact_at(buf, offset)
+}
+
+/// Sends part of a file: `sendfile` on Linux, a read/write loop elsewhere.
+fn send_file_part(sock: &mio::net::TcpStream, fs: &mut FileSend) -> io::Result<usize> {
+    let count = fs.remaining.min(1 << 30) as usize;
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        let n = rustix::fs::sendfile(sock, &fs.file, Some(&mut fs.offset), count)?;
+        fs.remaining -= n as u64;
+        Ok(n)
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        use std::os::unix::fs::FileExt;
+        let mut buf = [0u8; 64 * 1024];
+        let want = count.min(buf.len());
+        let got = fs.file.read_at(&mut buf[..want], fs.offset)?;
+        if got == 0 {
+            return Ok(0);
+        }
+        let mut sock = sock;
+        let n = sock.write(&buf[..got])?;
+        fs.offset += n as u64;
+        fs.remaining -= n as u64;
+        Ok(n)
+    }
+}

@@ -1,0 +1,470 @@
+//! The core's [`FileStore`] on a real directory.
+//!
+//! - Every path is opened relative to the root's directory handle with `openat2` and
+//!   `RESOLVE_BENEATH` on Linux, so no symlink (absolute or relative) can lead out of the
+//!   root: such a path answers 403. Elsewhere, or on kernels without `openat2`, the path is
+//!   canonicalized and checked to stay under the root.
+//! - Uploads go to a temporary file `.simplehttp-upload-<random>` in the target's
+//!   directory (or its nearest existing ancestor), are fsynced, and renamed over the target
+//!   on commit, so a reader sees the old file or the new one, never a part. Dropping an
+//!   upload removes its temporary. Temporaries are hidden from listings and requests, and
+//!   [`remove_stale_temporaries`] deletes those a crash left behind.
+//! - Each worker owns its own store; `metadata` keeps the file it opened so the reply can
+//!   send it without opening it again ([`FsStore::open_file`]).
+
+use rustix::fs::{AtFlags, FileType, Mode, OFlags};
+use rustix::io::Errno;
+use simplehttp_core::{
+    DirEntry, FileStore, Kind, Metadata, StoreError, StorePath, Timestamp, Upload,
+};
+use std::cell::{Cell, RefCell};
+use std::fs::File;
+use std::io::{self, Write};
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+/// Name prefix of upload temporaries.
+pub const TEMP_PREFIX: &str = ".simplehttp-upload-";
+
+/// A [`FileStore`] on a directory of the filesystem.
+#[derive(Debug)]
+pub struct FsStore {
+    root: PathBuf,
+    root_fd: OwnedFd,
+    read_only: bool,
+    /// Whether `openat2` works here (cleared on ENOSYS).
+    openat2: Cell<bool>,
+    /// The file the last `metadata` call opened, for [`FsStore::open_file`].
+    last_open: RefCell<Option<(String, File)>>,
+}
+
+impl FsStore {
+    /// A store on `root`, which must be an absolute, canonical directory path.
+    pub fn new(root: &Path, read_only: bool) -> io::Result<FsStore> {
+        let root_fd = rustix::fs::open(
+            root,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        Ok(FsStore {
+            root: root.to_path_buf(),
+            root_fd,
+            read_only,
+            openat2: Cell::new(cfg!(any(target_os = "linux", target_os = "android"))),
+            last_open: RefCell::new(None),
+        })
+    }
+
+    /// Opens `rel` (relative to the root, `/`-separated, already free of `..`) without
+    /// leaving the root. An escape is `EXDEV`.
+    fn open_beneath(&self, rel: &str, flags: OFlags) -> io::Result<OwnedFd> {
+        let rel = if rel.is_empty() { "." } else { rel };
+        let flags = flags | OFlags::CLOEXEC;
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if self.openat2.get() {
+            use rustix::fs::ResolveFlags;
+            let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
+            match rustix::fs::openat2(&self.root_fd, rel, flags, Mode::empty(), resolve) {
+                Err(Errno::NOSYS) | Err(Errno::PERM) if self.openat2_unavailable() => {}
+                other => return other.map_err(io::Error::from),
+            }
+        }
+        let canonical = std::fs::canonicalize(self.root.join(rel))?;
+        if !canonical.starts_with(&self.root) {
+            return Err(Errno::XDEV.into());
+        }
+        Ok(rustix::fs::open(&canonical, flags, Mode::empty())?)
+    }
+
+    /// Called when `openat2` failed with ENOSYS or EPERM (a seccomp filter): checks
+    /// whether it is missing altogether, and if so stops using it.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn openat2_unavailable(&self) -> bool {
+        use rustix::fs::ResolveFlags;
+        let probe = rustix::fs::openat2(
+            &self.root_fd,
+            ".",
+            OFlags::PATH | OFlags::CLOEXEC,
+            Mode::empty(),
+            ResolveFlags::BENEATH,
+        );
+        let missing = matches!(probe, Err(Errno::NOSYS) | Err(Errno::PERM));
+        if missing {
+            self.openat2.set(false);
+        }
+        missing
+    }
+
+    /// The file at `path` for sending, reusing the one `metadata` just opened.
+    pub fn open_file(&self, path: &StorePath) -> Result<File, StoreError> {
+        if let Some((rel, file)) = self.last_open.borrow_mut().take() {
+            if rel == path.as_str() {
+                return Ok(file);
+            }
+        }
+        let fd = self
+            .open_beneath(path.as_str(), OFlags::RDONLY | OFlags::NONBLOCK)
+            .map_err(|e| store_error(&e))?;
+        Ok(File::from(fd))
+    }
+
+    /// Forgets the file kept by the last `metadata` call.
+    pub fn forget_open(&self) {
+        self.last_open.borrow_mut().take();
+    }
+
+    fn stat_beneath(&self, rel: &str, keep: bool) -> Result<Option<Metadata>, StoreError> {
+        let fd = match self.open_beneath(rel, OFlags::RDONLY | OFlags::NONBLOCK) {
+            Ok(fd) => fd,
+            Err(e) => {
+                return match errno(&e) {
+                    Some(Errno::NOENT) | Some(Errno::NOTDIR) | Some(Errno::NAMETOOLONG) => Ok(None),
+                    _ => Err(store_error(&e)),
+                }
+            }
+        };
+        let st = rustix::fs::fstat(&fd).map_err(|e| store_error(&e.into()))?;
+        let kind = match FileType::from_raw_mode(st.st_mode) {
+            FileType::RegularFile => Kind::File,
+            FileType::Directory => Kind::Dir,
+            // Devices, FIFOs and sockets are not served.
+            _ => return Err(StoreError::Forbidden),
+        };
+        let meta = Metadata {
+            kind,
+            len: if kind == Kind::File {
+                u64::try_from(st.st_size).unwrap_or(0)
+            } else {
+                0
+            },
+            modified: Timestamp(u64::try_from(st.st_mtime).unwrap_or(0)),
+            modified_nanos: u32::try_from(st.st_mtime_nsec).unwrap_or(0),
+        };
+        if keep && kind == Kind::File {
+            *self.last_open.borrow_mut() = Some((rel.to_string(), File::from(fd)));
+        }
+        Ok(Some(meta))
+    }
+}
+
+fn errno(e: &io::Error) -> Option<Errno> {
+    e.raw_os_error().map(Errno::from_raw_os_error)
+}
+
+/// Maps an I/O error to the store's error (and so to a status).
+#[must_use]
+pub fn store_error(e: &io::Error) -> StoreError {
+    match errno(e) {
+        Some(Errno::NOENT) => StoreError::NotFound,
+        Some(Errno::ACCESS) | Some(Errno::PERM) | Some(Errno::XDEV) | Some(Errno::LOOP) => {
+            StoreError::Forbidden
+        }
+        Some(Errno::NOTDIR) | Some(Errno::ISDIR) | Some(Errno::EXIST) | Some(Errno::NOTEMPTY) => {
+            StoreError::Conflict
+        }
+        Some(Errno::NOSPC) | Some(Errno::DQUOT) | Some(Errno::FBIG) => StoreError::NoSpace,
+        Some(Errno::ROFS) => StoreError::ReadOnly,
+        _ => StoreError::Io,
+    }
+}
+
+fn is_temp_name(name: &str) -> bool {
+    name.starts_with(TEMP_PREFIX)
+}
+
+/// Whether any segment of `rel` names an upload temporary.
+fn touches_temp(rel: &str) -> bool {
+    rel.split('/').any(is_temp_name)
+}
+
+fn split_parent(rel: &str) -> (&str, &str) {
+    match rel.rfind('/') {
+        Some(i) => (&rel[..i], &rel[i + 1..]),
+        None => ("", rel),
+    }
+}
+
+impl FileStore for FsStore {
+    type Upload = FsUpload;
+
+    fn metadata(&self, path: &StorePath) -> Result<Option<Metadata>, StoreError> {
+        if touches_temp(path.as_str()) {
+            return Ok(None);
+        }
+        self.stat_beneath(path.as_str(), true)
+    }
+
+    fn list(&self, dir: &StorePath) -> Result<Vec<simplehttp_core::DirEntry>, StoreError> {
+        let rel = dir.as_str();
+        let fd = self
+            .open_beneath(rel, OFlags::RDONLY | OFlags::DIRECTORY)
+            .map_err(|e| store_error(&e))?;
+        let mut entries = Vec::new();
+        let dir_iter = rustix::fs::Dir::new(fd).map_err(|e| store_error(&e.into()))?;
+        for entry in dir_iter {
+            let Ok(entry) = entry else { break };
+            let Ok(name) = entry.file_name().to_str() else {
+                continue;
+            };
+            if name == "." || name == ".." || is_temp_name(name) {
+                continue;
+            }
+            let child = if rel.is_empty() {
+                name.to_string()
+            } else {
+                format!("{rel}/{name}")
+            };
+            // Entries that escape the root, vanish meanwhile or are neither file nor
+            // directory are left out.
+            if let Ok(Some(meta)) = self.stat_beneath(&child, false) {
+                entries.push(DirEntry {
+                    name: name.to_string(),
+                    meta,
+                });
+            }
+        }
+        Ok(entries)
+    }
+
+    fn read(&self, path: &StorePath, start: u64, len: u64) -> Result<Vec<u8>, StoreError> {
+        let file = self.open_file(path)?;
+        let len = usize::try_from(len).map_err(|_| StoreError::Io)?;
+        let mut buf = vec![0; len];
+        file.read_exact_at(&mut buf, start)
+            .map_err(|e| store_error(&e))?;
+        Ok(buf)
+    }
+
+    fn begin_upload(&self, path: &StorePath) -> Result<FsUpload, StoreError> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly);
+        }
+        let rel = path.as_str();
+        if rel.is_empty() {
+            return Err(StoreError::Conflict);
+        }
+        if touches_temp(rel) {
+            return Err(StoreError::Forbidden);
+        }
+        let (parent, name) = split_parent(rel);
+        // The nearest existing ancestor holds the temporary; the directories missing
+        // below it are created on commit.
+        let mut missing = Vec::new();
+        let mut dir = parent;
+        let dir_fd = loop {
+            match self.open_beneath(dir, OFlags::RDONLY | OFlags::DIRECTORY) {
+                Ok(fd) => break fd,
+                Err(e) if errno(&e) == Some(Errno::NOENT) && !dir.is_empty() => {
+                    let (up, seg) = split_parent(dir);
+                    missing.push(seg.to_string());
+                    dir = up;
+                }
+                Err(e) => return Err(store_error(&e)),
+            }
+        };
+        missing.reverse();
+        let mut attempt = 0u32;
+        loop {
+            let temp = format!("{TEMP_PREFIX}{:016x}", random_u64());
+            match rustix::fs::openat(
+                &dir_fd,
+                temp.as_str(),
+                OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::CLOEXEC | OFlags::NOFOLLOW,
+                Mode::from_raw_mode(0o644),
+            ) {
+                Ok(fd) => {
+                    return Ok(FsUpload {
+                        dir: dir_fd,
+                        temp,
+                        file: Some(File::from(fd)),
+                        missing,
+                        name: name.to_string(),
+                        done: false,
+                    })
+                }
+                Err(Errno::EXIST) if attempt < 8 => attempt += 1,
+                Err(e) => return Err(store_error(&e.into())),
+            }
+        }
+    }
+
+    fn remove(&self, path: &StorePath) -> Result<(), StoreError> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly);
+        }
+        let rel = path.as_str();
+        if rel.is_empty() {
+            return Err(StoreError::Conflict);
+        }
+        if touches_temp(rel) {
+            return Err(StoreError::NotFound);
+        }
+        let (parent, name) = split_parent(rel);
+        let dir = self
+            .open_beneath(parent, OFlags::RDONLY | OFlags::DIRECTORY)
+            .map_err(|e| store_error(&e))?;
+        rustix::fs::unlinkat(&dir, name, AtFlags::empty()).map_err(|e| store_error(&e.into()))
+    }
+
+    fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+}
+
+/// An upload in progress: a temporary file beside its target.
+#[derive(Debug)]
+pub struct FsUpload {
+    dir: OwnedFd,
+    temp: String,
+    file: Option<File>,
+    missing: Vec<String>,
+    name: String,
+    done: bool,
+}
+
+impl Upload for FsUpload {
+    fn write(&mut self, data: &[u8]) -> Result<(), StoreError> {
+        match &mut self.file {
+            Some(f) => f.write_all(data).map_err(|e| store_error(&e)),
+            None => Err(StoreError::Io),
+        }
+    }
+
+    fn commit(mut self) -> Result<(), StoreError> {
+        let file = self.file.take().ok_or(StoreError::Io)?;
+        file.sync_data().map_err(|e| store_error(&e))?;
+        drop(file);
+        let mut target_dir: Option<OwnedFd> = None;
+        for seg in &self.missing {
+            let cur = target_dir.as_ref().map_or(self.dir.as_fd(), |d| d.as_fd());
+            match rustix::fs::mkdirat(cur, seg.as_str(), Mode::from_raw_mode(0o755)) {
+                Ok(()) | Err(Errno::EXIST) => {}
+                Err(e) => return Err(store_error(&e.into())),
+            }
+            let next = rustix::fs::openat(
+                cur,
+                seg.as_str(),
+                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+            .map_err(|e| store_error(&e.into()))?;
+            target_dir = Some(next);
+        }
+        let to = target_dir.as_ref().map_or(self.dir.as_fd(), |d| d.as_fd());
+        rustix::fs::renameat(&self.dir, self.temp.as_str(), to, self.name.as_str())
+            .map_err(|e| store_error(&e.into()))?;
+        self.done = true;
+        // Make the rename itself durable; the data already is.
+        let _ = rustix::fs::fsync(to);
+        Ok(())
+    }
+}
+
+impl Drop for FsUpload {
+    fn drop(&mut self) {
+        if !self.done {
+            self.file.take();
+            let _ = rustix::fs::unlinkat(&self.dir, self.temp.as_str(), AtFlags::empty());
+        }
+    }
+}
+
+fn random_u64() -> u64 {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut h = RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    h.write_u32(std::process::id());
+    if let Ok(d) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        h.write_u128(d.as_nanos());
+    }
+    h.finish()
+}
+
+/// Removes upload temporaries under `root` (left by a crash), without following symlinks.
+/// Returns how many were removed.
+pub fn remove_stale_temporaries(root: &Path) -> usize {
+    fn walk(dir: &Path, depth: u32, removed: &mut usize) {
+        if depth > 64 {
+            return;
+        }
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in rd.flatten() {
+            let Ok(ft) = entry.file_type() else { continue };
+            let name = entry.file_name();
+            if ft.is_dir() {
+                walk(&entry.path(), depth + 1, removed);
+            } else if ft.is_file()
+                && name.to_str().is_some_and(is_temp_name)
+                && std::fs::remove_file(entry.path()).is_ok()
+            {
+                *removed += 1;
+            }
+        }
+    }
+    let mut removed = 0;
+    walk(root, 0, &mut removed);
+    removed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_root(tag: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("simplehttp-fs-{tag}-{:x}", random_u64()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::canonicalize(dir).unwrap()
+    }
+
+    #[test]
+    fn refuses_symlinks_out_of_the_root() {
+        let root = temp_root("escape");
+        std::os::unix::fs::symlink("/etc", root.join("out")).unwrap();
+        std::fs::write(root.join("in.txt"), b"hi").unwrap();
+        std::os::unix::fs::symlink("in.txt", root.join("ok")).unwrap();
+        let store = FsStore::new(&root, false).unwrap();
+        assert_eq!(
+            store.stat_beneath("out/passwd", false),
+            Err(StoreError::Forbidden)
+        );
+        assert_eq!(store.stat_beneath("out", false), Err(StoreError::Forbidden));
+        let ok = store.stat_beneath("ok", false).unwrap().unwrap();
+        assert_eq!((ok.kind, ok.len), (Kind::File, 2));
+        assert_eq!(store.stat_beneath("missing", false), Ok(None));
+        // The portable fallback refuses the same escapes.
+        store.openat2.set(false);
+        assert_eq!(
+            store.stat_beneath("out/passwd", false),
+            Err(StoreError::Forbidden)
+        );
+        assert_eq!(store.stat_beneath("ok", false).unwrap().unwrap().len, 2);
+        std::fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn maps_errors_to_statuses() {
+        assert_eq!(store_error(&Errno::NOSPC.into()), StoreError::NoSpace);
+        assert_eq!(store_error(&Errno::ACCESS.into()), StoreError::Forbidden);
+        assert_eq!(store_error(&Errno::NOTDIR.into()), StoreError::Conflict);
+        assert_eq!(store_error(&Errno::ISDIR.into()), StoreError::Conflict);
+        assert_eq!(store_error(&Errno::IO.into()), StoreError::Io);
+    }
+
+    #[test]
+    fn removes_stale_temporaries() {
+        let root = temp_root("stale");
+        std::fs::create_dir(root.join("d")).unwrap();
+        std::fs::write(root.join(format!("{TEMP_PREFIX}1")), b"x").unwrap();
+        std::fs::write(root.join(format!("d/{TEMP_PREFIX}2")), b"x").unwrap();
+        std::fs::write(root.join("keep"), b"x").unwrap();
+        assert_eq!(remove_stale_temporaries(&root), 2);
+        assert!(root.join("keep").exists());
+        std::fs::remove_dir_all(root).unwrap();
+    }
+}

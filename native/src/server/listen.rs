@@ -1,0 +1,154 @@
+//! Listening sockets: one per worker and address, all on the same port (SO_REUSEPORT), so
+//! the kernel spreads new connections over the workers.
+
+use socket2::{Domain, Protocol, Socket, Type};
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+
+/// Why an address could not be listened on.
+#[derive(Debug)]
+pub struct BindError {
+    /// The address that failed.
+    pub addr: SocketAddr,
+    /// The error.
+    pub error: io::Error,
+}
+
+impl BindError {
+    /// One line saying what failed, why, and what to try.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let port = self.addr.port();
+        let hint = match self.error.kind() {
+            io::ErrorKind::PermissionDenied if port < 1024 => {
+                " (ports below 1024 need privileges; try: simple-server 8080)".to_string()
+            }
+            io::ErrorKind::AddrInUse => format!(
+                " (another program listens there; try another port, e.g. simple-server {})",
+                if port == u16::MAX || port == 0 {
+                    8080
+                } else {
+                    port + 1
+                }
+            ),
+            io::ErrorKind::AddrNotAvailable => {
+                " (this machine has no such address; see --bind)".to_string()
+            }
+            _ => String::new(),
+        };
+        format!(
+            "cannot listen on {}: {}{}",
+            self.addr,
+            super::io_reason(&self.error),
+            hint
+        )
+    }
+}
+
+fn listener(addr: SocketAddr, v6_only: bool) -> io::Result<Socket> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    #[cfg(all(
+        unix,
+        not(any(target_os = "solaris", target_os = "illumos", target_os = "cygwin"))
+    ))]
+    socket.set_reuse_port(true)?;
+    if addr.is_ipv6() && v6_only {
+        socket.set_only_v6(true)?;
+    }
+    socket.set_nonblocking(true)?;
+    socket.set_cloexec(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    Ok(socket)
+}
+
+fn unavailable(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::AddrNotAvailable
+        || e.raw_os_error() == Some(rustix::io::Errno::AFNOSUPPORT.raw_os_error())
+}
+
+/// The bound sockets: `per_worker[w]` holds worker `w`'s socket for each address.
+#[derive(Debug)]
+pub struct Bound {
+    /// The addresses actually listened on, with the actual port.
+    pub addrs: Vec<SocketAddr>,
+    /// One list of sockets per worker, in the order of `addrs`.
+    pub per_worker: Vec<Vec<std::net::TcpListener>>,
+}
+
+/// Binds `workers` sockets on each of `ips` at `port`. With port 0 the first socket picks a
+/// free port and the others use it. When `skip_unavailable` is set, an address this
+/// machine does not have (e.g. ::1 without IPv6) is left out instead of failing.
+pub fn bind_all(
+    ips: &[IpAddr],
+    port: u16,
+    workers: usize,
+    skip_unavailable: bool,
+) -> Result<Bound, BindError> {
+    // An ephemeral port free on the first address may be taken on another: try again.
+    let attempts = if port == 0 { 8 } else { 1 };
+    let mut last = None;
+    for _ in 0..attempts {
+        match try_bind(ips, port, workers, skip_unavailable) {
+            Ok(b) => return Ok(b),
+            Err(e) if port == 0 && e.error.kind() == io::ErrorKind::AddrInUse => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| BindError {
+        addr: SocketAddr::new(ips[0], port),
+        error: io::ErrorKind::AddrInUse.into(),
+    }))
+}
+
+fn try_bind(
+    ips: &[IpAddr],
+    mut port: u16,
+    workers: usize,
+    skip_unavailable: bool,
+) -> Result<Bound, BindError> {
+    let v6_only = ips.iter().any(IpAddr::is_ipv4) || ips.len() > 1;
+    let mut addrs = Vec::new();
+    let mut per_worker: Vec<Vec<std::net::TcpListener>> =
+        (0..workers).map(|_| Vec::new()).collect();
+    for &ip in ips {
+        let mut sockets = Vec::with_capacity(workers);
+        for w in 0..workers {
+            let addr = SocketAddr::new(ip, port);
+            match listener(addr, v6_only) {
+                Ok(s) => {
+                    if port == 0 {
+                        port = s
+                            .local_addr()
+                            .ok()
+                            .and_then(|a| a.as_socket())
+                            .map(|a| a.port())
+                            .ok_or_else(|| BindError {
+                                addr,
+                                error: io::ErrorKind::Other.into(),
+                            })?;
+                    }
+                    sockets.push(std::net::TcpListener::from(s));
+                }
+                Err(error) if w == 0 && skip_unavailable && ip.is_ipv6() && unavailable(&error) => {
+                    break;
+                }
+                Err(error) => return Err(BindError { addr, error }),
+            }
+        }
+        if sockets.len() == workers {
+            addrs.push(SocketAddr::new(ip, port));
+            for (w, s) in sockets.into_iter().enumerate() {
+                per_worker[w].push(s);
+            }
+        }
+    }
+    if addrs.is_empty() {
+        return Err(BindError {
+            addr: SocketAddr::new(ips[0], port),
+            error: io::ErrorKind::AddrNotAvailable.into(),
+        });
+    }
+    Ok(Bound { addrs, per_worker })
+}

@@ -1,0 +1,262 @@
+//! A worker thread: one `mio` poll, its own listening sockets, and the connections it
+//! accepted, each a [`Conn`] state machine kept in a slab by token.
+
+use super::config::Config;
+use super::conn::{Conn, Next};
+use super::fs_store::FsStore;
+use mio::net::TcpListener;
+use mio::{Events, Interest, Poll, Token};
+use simplehttp_core::{Limits, Policy, Timestamp};
+use std::io;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The waker's token: the main thread wakes workers to shut down.
+pub const WAKER: Token = Token(usize::MAX);
+/// Connections' tokens start here; listeners use the tokens below.
+const FIRST_CONN: usize = 1 << 16;
+/// How often deadlines are checked.
+const TICK: Duration = Duration::from_millis(200);
+/// How long accepting pauses when the process is out of file descriptors.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
+
+/// What all workers share.
+#[derive(Debug)]
+pub struct Shared {
+    /// The settings.
+    pub config: Config,
+    /// Set by the main thread on SIGINT/SIGTERM.
+    pub shutdown: AtomicBool,
+}
+
+/// What a connection needs from its worker while it runs.
+pub struct Ctx {
+    /// The file store (one per worker).
+    pub store: FsStore,
+    /// Write policy.
+    pub policy: Policy,
+    /// Parser bounds.
+    pub limits: Limits,
+    /// Timeouts.
+    pub header_timeout: Duration,
+    /// Idle keep-alive timeout.
+    pub idle_timeout: Duration,
+    /// Body progress timeout.
+    pub body_timeout: Duration,
+    /// No access log.
+    pub quiet: bool,
+    /// The time at the last wake-up.
+    pub now: Instant,
+    /// The wall-clock time at the last wake-up, for the core.
+    pub ts: Timestamp,
+    /// Shutting down: no keep-alive any more.
+    pub shutting_down: bool,
+    /// Reused for access-log lines.
+    pub log_scratch: String,
+}
+
+impl Ctx {
+    fn tick(&mut self) {
+        self.now = Instant::now();
+        self.ts = Timestamp(
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+        );
+    }
+}
+
+/// Runs a worker until shutdown. `poll` already has the waker registered.
+pub fn run(
+    shared: Arc<Shared>,
+    mut poll: Poll,
+    listeners: Vec<std::net::TcpListener>,
+) -> io::Result<()> {
+    let config = &shared.config;
+    let mut listeners: Vec<Option<TcpListener>> = listeners
+        .into_iter()
+        .map(|l| Some(TcpListener::from_std(l)))
+        .collect();
+    for (i, l) in listeners.iter_mut().enumerate() {
+        if let Some(l) = l {
+            poll.registry().register(l, Token(i), Interest::READABLE)?;
+        }
+    }
+    let mut ctx = Ctx {
+        store: FsStore::new(&config.root, config.policy.read_only)?,
+        policy: config.policy.clone(),
+        limits: config.limits,
+        header_timeout: config.header_timeout,
+        idle_timeout: config.idle_timeout,
+        body_timeout: config.body_timeout,
+        quiet: config.quiet,
+        now: Instant::now(),
+        ts: Timestamp(0),
+        shutting_down: false,
+        log_scratch: String::new(),
+    };
+    ctx.tick();
+    let mut conns: Vec<Option<Conn>> = Vec::new();
+    let mut free: Vec<usize> = Vec::new();
+    let mut live = 0usize;
+    let mut events = Events::with_capacity(1024);
+    let mut next_sweep = ctx.now + TICK;
+    let mut accept_paused_until: Option<Instant> = None;
+    let mut grace_deadline: Option<Instant> = None;
+
+    loop {
+        match poll.poll(&mut events, Some(TICK)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+        ctx.tick();
+
+        if grace_deadline.is_none() && shared.shutdown.load(Ordering::Relaxed) {
+            grace_deadline = Some(ctx.now + config.shutdown_grace);
+            ctx.shutting_down = true;
+            // Stop accepting: the listening sockets close here.
+            for l in &mut listeners {
+                if let Some(mut l) = l.take() {
+                    let _ = poll.registry().deregister(&mut l);
+                }
+            }
+            // Idle connections go now; the others after their response.
+            for (i, slot) in conns.iter_mut().enumerate() {
+                if slot.as_ref().is_some_and(Conn::is_idle) {
+                    *slot = None;
+                    free.push(i);
+                    live -= 1;
+                }
+            }
+        }
+
+        for event in &events {
+            let token = event.token();
+            if token == WAKER {
+                continue;
+            }
+            if token.0 < FIRST_CONN {
+                if accept_paused_until.is_none() {
+                    accept_paused_until = accept_all(
+                        &mut listeners,
+                        token.0,
+                        &poll,
+                        &mut conns,
+                        &mut free,
+                        &mut live,
+                        &ctx,
+                    );
+                }
+                continue;
+            }
+            let idx = token.0 - FIRST_CONN;
+            let Some(Some(conn)) = conns.get_mut(idx) else {
+                continue;
+            };
+            if guarded(|| conn.drive(&mut ctx)) == Next::Close {
+                conns[idx] = None;
+                free.push(idx);
+                live -= 1;
+            }
+        }
+
+        if ctx.now >= next_sweep {
+            next_sweep = ctx.now + TICK;
+            for (idx, slot) in conns.iter_mut().enumerate() {
+                let Some(conn) = slot.as_mut() else { continue };
+                if conn.deadline <= ctx.now && guarded(|| conn.on_timeout(&mut ctx)) == Next::Close
+                {
+                    *slot = None;
+                    free.push(idx);
+                    live -= 1;
+                }
+            }
+            if let Some(until) = accept_paused_until {
+                if ctx.now >= until {
+                    accept_paused_until = None;
+                    for i in 0..listeners.len() {
+                        if accept_paused_until.is_none() {
+                            accept_paused_until = accept_all(
+                                &mut listeners,
+                                i,
+                                &poll,
+                                &mut conns,
+                                &mut free,
+                                &mut live,
+                                &ctx,
+                            );
+                        }
+                    }
+                }
+            }
+        }
+
+        if let Some(deadline) = grace_deadline {
+            if live == 0 || ctx.now >= deadline {
+                // Dropping the connections drops unfinished uploads and their temporaries.
+                conns.clear();
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Runs `f`, turning a panic (a bug, whatever the peer sent) into closing that connection.
+fn guarded(f: impl FnOnce() -> Next) -> Next {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or(Next::Close)
+}
+
+/// Accepts every pending connection on listener `i`. Returns when to try again if the
+/// process ran out of file descriptors.
+fn accept_all(
+    listeners: &mut [Option<TcpListener>],
+    i: usize,
+    poll: &Poll,
+    conns: &mut Vec<Option<Conn>>,
+    free: &mut Vec<usize>,
+    live: &mut usize,
+    ctx: &Ctx,
+) -> Option<Instant> {
+    let Some(Some(listener)) = listeners.get_mut(i) else {
+        return None;
+    };
+    loop {
+        match listener.accept() {
+            Ok((mut sock, peer)) => {
+                let _ = sock.set_nodelay(true);
+                let idx = free.pop().unwrap_or_else(|| {
+                    conns.push(None);
+                    conns.len() - 1
+                });
+                if poll
+                    .registry()
+                    .register(
+                        &mut sock,
+                        Token(FIRST_CONN + idx),
+                        Interest::READABLE | Interest::WRITABLE,
+                    )
+                    .is_err()
+                {
+                    free.push(idx);
+                    continue;
+                }
+                conns[idx] = Some(Conn::new(sock, peer, ctx));
+                *live += 1;
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return None,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::Interrupted | io::ErrorKind::ConnectionAborted
+                ) => {}
+            Err(e) => {
+                // EMFILE, ENFILE, ENOBUFS, ENOMEM: the connection stays queued; try later.
+                let _ = e;
+                return Some(ctx.now + ACCEPT_PAUSE);
+            }
+        }
+    }
+}
