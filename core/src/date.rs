@@ -144,7 +144,7 @@ fn parse_imf_fixdate(s: &[u8]) -> Option<Timestamp> {
     if s[19] != b':' || s[22] != b':' || &s[25..] != b" GMT" {
         return None;
     }
-    let wday = DAYS.iter().position(|d| &d[..] == &s[..3])?;
+    let wday = DAYS.iter().position(|d| d[..] == s[..3])?;
     assemble(
         digits(&s[12..16])?,
         month(&s[8..11])?,
@@ -200,7 +200,7 @@ fn parse_asctime(s: &[u8]) -> Option<Timestamp> {
     if s[13] != b':' || s[16] != b':' {
         return None;
     }
-    let wday = DAYS.iter().position(|d| &d[..] == &s[..3])?;
+    let wday = DAYS.iter().position(|d| d[..] == s[..3])?;
     let day = if s[8] == b' ' {
         digits(&s[9..10])?
     } else {
@@ -350,9 +350,7 @@ mod tests {
         let mut t = 0u64;
         while t < 4_000_000_000 {
             let imf = format_http_date(Timestamp(t));
-            let d =
-                httpdate::HttpDate::from(std::time::UNIX_EPOCH + std::time::Duration::from_secs(t));
-            let asctime = std::format!(
+            let asctime = alloc::format!(
                 "{} {} {:>2} {} {}",
                 core::str::from_utf8(&imf[..3]).unwrap(),
                 core::str::from_utf8(&imf[8..11]).unwrap(),
@@ -370,7 +368,7 @@ mod tests {
             assert_eq!(
                 parse_asctime(asctime.as_bytes()),
                 Some(Timestamp(t)),
-                "{asctime} {d}"
+                "{asctime}"
             );
             t += 86_400 * 7 + 12_345;
         }

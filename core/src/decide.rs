@@ -1,12 +1,59 @@
 //! Deciding the answer to a request: a pure function of the request head, a [`FileStore`]
 //! and the time, returning a [`Reply`] whose body is a plan for the shell to carry out.
+//!
+//! # The rules, in the order they are tried
+//!
+//! | # | condition | answer | [`Rule`] |
+//! |---|-----------|--------|----------|
+//! | 1 | `Expect` other than `100-continue` | 417 | `ExpectationFailed` |
+//! | 2 | method not GET, HEAD, PUT, DELETE, OPTIONS | 405 + `Allow` | `MethodNotAllowed` |
+//! | 3 | OPTIONS (`*` or a path) | 204 + `Allow` | `Options` |
+//! | 4 | target not a safe path | 400 | `BadTarget` |
+//! | 5 | PUT/DELETE, policy or store read-only | 405 + `Allow` | `ReadOnly` |
+//! | 6 | PUT/DELETE, credentials required and not given | 401 + `WWW-Authenticate` | `Unauthorized` |
+//! | 7 | GET/HEAD of a missing path | 404 | `NotFound` |
+//! | 8 | GET/HEAD of a directory without its `/` | 301 to the `/` form | `DirectoryRedirect` |
+//! | 9 | GET/HEAD of a directory | its `index.html` as a file, else a listing | `DirectoryListing` |
+//! | 10 | GET/HEAD of a file: preconditions (§13.2.2 order) | 412 / 304 | `IfMatchFailed`, ... |
+//! | 11 | GET of a file with one satisfiable range | 206 / 416 | `PartialContent`, ... |
+//! | 12 | GET/HEAD of a file | 200 | `ServeFile` |
+//! | 13 | PUT to `/`, a path ending in `/`, a directory, below a file | 409 | `PutToDirectory`, ... |
+//! | 14 | PUT with Content-Length above the limit | 413, close | `UploadTooLarge` |
+//! | 15 | PUT preconditions | 412 | `IfMatchFailed`, `IfNoneMatchFailed`, ... |
+//! | 16 | PUT | plan the upload: 201 or 204 after [`finish`] | `PutCreate`, `PutReplace` |
+//! | 17 | DELETE of a missing path / a directory | 404 / 409 | `NotFound`, `DeleteDirectory` |
+//! | 18 | DELETE | plan the removal: 204 after [`finish`] | `Delete` |
+//!
+//! Choices where RFC 9110 leaves room, and why:
+//! - Unknown methods get 405 with `Allow` rather than 501 (§9.1 says SHOULD 501): a file
+//!   server knows every method it will ever allow, and `Allow` tells the client which.
+//! - PUT to the root or to a path ending in `/` is 409: such a target names a directory,
+//!   which cannot hold bytes, the same conflict as a PUT onto an existing directory.
+//!   DELETE of a directory is also 409: directories are never removed by this server.
+//! - A file asked for with a trailing `/` is 404 (`a.txt/` names a directory that is not
+//!   there), so relative links can never resolve against a file.
+//! - `Range` is honoured for GET only; HEAD gets the 200 head (§14.2: a server MUST ignore
+//!   Range for methods other than GET). Several ranges get the whole file (200), which
+//!   §14.2 allows; so does a range over a zero-length file.
+//! - A listing is sent chunked to HTTP/1.1 clients and with `Content-Length` to HTTP/1.0
+//!   ones (which cannot read chunked), so the connection can still be kept alive.
+//! - A reply that leaves a request body unread (anything but a planned upload) sets
+//!   [`Reply::close`]: the shell need not drain a body it will never use.
+//! - Preconditions are ignored when the answer without them would not be 2xx or 412
+//!   (§13.2.1), so a missing file is 404 whatever its `If-Match`.
 
-use crate::head::RequestHead;
-use crate::store::{FileStore, StoreError};
-use crate::target::StorePath;
+use crate::date::parse_http_date;
+use crate::head::{Framing, Method, RequestHead, TargetForm, Version};
+use crate::mime::content_type;
+use crate::store::{DirEntry, FileStore, Kind, Metadata, StoreError};
+use crate::target::{encode_segment, resolve_full, Resolved, StorePath};
+use crate::write::reason_phrase;
 use crate::{ParseError, Timestamp};
+use alloc::borrow::Cow;
 use alloc::string::String;
+use alloc::vec;
 use alloc::vec::Vec;
+use core::fmt::Write as _;
 
 /// What a server allows, beyond what the store allows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +69,11 @@ pub struct Policy {
 
 impl Default for Policy {
     fn default() -> Self {
-        Policy { read_only: false, write_credentials: None, max_upload: 1 << 30 }
+        Policy {
+            read_only: false,
+            write_credentials: None,
+            max_upload: 1 << 30,
+        }
     }
 }
 
@@ -93,34 +144,1269 @@ pub struct Reply {
     pub http10_keep_alive: bool,
 }
 
-/// The rule of [`decide`] that produced a reply.
+impl Reply {
+    /// The value of the first header called `name` (case-insensitive).
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&HeaderValue> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+}
+
+/// The rule of [`decide`] (or [`finish`], [`reply_to_error`]) that produced a reply.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rule {
-    /// Placeholder until the rules are written.
-    Todo,
+    /// The parser refused the request; its error names the status.
+    MalformedRequest,
+    /// The target cannot name a safe store path → 400.
+    BadTarget,
+    /// `Expect` asks for something other than `100-continue` → 417.
+    ExpectationFailed,
+    /// A method this server does not implement → 405 with `Allow`.
+    MethodNotAllowed,
+    /// OPTIONS → 204 with `Allow`.
+    Options,
+    /// PUT or DELETE while writes are off → 405 with `Allow`.
+    ReadOnly,
+    /// PUT or DELETE without the required credentials → 401.
+    Unauthorized,
+    /// Nothing at the path → 404.
+    NotFound,
+    /// A file asked for with a trailing `/` → 404.
+    FileWithTrailingSlash,
+    /// The store failed; its error names the status.
+    StoreFailed,
+    /// GET or HEAD of a file → 200.
+    ServeFile,
+    /// `If-None-Match` matches the current ETag → 304.
+    NotModifiedEtag,
+    /// Not modified since `If-Modified-Since` → 304.
+    NotModifiedDate,
+    /// `If-Match` does not match (strong comparison) → 412.
+    IfMatchFailed,
+    /// Modified after `If-Unmodified-Since` → 412.
+    IfUnmodifiedSinceFailed,
+    /// `If-None-Match` matches on a method other than GET/HEAD → 412.
+    IfNoneMatchFailed,
+    /// One satisfiable byte range → 206.
+    PartialContent,
+    /// The range starts past the end → 416.
+    RangeNotSatisfiable,
+    /// Several ranges: the whole file → 200.
+    MultipleRanges,
+    /// `If-Range` does not match: the whole file → 200.
+    IfRangeStale,
+    /// A directory without its trailing `/` → 301.
+    DirectoryRedirect,
+    /// A directory without `index.html` → 200 with a listing.
+    DirectoryListing,
+    /// PUT of a new file → 201 once stored.
+    PutCreate,
+    /// PUT over a file → 204 once stored.
+    PutReplace,
+    /// PUT onto a directory, the root or a path ending in `/` → 409.
+    PutToDirectory,
+    /// PUT below a file → 409.
+    PutParentIsFile,
+    /// PUT with a Content-Length above the limit → 413.
+    UploadTooLarge,
+    /// DELETE of a file → 204 once removed.
+    Delete,
+    /// DELETE of a directory → 409.
+    DeleteDirectory,
+}
+
+impl Rule {
+    /// A one-line explanation, for people.
+    #[must_use]
+    pub fn explain(self) -> &'static str {
+        use Rule::*;
+        match self {
+            MalformedRequest => "the request could not be parsed; the error names the status",
+            BadTarget => {
+                "the target does not name a safe path (.., NUL, backslash, bad escape) → 400"
+            }
+            ExpectationFailed => "Expect holds something other than 100-continue → 417",
+            MethodNotAllowed => "this method is not allowed on files → 405 with Allow",
+            Options => "OPTIONS → 204 with Allow listing the methods",
+            ReadOnly => "writes are turned off → 405 with Allow",
+            Unauthorized => {
+                "PUT/DELETE without the right Basic credentials → 401 with WWW-Authenticate"
+            }
+            NotFound => "nothing exists at this path → 404",
+            FileWithTrailingSlash => "a file was asked for as a directory (trailing /) → 404",
+            StoreFailed => "the file store failed; its error names the status",
+            ServeFile => {
+                "GET/HEAD of a file → 200 with Last-Modified, ETag, Content-Type, Content-Length"
+            }
+            NotModifiedEtag => "If-None-Match matches the current ETag → 304",
+            NotModifiedDate => "the file was not modified since If-Modified-Since → 304",
+            IfMatchFailed => "If-Match does not match the current ETag (strong comparison) → 412",
+            IfUnmodifiedSinceFailed => "the file was modified after If-Unmodified-Since → 412",
+            IfNoneMatchFailed => "If-None-Match matches and the method is not GET/HEAD → 412",
+            PartialContent => "one satisfiable byte range → 206 with Content-Range",
+            RangeNotSatisfiable => {
+                "the range starts past the end of the file → 416 with Content-Range: bytes */len"
+            }
+            MultipleRanges => "several ranges were asked for: the whole file is sent → 200",
+            IfRangeStale => {
+                "If-Range does not match the current file: the whole file is sent → 200"
+            }
+            DirectoryRedirect => {
+                "a directory was asked for without its trailing / → 301 to the / form"
+            }
+            DirectoryListing => "a directory without index.html → 200 with an HTML listing",
+            PutCreate => "PUT of a new file → 201 Created with Location once stored",
+            PutReplace => "PUT over an existing file → 204 once stored",
+            PutToDirectory => "PUT onto a directory (the root, or a path ending in /) → 409",
+            PutParentIsFile => "PUT below a file, which cannot hold children → 409",
+            UploadTooLarge => "Content-Length is above the upload limit → 413, connection closed",
+            Delete => "DELETE of a file → 204 once removed",
+            DeleteDirectory => "DELETE of a directory: directories are not removed → 409",
+        }
+    }
+
+    /// The RFC section that states the rule.
+    #[must_use]
+    pub fn rfc(self) -> &'static str {
+        use Rule::*;
+        match self {
+            MalformedRequest => "RFC 9112 §2.2",
+            BadTarget => "RFC 9110 §15.5.1, RFC 3986 §3.3",
+            ExpectationFailed => "RFC 9110 §10.1.1",
+            MethodNotAllowed | ReadOnly => "RFC 9110 §15.5.6",
+            Options => "RFC 9110 §9.3.7",
+            Unauthorized => "RFC 9110 §11.6.1, RFC 7617",
+            NotFound | FileWithTrailingSlash => "RFC 9110 §15.5.5",
+            StoreFailed => "RFC 9110 §15.6.1",
+            ServeFile => "RFC 9110 §9.3.1",
+            NotModifiedEtag | IfNoneMatchFailed => "RFC 9110 §13.1.2",
+            NotModifiedDate => "RFC 9110 §13.1.3",
+            IfMatchFailed => "RFC 9110 §13.1.1",
+            IfUnmodifiedSinceFailed => "RFC 9110 §13.1.4",
+            PartialContent => "RFC 9110 §14.2, §15.3.7",
+            RangeNotSatisfiable => "RFC 9110 §15.5.17",
+            MultipleRanges => "RFC 9110 §14.2",
+            IfRangeStale => "RFC 9110 §13.1.5",
+            DirectoryRedirect => "RFC 9110 §15.4.2",
+            DirectoryListing => "RFC 9110 §9.3.1",
+            PutCreate | PutReplace => "RFC 9110 §9.3.4",
+            PutToDirectory | PutParentIsFile | DeleteDirectory => "RFC 9110 §15.5.10",
+            UploadTooLarge => "RFC 9110 §15.5.14",
+            Delete => "RFC 9110 §9.3.5",
+        }
+    }
+}
+
+const ALLOW_ALL: &str = "GET, HEAD, PUT, DELETE, OPTIONS";
+const ALLOW_READ: &str = "GET, HEAD, OPTIONS";
+const TEXT_PLAIN: &str = "text/plain; charset=utf-8";
+const HTML: &str = "text/html; charset=utf-8";
+
+/// What every reply to one request shares.
+struct Cx<'r, 'a> {
+    req: &'r RequestHead<'a>,
+    now: Timestamp,
+    is_head: bool,
+}
+
+impl Cx<'_, '_> {
+    /// A reply with just `Date` (RFC 9110 §6.6.1: an origin server with a clock MUST send
+    /// Date in 2xx, 3xx and 4xx responses, and may in the others).
+    fn reply(&self, status: u16, rule: Rule) -> Reply {
+        let keep_alive = self.req.keep_alive();
+        Reply {
+            status,
+            headers: vec![("Date", HeaderValue::Date(self.now))],
+            body: Body::Empty,
+            rule,
+            close: !keep_alive,
+            http10_keep_alive: keep_alive && self.req.version() == Version::Http10,
+        }
+    }
+
+    /// An error reply with a short text body ("404 Not Found\n"); to HEAD, the same head
+    /// without the body (RFC 9110 §9.3.2).
+    fn error(&self, status: u16, rule: Rule) -> Reply {
+        let mut r = self.reply(status, rule);
+        text_body(&mut r, self.is_head);
+        r
+    }
+
+    fn error_with(&self, status: u16, rule: Rule, name: &'static str, value: HeaderValue) -> Reply {
+        let mut r = self.reply(status, rule);
+        r.headers.push((name, value));
+        text_body(&mut r, self.is_head);
+        r
+    }
+}
+
+fn text_body(r: &mut Reply, is_head: bool) {
+    let mut text = String::with_capacity(32);
+    let _ = writeln!(text, "{} {}", r.status, reason_phrase(r.status));
+    r.headers
+        .push(("Content-Type", HeaderValue::Static(TEXT_PLAIN)));
+    r.headers
+        .push(("Content-Length", HeaderValue::Number(text.len() as u64)));
+    r.body = if is_head {
+        Body::Empty
+    } else {
+        Body::Bytes(text.into_bytes())
+    };
 }
 
 /// Decides the reply to `req` against `store` at time `now`. Reads the store, never changes it.
+///
+/// See the [module docs](self) for the rules and the order they are tried in.
+///
+/// ```
+/// use simplehttp_core::store::MemoryStore;
+/// use simplehttp_core::{decide, Body, Event, Limits, Policy, RequestParser, Rule, Timestamp};
+///
+/// let store = MemoryStore::new().with_file("hello.txt", b"hello\n", Timestamp(784_111_777));
+/// let mut parser = RequestParser::new(Limits::default());
+/// let step = parser.handle_bytes(b"GET /hello.txt HTTP/1.1\r\nHost: example.com\r\n\r\n").unwrap();
+/// let Event::Head(head) = step.event else { panic!("a whole head") };
+///
+/// let reply = decide(&head, &store, &Policy::default(), Timestamp(784_111_800));
+/// assert_eq!(reply.rule, Rule::ServeFile);
+/// let mut out = Vec::new();
+/// reply.write_head(&mut out);
+/// assert_eq!(
+///     String::from_utf8(out).unwrap(),
+///     "HTTP/1.1 200 OK\r\n\
+///      Date: Sun, 06 Nov 1994 08:50:00 GMT\r\n\
+///      Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n\
+///      ETag: \"6-2ebc98a1-1\"\r\n\
+///      Content-Type: text/plain; charset=utf-8\r\n\
+///      Content-Length: 6\r\n\
+///      Accept-Ranges: bytes\r\n\
+///      \r\n"
+/// );
+/// assert!(matches!(reply.body, Body::File { start: 0, len: 6, .. }));
+/// ```
+#[must_use]
 pub fn decide<S: FileStore + ?Sized>(
     req: &RequestHead<'_>,
     store: &S,
     policy: &Policy,
     now: Timestamp,
 ) -> Reply {
-    let _ = (req, store, policy, now);
-    todo!()
+    let cx = Cx {
+        req,
+        now,
+        is_head: req.method() == Method::Head,
+    };
+    let mut reply = decide_inner(&cx, store, policy);
+    // RFC 9112 §9.3: a body left unread would be parsed as the next request; closing is
+    // the simple way out (the shell need not drain what it will never use).
+    let unread_body = match req.framing() {
+        Framing::None | Framing::Length(0) => false,
+        Framing::Length(_) | Framing::Chunked | Framing::Close => true,
+    };
+    if unread_body && !matches!(reply.body, Body::Upload(_)) {
+        reply.close = true;
+    }
+    if reply.close {
+        reply.http10_keep_alive = false;
+    }
+    reply
+}
+
+fn decide_inner<S: FileStore + ?Sized>(cx: &Cx<'_, '_>, store: &S, policy: &Policy) -> Reply {
+    let req = cx.req;
+    // RFC 9110 §10.1.1: an expectation other than 100-continue MAY be answered with 417.
+    if req
+        .fields()
+        .all("expect")
+        .any(|v| !trim(v).eq_ignore_ascii_case(b"100-continue"))
+    {
+        return cx.error(417, Rule::ExpectationFailed);
+    }
+    let writable = !policy.read_only && !store.is_read_only();
+    let allow = if writable { ALLOW_ALL } else { ALLOW_READ };
+    let method = req.method();
+    match method {
+        Method::Get | Method::Head | Method::Put | Method::Delete | Method::Options => {}
+        // RFC 9110 §15.5.6: 405 MUST come with Allow.
+        _ => {
+            return cx.error_with(
+                405,
+                Rule::MethodNotAllowed,
+                "Allow",
+                HeaderValue::Static(allow),
+            )
+        }
+    }
+    // RFC 9110 §9.3.7: OPTIONS * asks about the server, OPTIONS /path about a resource.
+    if method == Method::Options && req.target_form() == TargetForm::Asterisk {
+        return options(cx, allow);
+    }
+    // RFC 9110 §15.5.1 and RFC 3986 §3.3: the target must name a path under the root.
+    let target = match resolve_full(req.target(), req.target_form()) {
+        Ok(t) => t,
+        Err(_) => return cx.error(400, Rule::BadTarget),
+    };
+    match method {
+        Method::Options => options(cx, allow),
+        Method::Put | Method::Delete => {
+            if !writable {
+                // RFC 9110 §15.5.6: the method is known but not allowed on this resource.
+                return cx.error_with(
+                    405,
+                    Rule::ReadOnly,
+                    "Allow",
+                    HeaderValue::Static(ALLOW_READ),
+                );
+            }
+            if let Some(creds) = &policy.write_credentials {
+                if !authorized(req, creds) {
+                    // RFC 9110 §11.6.1 / §15.5.2: 401 MUST carry WWW-Authenticate.
+                    let challenge =
+                        HeaderValue::Static("Basic realm=\"simplehttp\", charset=\"UTF-8\"");
+                    return cx.error_with(401, Rule::Unauthorized, "WWW-Authenticate", challenge);
+                }
+            }
+            if method == Method::Put {
+                put(cx, store, policy, target)
+            } else {
+                delete(cx, store, target)
+            }
+        }
+        _ => get(cx, store, target),
+    }
+}
+
+/// RFC 9110 §9.3.7: 204 with Allow (204 has no Content-Length, §8.6).
+fn options(cx: &Cx<'_, '_>, allow: &'static str) -> Reply {
+    let mut r = cx.reply(204, Rule::Options);
+    r.headers.push(("Allow", HeaderValue::Static(allow)));
+    r
+}
+
+fn store_error(cx: &Cx<'_, '_>, e: StoreError) -> Reply {
+    // RFC 9110 §15.5.6: a 405 (read-only store) MUST come with Allow.
+    if e == StoreError::ReadOnly {
+        return cx.error_with(
+            405,
+            Rule::ReadOnly,
+            "Allow",
+            HeaderValue::Static(ALLOW_READ),
+        );
+    }
+    cx.error(e.status(), Rule::StoreFailed)
+}
+
+fn get<S: FileStore + ?Sized>(cx: &Cx<'_, '_>, store: &S, target: Resolved) -> Reply {
+    let meta = match store.metadata(&target.path) {
+        Ok(Some(m)) => m,
+        // RFC 9110 §15.5.5.
+        Ok(None) => return cx.error(404, Rule::NotFound),
+        Err(e) => return store_error(cx, e),
+    };
+    if meta.kind == Kind::File {
+        if target.trailing_slash {
+            return cx.error(404, Rule::FileWithTrailingSlash);
+        }
+        return serve_file(cx, &target.path, &meta);
+    }
+    if !target.trailing_slash {
+        // RFC 9110 §15.4.2: 301 with Location, so relative links in the listing resolve
+        // under the directory. The query goes along.
+        let mut location = target.path.to_url_path();
+        location.push('/');
+        if let Some(q) = &target.query {
+            location.push('?');
+            location.push_str(q);
+        }
+        return cx.error_with(
+            301,
+            Rule::DirectoryRedirect,
+            "Location",
+            HeaderValue::Owned(location),
+        );
+    }
+    if let Some(index) = target.path.join("index.html") {
+        match store.metadata(&index) {
+            Ok(Some(m)) if m.kind == Kind::File => return serve_file(cx, &index, &m),
+            Ok(_) => {}
+            Err(e) => return store_error(cx, e),
+        }
+    }
+    match store.list(&target.path) {
+        Ok(entries) => listing(cx, &target.path, entries),
+        Err(e) => store_error(cx, e),
+    }
+}
+
+/// A strong ETag from what changes when the content does: length, seconds and sub-second
+/// part of the modification time (RFC 9110 §8.8.3: the server chooses how to build it).
+fn etag(meta: &Metadata) -> String {
+    let mut s = String::with_capacity(32);
+    let _ = write!(
+        s,
+        "\"{:x}-{:x}-{:x}\"",
+        meta.len, meta.modified.0, meta.modified_nanos
+    );
+    s
+}
+
+/// What the current representation can be compared against.
+struct Current<'e> {
+    etag: Option<&'e str>,
+    modified: Option<Timestamp>,
+}
+
+/// Evaluates the preconditions in the order of RFC 9110 §13.2.2; `Err` carries the status
+/// (304 or 412) and the rule. `current` is `None` when nothing exists at the target.
+fn preconditions(cx: &Cx<'_, '_>, current: Option<&Current<'_>>) -> Result<(), (u16, Rule)> {
+    let req = cx.req;
+    let safe = matches!(req.method(), Method::Get | Method::Head);
+    // Step 1, §13.1.1: If-Match, strong comparison; `*` is true when anything exists.
+    if req.header("if-match").is_some() {
+        let ok = current.is_some_and(|c| tag_list_matches(req, "if-match", c.etag, true));
+        if !ok {
+            return Err((412, Rule::IfMatchFailed));
+        }
+    } else if let Some(v) = req.header("if-unmodified-since") {
+        // Step 2, §13.1.4: only without If-Match; an invalid date is ignored.
+        let modified = current.and_then(|c| c.modified);
+        if let (Some(since), Some(modified)) = (parse_http_date(v), modified) {
+            if modified > since {
+                return Err((412, Rule::IfUnmodifiedSinceFailed));
+            }
+        }
+    }
+    // Step 3, §13.1.2: If-None-Match, weak comparison; a match means 304 for GET/HEAD,
+    // 412 for the others.
+    if req.header("if-none-match").is_some() {
+        let matched =
+            current.is_some_and(|c| tag_list_matches(req, "if-none-match", c.etag, false));
+        if matched {
+            return Err(if safe {
+                (304, Rule::NotModifiedEtag)
+            } else {
+                (412, Rule::IfNoneMatchFailed)
+            });
+        }
+    } else if let (true, Some(v)) = (safe, req.header("if-modified-since")) {
+        // Step 4, §13.1.3: only GET/HEAD, only without If-None-Match; an invalid date, or
+        // one later than now, is ignored.
+        let modified = current.and_then(|c| c.modified);
+        if let (Some(since), Some(modified)) = (parse_http_date(v), modified) {
+            if since <= cx.now && modified <= since {
+                return Err((304, Rule::NotModifiedDate));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether any entity-tag in the `name` fields matches `current` (RFC 9110 §8.8.3.2):
+/// `*` matches anything that exists; `strong` comparison needs both tags strong. Parsing
+/// stops at the first malformed member of a line.
+fn tag_list_matches(
+    req: &RequestHead<'_>,
+    name: &'static str,
+    current: Option<&str>,
+    strong: bool,
+) -> bool {
+    for line in req.fields().all(name) {
+        if trim(line) == b"*" {
+            return true;
+        }
+        let Some(current) = current else { continue };
+        let mut s = line;
+        loop {
+            while let [b' ' | b'\t' | b',', rest @ ..] = s {
+                s = rest;
+            }
+            if s.is_empty() {
+                break;
+            }
+            let weak = s.starts_with(b"W/");
+            if weak {
+                s = &s[2..];
+            }
+            if s.first() != Some(&b'"') {
+                break;
+            }
+            let Some(close) = s[1..].iter().position(|&b| b == b'"') else {
+                break;
+            };
+            let tag = &s[..close + 2];
+            if tag == current.as_bytes() && !(strong && weak) {
+                return true;
+            }
+            s = &s[close + 2..];
+        }
+    }
+    false
+}
+
+/// RFC 9110 §13.1.5: an entity-tag must match strongly; a date must equal Last-Modified.
+fn if_range_matches(v: &[u8], etag: &str, modified: Timestamp) -> bool {
+    let v = trim(v);
+    if v.starts_with(b"W/") {
+        return false;
+    }
+    if v.first() == Some(&b'"') {
+        return v == etag.as_bytes();
+    }
+    parse_http_date(v) == Some(modified)
+}
+
+/// A parsed `Range` field (RFC 9110 §14.1.2), judged against a length.
+#[derive(Debug, PartialEq, Eq)]
+enum RangeAsk {
+    /// Not bytes, or malformed: ignored (§14.2: a server MAY ignore it).
+    Ignore,
+    /// More than one range: the whole file is sent (§14.2 allows ignoring Range).
+    Multiple,
+    /// No byte of the range exists (§15.5.17).
+    Unsatisfiable,
+    /// First and last byte, inclusive.
+    Bytes(u64, u64),
+}
+
+fn parse_range(v: &[u8], len: u64) -> RangeAsk {
+    let v = trim(v);
+    let Some(eq) = v.iter().position(|&b| b == b'=') else {
+        return RangeAsk::Ignore;
+    };
+    // §14.1: range units are case-insensitive.
+    if !trim(&v[..eq]).eq_ignore_ascii_case(b"bytes") {
+        return RangeAsk::Ignore;
+    }
+    let mut specs = v[eq + 1..]
+        .split(|&b| b == b',')
+        .map(trim)
+        .filter(|s| !s.is_empty());
+    let Some(spec) = specs.next() else {
+        return RangeAsk::Ignore;
+    };
+    let more = specs.next().is_some();
+    let Some(dash) = spec.iter().position(|&b| b == b'-') else {
+        return RangeAsk::Ignore;
+    };
+    let (first, last) = (&spec[..dash], &spec[dash + 1..]);
+    let ask = if first.is_empty() {
+        // suffix-range: the last n bytes.
+        match number(last) {
+            None => RangeAsk::Ignore,
+            Some(0) => RangeAsk::Unsatisfiable,
+            // §14.1.3: over a zero-length file only a suffix range is satisfiable, and
+            // there is nothing to send: the 200 says it all.
+            Some(_) if len == 0 => RangeAsk::Ignore,
+            Some(n) => RangeAsk::Bytes(len.saturating_sub(n), len - 1),
+        }
+    } else {
+        match (number(first), last.is_empty(), number(last)) {
+            (None, _, _) | (_, false, None) => RangeAsk::Ignore,
+            (Some(a), _, Some(b)) if b < a => RangeAsk::Ignore,
+            (Some(a), _, _) if a >= len => RangeAsk::Unsatisfiable,
+            (Some(a), true, _) => RangeAsk::Bytes(a, len - 1),
+            (Some(a), false, Some(b)) => RangeAsk::Bytes(a, b.min(len - 1)),
+        }
+    };
+    match ask {
+        RangeAsk::Ignore => RangeAsk::Ignore,
+        _ if more => RangeAsk::Multiple,
+        ask => ask,
+    }
+}
+
+/// Decimal digits, saturating at `u64::MAX` (a position past any file); `None` when empty
+/// or not digits.
+fn number(s: &[u8]) -> Option<u64> {
+    if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(s.iter().fold(0u64, |n, &d| {
+        n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+    }))
+}
+
+fn serve_file(cx: &Cx<'_, '_>, path: &StorePath, meta: &Metadata) -> Reply {
+    let tag = etag(meta);
+    let current = Current {
+        etag: Some(&tag),
+        modified: Some(meta.modified),
+    };
+    let validators = |r: &mut Reply| {
+        r.headers
+            .push(("Last-Modified", HeaderValue::Date(meta.modified)));
+        r.headers.push(("ETag", HeaderValue::Owned(tag.clone())));
+    };
+    match preconditions(cx, Some(&current)) {
+        Ok(()) => {}
+        Err((304, rule)) => {
+            // RFC 9110 §15.4.5: a 304 carries the validators a 200 would, no content.
+            let mut r = cx.reply(304, rule);
+            validators(&mut r);
+            return r;
+        }
+        Err((status, rule)) => return cx.error(status, rule),
+    }
+    let len = meta.len;
+    let (mut start, mut count, mut status, mut rule) = (0, len, 200, Rule::ServeFile);
+    // RFC 9110 §14.2: Range only for GET; If-Range only with Range.
+    if let (Method::Get, Some(range)) = (cx.req.method(), cx.req.header("range")) {
+        let fresh = cx
+            .req
+            .header("if-range")
+            .is_none_or(|v| if_range_matches(v, &tag, meta.modified));
+        match parse_range(range, len) {
+            _ if !fresh => rule = Rule::IfRangeStale,
+            RangeAsk::Ignore => {}
+            RangeAsk::Multiple => rule = Rule::MultipleRanges,
+            RangeAsk::Unsatisfiable => {
+                // RFC 9110 §15.5.17: 416 SHOULD carry `Content-Range: bytes */len`.
+                let mut cr = String::with_capacity(24);
+                let _ = write!(cr, "bytes */{len}");
+                return cx.error_with(
+                    416,
+                    Rule::RangeNotSatisfiable,
+                    "Content-Range",
+                    HeaderValue::Owned(cr),
+                );
+            }
+            RangeAsk::Bytes(first, last) => {
+                (start, count, status, rule) = (first, last - first + 1, 206, Rule::PartialContent);
+            }
+        }
+    }
+    let mut r = cx.reply(status, rule);
+    validators(&mut r);
+    r.headers.push((
+        "Content-Type",
+        header_text(content_type(path.file_name().unwrap_or(""))),
+    ));
+    if status == 206 {
+        // RFC 9110 §14.4: `bytes first-last/complete-length`.
+        let mut cr = String::with_capacity(48);
+        let _ = write!(cr, "bytes {}-{}/{}", start, start + count - 1, len);
+        r.headers.push(("Content-Range", HeaderValue::Owned(cr)));
+    }
+    r.headers
+        .push(("Content-Length", HeaderValue::Number(count)));
+    // RFC 9110 §14.3: advertise range support.
+    r.headers
+        .push(("Accept-Ranges", HeaderValue::Static("bytes")));
+    // RFC 9110 §9.3.2: HEAD gets the same head and no content.
+    if !cx.is_head && count > 0 {
+        r.body = Body::File {
+            path: path.clone(),
+            start,
+            len: count,
+        };
+    }
+    r
+}
+
+fn header_text(s: Cow<'static, str>) -> HeaderValue {
+    match s {
+        Cow::Borrowed(s) => HeaderValue::Static(s),
+        Cow::Owned(s) => HeaderValue::Owned(s),
+    }
+}
+
+fn html_escape(s: &str, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// The HTML listing of a directory: directories first, then files, each by name; escaped
+/// names, percent-encoded relative links, sizes and dates, and a link to the parent.
+fn listing_html(dir: &StorePath, mut entries: Vec<DirEntry>) -> String {
+    entries.sort_by(|a, b| {
+        (a.meta.kind != Kind::Dir)
+            .cmp(&(b.meta.kind != Kind::Dir))
+            .then(a.name.cmp(&b.name))
+    });
+    let mut title = String::new();
+    html_escape(&alloc::format!("{dir}"), &mut title);
+    if !dir.is_root() {
+        title.push('/');
+    }
+    let mut h = String::with_capacity(256 + entries.len() * 128);
+    h.push_str("<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>Index of ");
+    h.push_str(&title);
+    h.push_str("</title>\n</head>\n<body>\n<h1>Index of ");
+    h.push_str(&title);
+    h.push_str("</h1>\n<table>\n<tr><th>Name</th><th>Size</th><th>Modified</th></tr>\n");
+    if !dir.is_root() {
+        h.push_str("<tr><td><a href=\"../\">../</a></td><td></td><td></td></tr>\n");
+    }
+    let mut href = String::new();
+    for e in &entries {
+        let is_dir = e.meta.kind == Kind::Dir;
+        href.clear();
+        encode_segment(&e.name, &mut href);
+        h.push_str("<tr><td><a href=\"./");
+        html_escape(&href, &mut h);
+        if is_dir {
+            h.push('/');
+        }
+        h.push_str("\">");
+        html_escape(&e.name, &mut h);
+        if is_dir {
+            h.push('/');
+        }
+        h.push_str("</a></td><td>");
+        if is_dir {
+            h.push('-');
+        } else {
+            let _ = write!(h, "{}", e.meta.len);
+        }
+        h.push_str("</td><td>");
+        h.push_str(
+            core::str::from_utf8(&crate::date::format_http_date(e.meta.modified)).unwrap_or(""),
+        );
+        h.push_str("</td></tr>\n");
+    }
+    h.push_str("</table>\n</body>\n</html>\n");
+    h
+}
+
+fn listing(cx: &Cx<'_, '_>, dir: &StorePath, entries: Vec<DirEntry>) -> Reply {
+    // A listing has no validators, so only `*` preconditions can apply (§13.2.1).
+    match preconditions(
+        cx,
+        Some(&Current {
+            etag: None,
+            modified: None,
+        }),
+    ) {
+        Ok(()) => {}
+        Err((304, rule)) => return cx.reply(304, rule),
+        Err((status, rule)) => return cx.error(status, rule),
+    }
+    let html = listing_html(dir, entries).into_bytes();
+    let mut r = cx.reply(200, Rule::DirectoryListing);
+    r.headers.push(("Content-Type", HeaderValue::Static(HTML)));
+    if cx.req.version() == Version::Http10 {
+        // An HTTP/1.0 client cannot read chunked (RFC 9112 §6.1): send the length.
+        r.headers
+            .push(("Content-Length", HeaderValue::Number(html.len() as u64)));
+        if !cx.is_head {
+            r.body = Body::Bytes(html);
+        }
+    } else {
+        // RFC 9112 §7.1: chunked, so a shell may stream it.
+        r.headers
+            .push(("Transfer-Encoding", HeaderValue::Static("chunked")));
+        if !cx.is_head {
+            r.body = Body::Chunked(html);
+        }
+    }
+    r
+}
+
+fn put<S: FileStore + ?Sized>(
+    cx: &Cx<'_, '_>,
+    store: &S,
+    policy: &Policy,
+    target: Resolved,
+) -> Reply {
+    // RFC 9110 §15.5.10: a directory cannot hold bytes.
+    if target.path.is_root() || target.trailing_slash {
+        return cx.error(409, Rule::PutToDirectory);
+    }
+    if let Framing::Length(n) = cx.req.framing() {
+        if n > policy.max_upload {
+            // RFC 9110 §15.5.14: 413, and close rather than read what we refuse.
+            let mut r = cx.error(413, Rule::UploadTooLarge);
+            r.close = true;
+            return r;
+        }
+    }
+    let existing = match store.metadata(&target.path) {
+        Ok(m) => m,
+        Err(e) => return store_error(cx, e),
+    };
+    if existing.is_some_and(|m| m.kind == Kind::Dir) {
+        return cx.error(409, Rule::PutToDirectory);
+    }
+    if existing.is_none() {
+        for a in target.path.ancestors().filter(|a| !a.is_root()) {
+            match store.metadata(&a) {
+                Ok(Some(m)) if m.kind == Kind::File => return cx.error(409, Rule::PutParentIsFile),
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(e) => return store_error(cx, e),
+            }
+        }
+    }
+    // RFC 9110 §13.2.2: If-Match / If-None-Match: * guard against lost updates.
+    let tag = existing.as_ref().map(etag);
+    let current = existing.as_ref().map(|m| Current {
+        etag: tag.as_deref(),
+        modified: Some(m.modified),
+    });
+    if let Err((status, rule)) = preconditions(cx, current.as_ref()) {
+        return cx.error(status, rule);
+    }
+    let existed = existing.is_some();
+    // RFC 9110 §9.3.4: 201 when created, 204 when replaced; set now, confirmed by finish.
+    let (status, rule) = if existed {
+        (204, Rule::PutReplace)
+    } else {
+        (201, Rule::PutCreate)
+    };
+    let mut r = cx.reply(status, rule);
+    r.body = Body::Upload(UploadPlan {
+        path: target.path,
+        existed,
+        // RFC 9110 §10.1.1: a 100-continue expectation in HTTP/1.0 MUST be ignored.
+        send_continue: cx.req.expects_continue() && cx.req.version() == Version::Http11,
+    });
+    r
+}
+
+fn delete<S: FileStore + ?Sized>(cx: &Cx<'_, '_>, store: &S, target: Resolved) -> Reply {
+    let meta = match store.metadata(&target.path) {
+        Ok(Some(m)) => m,
+        Ok(None) => return cx.error(404, Rule::NotFound),
+        Err(e) => return store_error(cx, e),
+    };
+    if meta.kind == Kind::Dir {
+        return cx.error(409, Rule::DeleteDirectory);
+    }
+    if target.trailing_slash {
+        return cx.error(404, Rule::FileWithTrailingSlash);
+    }
+    let tag = etag(&meta);
+    if let Err((status, rule)) = preconditions(
+        cx,
+        Some(&Current {
+            etag: Some(&tag),
+            modified: Some(meta.modified),
+        }),
+    ) {
+        return cx.error(status, rule);
+    }
+    // RFC 9110 §9.3.5: 204 once removed.
+    let mut r = cx.reply(204, Rule::Delete);
+    r.body = Body::Remove(target.path);
+    r
+}
+
+/// Whether `Authorization: Basic base64(user:pass)` matches `creds` (RFC 7617 §2),
+/// compared in time that does not depend on where they differ.
+fn authorized(req: &RequestHead<'_>, creds: &str) -> bool {
+    let Some(v) = req.header("authorization") else {
+        return false;
+    };
+    let v = trim(v);
+    // RFC 9110 §11.1: the scheme is case-insensitive.
+    if v.len() < 6 || !v[..5].eq_ignore_ascii_case(b"basic") || v[5] != b' ' {
+        return false;
+    }
+    match base64_decode(trim(&v[6..])) {
+        Some(given) => constant_time_eq(&given, creds.as_bytes()),
+        None => false,
+    }
+}
+
+/// Standard base64 (RFC 4648 §4), padding optional.
+fn base64_decode(s: &[u8]) -> Option<Vec<u8>> {
+    let s = s
+        .strip_suffix(b"==")
+        .or_else(|| s.strip_suffix(b"="))
+        .unwrap_or(s);
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &c in s {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6 | u32::from(v)) & 0xffff;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    // One leftover sextet cannot end a valid encoding.
+    (bits < 6).then_some(out)
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let mut diff = a.len() ^ b.len();
+    for i in 0..a.len().max(b.len()) {
+        diff |= usize::from(a.get(i).copied().unwrap_or(0) ^ b.get(i).copied().unwrap_or(0));
+    }
+    diff == 0
+}
+
+fn trim(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = s {
+        s = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
 }
 
 /// The final reply once a [`Body::Upload`] or [`Body::Remove`] plan was carried out.
+///
+/// Success: 201 with `Location` for a new file, 204 for a replaced or removed one. Failure:
+/// the store error's status with a short text body; a failed upload also closes the
+/// connection, since the rest of its body may be unread. Any other plan is returned as it
+/// was.
+#[must_use]
 pub fn finish(planned: &Reply, outcome: Result<(), StoreError>, now: Timestamp) -> Reply {
-    let _ = (planned, outcome, now);
-    todo!()
+    let mut r = Reply {
+        status: planned.status,
+        headers: vec![("Date", HeaderValue::Date(now))],
+        body: Body::Empty,
+        rule: planned.rule,
+        close: planned.close,
+        http10_keep_alive: planned.http10_keep_alive,
+    };
+    match (&planned.body, outcome) {
+        (Body::Upload(plan), Ok(())) if !plan.existed => {
+            // RFC 9110 §9.3.4 and §15.3.2: 201 with the new file's Location.
+            r.status = 201;
+            r.rule = Rule::PutCreate;
+            r.headers
+                .push(("Location", HeaderValue::Owned(plan.path.to_url_path())));
+            r.headers.push(("Content-Length", HeaderValue::Number(0)));
+        }
+        (Body::Upload(_), Ok(())) => (r.status, r.rule) = (204, Rule::PutReplace),
+        (Body::Remove(_), Ok(())) => (r.status, r.rule) = (204, Rule::Delete),
+        (Body::Upload(_) | Body::Remove(_), Err(e)) => {
+            r.status = e.status();
+            r.rule = Rule::StoreFailed;
+            if e == StoreError::ReadOnly {
+                r.rule = Rule::ReadOnly;
+                r.headers.push(("Allow", HeaderValue::Static(ALLOW_READ)));
+            }
+            text_body(&mut r, false);
+            if matches!(planned.body, Body::Upload(_)) {
+                r.close = true;
+            }
+        }
+        _ => return planned.clone(),
+    }
+    if r.close {
+        r.http10_keep_alive = false;
+    }
+    r
 }
 
 /// The reply to a request the parser refused: the error's status, a short text body, and
-/// `Connection: close`.
+/// `Connection: close` (the rest of the stream cannot be trusted, RFC 9112 §9.6).
+#[must_use]
 pub fn reply_to_error(err: ParseError, now: Timestamp) -> Reply {
-    let _ = (err, now);
-    todo!()
+    let mut r = Reply {
+        status: err.status(),
+        headers: vec![("Date", HeaderValue::Date(now))],
+        body: Body::Empty,
+        rule: Rule::MalformedRequest,
+        close: true,
+        http10_keep_alive: false,
+    };
+    text_body(&mut r, false);
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b64(s: &[u8]) -> String {
+        const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for c in s.chunks(3) {
+            let n = c
+                .iter()
+                .enumerate()
+                .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+            for i in 0..4 {
+                if i <= c.len() {
+                    out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn base64_round_trips() {
+        for s in [
+            &b""[..],
+            b"a",
+            b"ab",
+            b"abc",
+            b"user:pass",
+            b"\xff\xfe\x00:\x01",
+        ] {
+            let e = b64(s);
+            assert_eq!(base64_decode(e.as_bytes()).as_deref(), Some(s), "{e}");
+            assert_eq!(
+                base64_decode(e.trim_end_matches('=').as_bytes()).as_deref(),
+                Some(s),
+                "{e}"
+            );
+        }
+        assert_eq!(b64(b"Aladdin:open sesame"), "QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+        for bad in [&b"a"[..], b"ab!c", b"ab c", b"abcde", b"=abc"] {
+            assert_eq!(base64_decode(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn compares_in_constant_time_shape() {
+        assert!(constant_time_eq(b"", b""));
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+        assert!(!constant_time_eq(b"ab\0", b"ab"));
+    }
+
+    #[test]
+    fn parses_ranges() {
+        use RangeAsk::*;
+        let table: &[(&str, u64, RangeAsk)] = &[
+            ("bytes=0-4", 10, Bytes(0, 4)),
+            ("bytes=2-", 10, Bytes(2, 9)),
+            ("bytes=-3", 10, Bytes(7, 9)),
+            ("bytes=-30", 10, Bytes(0, 9)),
+            ("bytes=5-100", 10, Bytes(5, 9)),
+            ("bytes=9-9", 10, Bytes(9, 9)),
+            ("BYTES = 0-0", 10, Bytes(0, 0)),
+            ("bytes=0-0,", 10, Bytes(0, 0)),
+            ("bytes=10-", 10, Unsatisfiable),
+            ("bytes=10-20", 10, Unsatisfiable),
+            ("bytes=-0", 10, Unsatisfiable),
+            ("bytes=0-", 0, Unsatisfiable),
+            ("bytes=-5", 0, Ignore),
+            ("bytes=99999999999999999999999-", 10, Unsatisfiable),
+            ("bytes=0-99999999999999999999999", 10, Bytes(0, 9)),
+            ("bytes=0-1,3-4", 10, Multiple),
+            ("bytes=0-1, -2", 10, Multiple),
+            ("bytes=5-4", 10, Ignore),
+            ("bytes=a-b", 10, Ignore),
+            ("bytes=1", 10, Ignore),
+            ("bytes=", 10, Ignore),
+            ("bytes=-", 10, Ignore),
+            ("bytes=+1-2", 10, Ignore),
+            ("items=0-1", 10, Ignore),
+            ("0-1", 10, Ignore),
+        ];
+        for (v, len, want) in table {
+            assert_eq!(parse_range(v.as_bytes(), *len), *want, "{v} of {len}");
+        }
+    }
+
+    #[test]
+    fn matches_if_range_strongly() {
+        let tag = "\"5-0-0\"";
+        assert!(if_range_matches(b"\"5-0-0\"", tag, Timestamp(0)));
+        assert!(!if_range_matches(b"W/\"5-0-0\"", tag, Timestamp(0)));
+        assert!(!if_range_matches(b"\"other\"", tag, Timestamp(0)));
+        assert!(if_range_matches(
+            b"Thu, 01 Jan 1970 00:00:00 GMT",
+            tag,
+            Timestamp(0)
+        ));
+        assert!(!if_range_matches(
+            b"Thu, 01 Jan 1970 00:00:01 GMT",
+            tag,
+            Timestamp(0)
+        ));
+        assert!(!if_range_matches(b"garbage", tag, Timestamp(0)));
+    }
+
+    #[test]
+    fn every_rule_has_an_explanation_and_a_section() {
+        use Rule::*;
+        let all = [
+            MalformedRequest,
+            BadTarget,
+            ExpectationFailed,
+            MethodNotAllowed,
+            Options,
+            ReadOnly,
+            Unauthorized,
+            NotFound,
+            FileWithTrailingSlash,
+            StoreFailed,
+            ServeFile,
+            NotModifiedEtag,
+            NotModifiedDate,
+            IfMatchFailed,
+            IfUnmodifiedSinceFailed,
+            IfNoneMatchFailed,
+            PartialContent,
+            RangeNotSatisfiable,
+            MultipleRanges,
+            IfRangeStale,
+            DirectoryRedirect,
+            DirectoryListing,
+            PutCreate,
+            PutReplace,
+            PutToDirectory,
+            PutParentIsFile,
+            UploadTooLarge,
+            Delete,
+            DeleteDirectory,
+        ];
+        for r in all {
+            assert!(!r.explain().is_empty());
+            assert!(r.rfc().starts_with("RFC "), "{r:?}");
+        }
+    }
+
+    #[test]
+    fn listing_escapes_names_and_links() {
+        let meta = |kind| Metadata {
+            kind,
+            len: 3,
+            modified: Timestamp(0),
+            modified_nanos: 0,
+        };
+        let entries = vec![
+            DirEntry {
+                name: String::from("b<script>.txt"),
+                meta: meta(Kind::File),
+            },
+            DirEntry {
+                name: String::from("a b"),
+                meta: meta(Kind::Dir),
+            },
+            DirEntry {
+                name: String::from("x:y&z'\".txt"),
+                meta: meta(Kind::File),
+            },
+        ];
+        let dir = StorePath::root().join("d&d").unwrap();
+        let h = listing_html(&dir, entries);
+        assert!(h.contains("<title>Index of /d&amp;d/</title>"), "{h}");
+        assert!(h.contains("<a href=\"../\">../</a>"));
+        assert!(
+            h.contains("<a href=\"./a%20b/\">a b/</a></td><td>-</td>"),
+            "{h}"
+        );
+        assert!(
+            h.contains("<a href=\"./b%3Cscript%3E.txt\">b&lt;script&gt;.txt</a></td><td>3</td>"),
+            "{h}"
+        );
+        assert!(
+            h.contains("<a href=\"./x%3Ay%26z%27%22.txt\">x:y&amp;z&#39;&quot;.txt</a>"),
+            "{h}"
+        );
+        assert!(
+            h.find("a b/").unwrap() < h.find("b&lt;").unwrap(),
+            "directories first"
+        );
+        assert!(!h.contains("<script>"));
+        assert!(!listing_html(&StorePath::root(), Vec::new()).contains("../"));
+    }
+
+    #[test]
+    fn reply_to_error_closes_with_a_text_body() {
+        let r = reply_to_error(ParseError::HeadTooLarge, Timestamp(0));
+        assert_eq!(
+            (r.status, r.close, r.rule),
+            (431, true, Rule::MalformedRequest)
+        );
+        assert_eq!(
+            r.body,
+            Body::Bytes(b"431 Request Header Fields Too Large\n".to_vec())
+        );
+        assert_eq!(r.header("content-length"), Some(&HeaderValue::Number(36)));
+    }
+
+    fn planned(body: Body, status: u16, close: bool) -> Reply {
+        Reply {
+            status,
+            headers: vec![],
+            body,
+            rule: Rule::PutCreate,
+            close,
+            http10_keep_alive: !close,
+        }
+    }
+
+    #[test]
+    fn finish_turns_outcomes_into_statuses() {
+        let path = StorePath::root().join("new file").unwrap();
+        let up = |existed| {
+            Body::Upload(UploadPlan {
+                path: path.clone(),
+                existed,
+                send_continue: false,
+            })
+        };
+        let t = Timestamp(5);
+
+        let r = finish(&planned(up(false), 201, false), Ok(()), t);
+        assert_eq!((r.status, r.rule, r.close), (201, Rule::PutCreate, false));
+        assert_eq!(
+            r.header("location"),
+            Some(&HeaderValue::Owned(String::from("/new%20file")))
+        );
+        assert_eq!(r.header("content-length"), Some(&HeaderValue::Number(0)));
+
+        let r = finish(&planned(up(true), 204, false), Ok(()), t);
+        assert_eq!(
+            (r.status, r.rule, &r.body),
+            (204, Rule::PutReplace, &Body::Empty)
+        );
+        assert_eq!(r.header("content-length"), None);
+
+        let r = finish(&planned(Body::Remove(path.clone()), 204, false), Ok(()), t);
+        assert_eq!((r.status, r.rule), (204, Rule::Delete));
+
+        let table = [
+            (StoreError::NoSpace, 507),
+            (StoreError::Io, 500),
+            (StoreError::Conflict, 409),
+            (StoreError::Forbidden, 403),
+            (StoreError::NotFound, 404),
+            (StoreError::ReadOnly, 405),
+        ];
+        for (e, status) in table {
+            let r = finish(&planned(up(false), 201, false), Err(e), t);
+            assert_eq!(
+                (r.status, r.close, r.http10_keep_alive),
+                (status, true, false),
+                "{e:?}"
+            );
+            assert!(matches!(r.body, Body::Bytes(_)));
+            let r = finish(&planned(Body::Remove(path.clone()), 204, false), Err(e), t);
+            assert_eq!((r.status, r.close), (status, false), "{e:?}");
+        }
+        let r = finish(
+            &planned(up(false), 201, false),
+            Err(StoreError::ReadOnly),
+            t,
+        );
+        assert_eq!(r.header("allow"), Some(&HeaderValue::Static(ALLOW_READ)));
+
+        let other = planned(Body::Empty, 200, false);
+        assert_eq!(finish(&other, Ok(()), t), other);
+    }
 }

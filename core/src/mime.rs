@@ -148,7 +148,7 @@ mod tests {
     #[cfg(feature = "std")]
     #[test]
     fn other_text_types_from_mime_guess_get_a_charset() {
-        assert_eq!(content_type("style.less"), "text/x-less; charset=utf-8");
+        assert_eq!(content_type("style.less"), "text/less; charset=utf-8");
         assert_eq!(content_type("a.bmp"), "image/bmp");
     }
 }

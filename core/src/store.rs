@@ -87,8 +87,7 @@ impl core::fmt::Display for StoreError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for StoreError {}
+impl core::error::Error for StoreError {}
 
 /// An upload in progress: bytes go in with `write`, and nothing is visible at the target
 /// until `commit`. Dropping it without `commit` abandons it and leaves no trace.

@@ -133,17 +133,15 @@ impl fmt::Display for StorePath {
 }
 
 /// Appends `seg` percent-encoded for use as one URL path segment: unreserved characters
-/// and the sub-delims a path may hold stay, everything else (`/`, `?`, `#`, `%`, space,
-/// non-ASCII) is escaped.
+/// and most sub-delims stay, everything else (`/`, `?`, `#`, `%`, space, non-ASCII) is
+/// escaped. So are `:` (a relative link `a:b` would read as a scheme, RFC 3986 §4.2), `@`,
+/// `&` and `'` (to stay inert inside HTML attributes).
 pub fn encode_segment(seg: &str, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &b in seg.as_bytes() {
         let keep = b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'-' | b'.' | b'_' | b'~' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')'
-            )
-            || matches!(b, b'*' | b'+' | b',' | b';' | b'=' | b':' | b'@');
+            || matches!(b, b'-' | b'.' | b'_' | b'~' | b'!' | b'$' | b'(' | b')')
+            || matches!(b, b'*' | b'+' | b',' | b';' | b'=');
         if keep {
             out.push(b as char);
         } else {
@@ -213,8 +211,7 @@ impl fmt::Display for TargetError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for TargetError {}
+impl core::error::Error for TargetError {}
 
 /// Maps a request-target to a store path; see the module docs for what is refused.
 ///

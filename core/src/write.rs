@@ -34,8 +34,7 @@ impl fmt::Display for WriteError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for WriteError {}
+impl core::error::Error for WriteError {}
 
 /// The reason phrase for a status code (empty for unknown codes), RFC 9110 §15.
 #[must_use]
