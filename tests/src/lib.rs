@@ -1,1 +1,2 @@
 //! End-to-end tests live in tests/tests/.
+pub mod client_util;

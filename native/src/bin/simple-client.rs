@@ -1,1 +1,20 @@
-fn main() {}
+//! `simple-client`: flags → config → `run()` → exit code. The work lives in
+//! `simplehttp_native::client`.
+
+use clap::Parser;
+use simplehttp_native::client::{cli::Args, run, Exit};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args) {
+        Ok(exit) => exit.into(),
+        Err(failure) => {
+            eprintln!("simple-client: {failure}");
+            if failure.exit == Exit::Usage {
+                eprintln!("Try 'simple-client --help' for more information.");
+            }
+            failure.exit.into()
+        }
+    }
+}

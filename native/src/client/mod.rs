@@ -1,1 +1,91 @@
 //! simple-client: a dependable command-line HTTP client.
+//!
+//! Requests are written and responses parsed by `simplehttp-core`; this module only moves
+//! bytes between a blocking socket, the upload source and the output, and turns the
+//! outcome into an exit code a script can rely on ([`Exit`]).
+//!
+//! - [`cli`]: the flags as typed; [`config`]: the settings they resolve to.
+//! - [`connect`]: resolving and connecting, every address in turn.
+//! - [`exchange`]: one request and its response.
+//! - [`output`]: stdout, or a temporary file renamed into place when complete.
+//! - [`show`]: `-v` and `--trace` text, sanitized.
+
+pub mod cli;
+pub mod config;
+pub mod connect;
+pub mod error;
+pub mod exchange;
+pub mod output;
+pub mod show;
+pub mod url;
+
+pub use error::{Exit, Failure};
+
+use config::{BodySource, Config, MAX_REDIRECTS};
+use exchange::Outcome;
+
+/// Runs the client for parsed arguments and returns the exit code to use.
+pub fn run(args: cli::Args) -> Result<Exit, Failure> {
+    let cfg = Config::from_args(args)?;
+    install_interrupt_handler();
+    let mut url = cfg.url.clone();
+    let mut method = cfg.method.clone();
+    let mut body = cfg.body.clone();
+    let mut hops = 0;
+    loop {
+        let outcome = exchange::exchange(&cfg, &url, &method, &body, cfg.follow)?;
+        match outcome {
+            Outcome::Final { status } | Outcome::StdoutClosed { status } => {
+                return Ok(Exit::for_status(status));
+            }
+            Outcome::Redirect { status, location } => {
+                hops += 1;
+                if hops > MAX_REDIRECTS {
+                    return Err(Failure::protocol(format!(
+                        "too many redirects (more than {MAX_REDIRECTS})"
+                    )));
+                }
+                let next = url.join(&location).map_err(|e| {
+                    Failure::protocol(format!(
+                        "cannot follow the redirect to {}: {e}",
+                        show::sanitize(location.as_bytes())
+                    ))
+                })?;
+                // RFC 9110 §15.4: 303 becomes GET; so do 301 and 302 after POST, as browsers do.
+                let to_get = (status == 303 && method != "HEAD")
+                    || (matches!(status, 301 | 302) && method == "POST");
+                if to_get {
+                    method = "GET".into();
+                    body = BodySource::None;
+                } else if body == BodySource::Stdin {
+                    return Err(Failure::usage(format!(
+                        "the server redirected to {next}, but the body read from stdin cannot be sent again"
+                    )));
+                }
+                if cfg.verbose {
+                    show::eprint_lines("* ", [format!("following the redirect to {next}")]);
+                }
+                url = next;
+            }
+        }
+    }
+}
+
+/// On Ctrl-C (or SIGTERM): remove a partial download and exit with 130 (or 143) at once.
+/// Closing the socket is left to the exit.
+fn install_interrupt_handler() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            output::remove_partial_for_exit();
+            std::process::exit(if sig == SIGINT {
+                Exit::Interrupted.code().into()
+            } else {
+                128 + sig
+            });
+        }
+    });
+}

@@ -1,0 +1,89 @@
+//! The command line, exactly as typed: flags and positionals, before any of it is checked.
+//!
+//! [`config`](super::config) turns an [`Args`] into settings the client can act on.
+
+use clap::Parser;
+use std::path::PathBuf;
+
+/// Text shown at the end of `--help`: the exit codes a script can rely on.
+pub const EXIT_CODES_HELP: &str = "\
+Forms:
+  simple-client HOST [PORT] METHOD PATH     the original form (PORT defaults to 80)
+  simple-client [OPTIONS] http://HOST[:PORT]/PATH
+
+Exit codes:
+    0  the server answered 2xx or 3xx (or 1xx/101)
+    1  a local file could not be read or written
+    2  usage error (bad flags, URL, method or header)
+    4  network failure: name resolution, connection refused or reset, timeout
+    7  protocol error: a malformed or truncated response
+    8  the server answered 4xx or 5xx (the body is still written)
+  130  interrupted (Ctrl-C)";
+
+/// simple-client: send one HTTP/1.1 request and write the response body.
+#[derive(Debug, Parser)]
+#[command(
+    name = "simple-client",
+    version,
+    about = "Send one HTTP/1.1 request and write the response body to stdout or a file.",
+    after_help = EXIT_CODES_HELP,
+    disable_help_subcommand = true
+)]
+pub struct Args {
+    /// `http://HOST[:PORT]/PATH`, or `HOST [PORT] METHOD PATH`.
+    #[arg(required = true, num_args = 1..=4, value_name = "URL | HOST [PORT] METHOD PATH")]
+    pub positionals: Vec<String>,
+
+    /// The request method (URL form only; default GET).
+    #[arg(short = 'X', long = "request", value_name = "METHOD")]
+    pub method: Option<String>,
+
+    /// An extra request header, `Name: value` (repeatable). `Name:` removes a default header.
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub headers: Vec<String>,
+
+    /// Upload this file as the request body (default method PUT); `-` reads stdin, sent chunked.
+    #[arg(short = 'T', long = "upload-file", value_name = "FILE")]
+    pub upload: Option<PathBuf>,
+
+    /// Write the body to FILE (renamed into place only once complete).
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        conflicts_with = "remote_name"
+    )]
+    pub output: Option<PathBuf>,
+
+    /// Write the body to a file named like the last segment of the remote path.
+    #[arg(short = 'O', long = "remote-name")]
+    pub remote_name: bool,
+
+    /// Write the response head before the body.
+    #[arg(short = 'i', long = "include")]
+    pub include: bool,
+
+    /// Show the request and response heads on stderr.
+    #[arg(short = 'v', long = "verbose")]
+    pub verbose: bool,
+
+    /// Show every parse event of the response on stderr (status line, headers, framing, chunks).
+    #[arg(long = "trace")]
+    pub trace: bool,
+
+    /// Never show a progress bar.
+    #[arg(short = 's', long = "silent")]
+    pub silent: bool,
+
+    /// Follow redirects (at most 10, http only).
+    #[arg(short = 'L', long = "location")]
+    pub follow: bool,
+
+    /// Give up connecting after SECS seconds.
+    #[arg(long = "connect-timeout", value_name = "SECS", default_value_t = 10.0)]
+    pub connect_timeout: f64,
+
+    /// Give up when nothing moves for SECS seconds.
+    #[arg(long = "timeout", value_name = "SECS", default_value_t = 30.0)]
+    pub timeout: f64,
+}

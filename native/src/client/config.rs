@@ -1,0 +1,361 @@
+//! Settings resolved from the command line: everything checked, nothing left to guess.
+
+use super::cli::Args;
+use super::error::Failure;
+use super::url::{check_host, parse_port, split_host_port, Url};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where the request body comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodySource {
+    /// No body.
+    None,
+    /// A local file, sent with Content-Length.
+    File(PathBuf),
+    /// Standard input, sent chunked.
+    Stdin,
+}
+
+/// Where the response body goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// Standard output.
+    Stdout,
+    /// A file, written through a temporary file renamed into place when complete.
+    File(PathBuf),
+}
+
+/// One resolved run of the client.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the first request goes.
+    pub url: Url,
+    /// The method token.
+    pub method: String,
+    /// Extra `-H` fields, in order; an empty value removes a default field of that name.
+    pub extra_headers: Vec<(String, String)>,
+    /// The request body.
+    pub body: BodySource,
+    /// The response body's destination.
+    pub output: Output,
+    /// `-i`: the response head goes before the body.
+    pub include: bool,
+    /// `-v`: heads on stderr.
+    pub verbose: bool,
+    /// `--trace`: parse events on stderr.
+    pub trace: bool,
+    /// A progress bar may be shown (not `-s`).
+    pub progress: bool,
+    /// `-L`: follow redirects.
+    pub follow: bool,
+    /// Budget for connecting (all addresses together).
+    pub connect_timeout: Duration,
+    /// Longest time without progress.
+    pub timeout: Duration,
+}
+
+/// Most redirects followed with `-L`.
+pub const MAX_REDIRECTS: usize = 10;
+
+/// Bodies larger than this are sent with `Expect: 100-continue`.
+pub const EXPECT_CONTINUE_ABOVE: u64 = 1 << 20;
+
+/// The User-Agent field value.
+pub const USER_AGENT: &str = concat!("simple_client/", env!("CARGO_PKG_VERSION"));
+
+impl Config {
+    /// Checks and resolves the command line.
+    pub fn from_args(args: Args) -> Result<Config, Failure> {
+        let usage = |e: super::url::UrlError| Failure::usage(e.0);
+        let p = &args.positionals;
+        let (url, method, seed_path) = if p.len() == 1 {
+            let url = Url::parse(&p[0]).map_err(usage)?;
+            let method = match (&args.method, &args.upload) {
+                (Some(m), _) => m.clone(),
+                (None, Some(_)) => "PUT".to_string(),
+                (None, None) => "GET".to_string(),
+            };
+            (url, method, None)
+        } else {
+            if p.iter().any(|a| a.contains("://")) {
+                return Err(Failure::usage(
+                    "give either a URL or HOST [PORT] METHOD PATH, not both",
+                ));
+            }
+            if args.method.is_some() {
+                return Err(Failure::usage(
+                    "-X is for the URL form; the HOST [PORT] METHOD PATH form names the method",
+                ));
+            }
+            let second_is_port = p.len() > 1 && p[1].bytes().all(|b| b.is_ascii_digit());
+            let (hostarg, port, method, path) = match (p.len(), second_is_port) {
+                (4, true) => (&p[0], Some(parse_port(&p[1]).map_err(usage)?), &p[2], &p[3]),
+                (3, false) => (&p[0], None, &p[1], &p[2]),
+                (4, false) => {
+                    return Err(Failure::usage(format!("invalid port {:?}", p[1])));
+                }
+                _ => {
+                    return Err(Failure::usage(
+                        "expected http://HOST[:PORT]/PATH or HOST [PORT] METHOD PATH",
+                    ))
+                }
+            };
+            let (host, inline_port) = if hostarg.starts_with('[') {
+                split_host_port(hostarg).map_err(usage)?
+            } else if hostarg.parse::<std::net::Ipv6Addr>().is_ok() {
+                (hostarg.clone(), None)
+            } else {
+                check_host(hostarg).map_err(usage)?;
+                (hostarg.clone(), None)
+            };
+            let port = port.or(inline_port).unwrap_or(80);
+            let target = if path.starts_with('/') {
+                path.clone()
+            } else {
+                format!("/{path}")
+            };
+            let url = Url {
+                host,
+                port,
+                target: super::url::encode_target(&target),
+            };
+            (url, method.clone(), Some(PathBuf::from(path)))
+        };
+        if method.is_empty() || !method.bytes().all(is_tchar) {
+            return Err(Failure::usage(format!("invalid method {method:?}")));
+        }
+
+        let body = match (&args.upload, method.as_str(), &seed_path) {
+            (Some(p), _, _) if p.as_os_str() == "-" => BodySource::Stdin,
+            (Some(p), _, _) => BodySource::File(p.clone()),
+            (None, "PUT", Some(path)) => BodySource::File(path.clone()),
+            (None, "PUT", None) => {
+                return Err(Failure::usage(
+                    "PUT needs a body: give -T FILE (or -T - to send stdin)",
+                ))
+            }
+            (None, _, _) => BodySource::None,
+        };
+
+        let output = if let Some(o) = &args.output {
+            Output::File(o.clone())
+        } else if args.remote_name {
+            match url.file_name() {
+                Some(name) => Output::File(PathBuf::from(name)),
+                None => {
+                    return Err(Failure::usage(format!(
+                        "-O: the path {} has no file name to save under",
+                        url.target
+                    )))
+                }
+            }
+        } else {
+            Output::Stdout
+        };
+
+        let mut extra_headers = Vec::new();
+        for h in &args.headers {
+            extra_headers.push(parse_header(h)?);
+        }
+
+        Ok(Config {
+            url,
+            method,
+            extra_headers,
+            body,
+            output,
+            include: args.include,
+            verbose: args.verbose,
+            trace: args.trace,
+            progress: !args.silent,
+            follow: args.follow,
+            connect_timeout: seconds(args.connect_timeout, "--connect-timeout")?,
+            timeout: seconds(args.timeout, "--timeout")?,
+        })
+    }
+
+    /// The request's header fields for `url`: Host, User-Agent and Accept (unless removed or
+    /// replaced with `-H`), the `-H` fields, then the body's framing fields.
+    pub fn request_fields(&self, url: &Url, body: Option<u64>, chunked: bool) -> Fields {
+        let mut fields: Vec<(String, String)> = vec![
+            ("Host".into(), url.host_field()),
+            ("User-Agent".into(), USER_AGENT.into()),
+            ("Accept".into(), "*/*".into()),
+        ];
+        let mut expect = body.is_some_and(|n| n > EXPECT_CONTINUE_ABOVE);
+        for (name, value) in &self.extra_headers {
+            if name.eq_ignore_ascii_case("expect") && value.is_empty() {
+                expect = false;
+            }
+            if let Some(i) = fields
+                .iter()
+                .position(|(n, _)| n.eq_ignore_ascii_case(name))
+                .filter(|&i| i < 3)
+            {
+                fields.remove(i);
+                if value.is_empty() {
+                    continue;
+                }
+                fields.insert(i, (name.clone(), value.clone()));
+                continue;
+            }
+            if !value.is_empty() {
+                fields.push((name.clone(), value.clone()));
+            }
+        }
+        if fields.iter().any(|(n, _)| n.eq_ignore_ascii_case("expect")) {
+            expect = false;
+        }
+        if let Some(n) = body {
+            fields.push(("Content-Length".into(), n.to_string()));
+        }
+        if chunked {
+            fields.push(("Transfer-Encoding".into(), "chunked".into()));
+        }
+        if expect {
+            fields.push(("Expect".into(), "100-continue".into()));
+        }
+        Fields {
+            list: fields,
+            expect,
+        }
+    }
+}
+
+/// A request's header fields, and whether they ask for `100 Continue`.
+#[derive(Debug, Clone)]
+pub struct Fields {
+    /// Name and value, in order.
+    pub list: Vec<(String, String)>,
+    /// Whether `Expect: 100-continue` is among them.
+    pub expect: bool,
+}
+
+fn seconds(value: f64, flag: &str) -> Result<Duration, Failure> {
+    if value.is_finite() && value > 0.0 && value < 1e9 {
+        Ok(Duration::from_secs_f64(value))
+    } else {
+        Err(Failure::usage(format!(
+            "{flag} wants a positive number of seconds"
+        )))
+    }
+}
+
+/// `tchar` of RFC 9110 §5.6.2.
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// Parses one `-H 'Name: value'`.
+fn parse_header(h: &str) -> Result<(String, String), Failure> {
+    let Some((name, value)) = h.split_once(':') else {
+        return Err(Failure::usage(format!(
+            "invalid header {h:?}: expected 'Name: value'"
+        )));
+    };
+    if name.is_empty() || !name.bytes().all(is_tchar) {
+        return Err(Failure::usage(format!("invalid header name {name:?}")));
+    }
+    let value = value.trim_matches([' ', '\t']);
+    if value.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+        return Err(Failure::usage(format!(
+            "invalid header value for {name}: control characters are not allowed"
+        )));
+    }
+    for reserved in ["content-length", "transfer-encoding"] {
+        if name.eq_ignore_ascii_case(reserved) {
+            return Err(Failure::usage(format!(
+                "{name} is set by simple-client from the body; it cannot be given with -H"
+            )));
+        }
+    }
+    Ok((name.to_string(), value.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn config(argv: &[&str]) -> Result<Config, Failure> {
+        let mut all = vec!["simple-client"];
+        all.extend_from_slice(argv);
+        Config::from_args(Args::try_parse_from(all).expect("clap accepts"))
+    }
+
+    #[test]
+    fn seed_forms() {
+        let c = config(&["localhost", "2020", "GET", "index.html"]).unwrap();
+        assert_eq!((c.url.host.as_str(), c.url.port), ("localhost", 2020));
+        assert_eq!(c.url.target, "/index.html");
+        assert_eq!(c.method, "GET");
+        let c = config(&["localhost", "GET", "index.html"]).unwrap();
+        assert_eq!(c.url.port, 80);
+        let c = config(&["[::1]", "8080", "DELETE", "/a"]).unwrap();
+        assert_eq!((c.url.host.as_str(), c.url.port), ("::1", 8080));
+        let c = config(&["127.0.0.1", "9", "PUT", "up.bin"]).unwrap();
+        assert_eq!(c.body, BodySource::File("up.bin".into()));
+    }
+
+    #[test]
+    fn url_form() {
+        let c = config(&["-X", "OPTIONS", "http://h:81/x"]).unwrap();
+        assert_eq!(c.method, "OPTIONS");
+        let c = config(&["-T", "-", "http://h/x"]).unwrap();
+        assert_eq!((c.method.as_str(), c.body), ("PUT", BodySource::Stdin));
+        let c = config(&["-O", "http://h/dir/f.txt"]).unwrap();
+        assert_eq!(c.output, Output::File("f.txt".into()));
+    }
+
+    #[test]
+    fn usage_errors() {
+        for argv in [
+            &["https://h/"][..],
+            &["h", "GET"],
+            &["h", "80", "GET"],
+            &["h", "x80", "GET", "/"],
+            &["h", "99999", "GET", "/"],
+            &["-X", "G ET", "http://h/"],
+            &["-H", "NoColon", "http://h/"],
+            &["-H", "Bad Name: v", "http://h/"],
+            &["-H", "Content-Length: 3", "http://h/"],
+            &["-X", "PUT", "http://h/"],
+            &["-O", "http://h/"],
+            &["--timeout", "0", "http://h/"],
+            &["-X", "GET", "h", "GET", "/"],
+        ] {
+            let err = config(argv).expect_err(&format!("{argv:?}"));
+            assert_eq!(err.exit, super::super::error::Exit::Usage, "{argv:?}");
+        }
+    }
+
+    #[test]
+    fn default_fields_can_be_replaced_and_removed() {
+        let c = config(&[
+            "-H",
+            "Accept: text/plain",
+            "-H",
+            "User-Agent:",
+            "-H",
+            "X-A: 1",
+            "http://h:8/",
+        ])
+        .unwrap();
+        let f = c.request_fields(&c.url, Some(5), false);
+        let names: Vec<_> = f.list.iter().map(|(n, v)| format!("{n}: {v}")).collect();
+        assert_eq!(
+            names,
+            [
+                "Host: h:8",
+                "Accept: text/plain",
+                "X-A: 1",
+                "Content-Length: 5"
+            ]
+        );
+        assert!(!f.expect);
+        let f = c.request_fields(&c.url, Some(2 << 20), false);
+        assert!(f.expect);
+        assert_eq!(f.list.last().unwrap().1, "100-continue");
+    }
+}

@@ -1,0 +1,105 @@
+//! What can go wrong, and the exit code each outcome earns.
+
+use std::fmt;
+use std::io;
+
+/// The documented exit codes of simple-client (see `--help` and native/README.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    /// The server answered 1xx, 2xx or 3xx.
+    Success = 0,
+    /// A local file could not be read or written.
+    LocalFile = 1,
+    /// Bad flags, URL, method or header.
+    Usage = 2,
+    /// Name resolution failed, or the connection was refused, reset or timed out.
+    Network = 4,
+    /// The response was malformed or cut short.
+    Protocol = 7,
+    /// The server answered 4xx or 5xx (the body was still written).
+    HttpError = 8,
+    /// Ctrl-C.
+    Interrupted = 130,
+}
+
+impl Exit {
+    /// The code handed to the OS.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The exit code for a final response status.
+    pub fn for_status(status: u16) -> Exit {
+        if status >= 400 {
+            Exit::HttpError
+        } else {
+            Exit::Success
+        }
+    }
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(e: Exit) -> Self {
+        std::process::ExitCode::from(e.code())
+    }
+}
+
+/// A failure: its exit code and a one-line explanation.
+#[derive(Debug)]
+pub struct Failure {
+    /// The exit code it earns.
+    pub exit: Exit,
+    /// Why, for `simple-client: <why>`.
+    pub why: String,
+}
+
+impl Failure {
+    /// A usage error (exit 2).
+    pub fn usage(why: impl Into<String>) -> Failure {
+        Failure {
+            exit: Exit::Usage,
+            why: why.into(),
+        }
+    }
+    /// A network failure (exit 4).
+    pub fn network(why: impl Into<String>) -> Failure {
+        Failure {
+            exit: Exit::Network,
+            why: why.into(),
+        }
+    }
+    /// A protocol error (exit 7).
+    pub fn protocol(why: impl Into<String>) -> Failure {
+        Failure {
+            exit: Exit::Protocol,
+            why: why.into(),
+        }
+    }
+    /// A local file error (exit 1).
+    pub fn local(why: impl Into<String>) -> Failure {
+        Failure {
+            exit: Exit::LocalFile,
+            why: why.into(),
+        }
+    }
+
+    /// A socket error while talking to `peer`, worded for people.
+    pub fn socket(err: &io::Error, doing: &str, timeout_secs: f64) -> Failure {
+        let why = match err.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+                format!("timed out {doing}: no progress for {timeout_secs} s")
+            }
+            io::ErrorKind::ConnectionReset => format!("connection reset by the server {doing}"),
+            io::ErrorKind::BrokenPipe => format!("connection closed by the server {doing}"),
+            _ => format!("{doing}: {err}"),
+        };
+        Failure::network(why)
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.why)
+    }
+}

@@ -1,0 +1,245 @@
+//! Where the response body goes: stdout, or a file written through a temporary file.
+//!
+//! A file download first goes to a hidden temporary file in the destination's directory,
+//! renamed over the destination only once the body is complete. Any failure, and Ctrl-C,
+//! removes the temporary file, so an existing file is never replaced by a partial one.
+
+use super::config::Output;
+use super::error::Failure;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// The temporary file being written, if any: the Ctrl-C handler removes it.
+static PARTIAL: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+/// Bodies at least this large get a progress bar (when stderr is a terminal).
+const PROGRESS_ABOVE: u64 = 1 << 20;
+
+/// Size of the write buffer in front of the output.
+const WRITE_BUFFER: usize = 256 * 1024;
+
+/// Called on Ctrl-C: removes the partial download, if any, and keeps it from being renamed.
+/// Returns with the lock held forever, so no rename can happen after it.
+pub fn remove_partial_for_exit() {
+    let guard = PARTIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(p) = guard.as_ref() {
+        let _ = fs::remove_file(p);
+    }
+    std::mem::forget(guard);
+}
+
+/// The response body's destination.
+pub struct Sink {
+    out: BufWriter<File>,
+    temp: Option<(PathBuf, PathBuf)>,
+    to_tty: bool,
+    written: u64,
+    progress: Option<ProgressBar>,
+    want_progress: bool,
+}
+
+/// A write to stdout failed because the reader went away: stop quietly.
+#[derive(Debug)]
+pub struct StdoutClosed;
+
+/// Why a write failed.
+#[derive(Debug)]
+pub enum WriteFailure {
+    /// The reader of stdout went away.
+    Closed(StdoutClosed),
+    /// A real error.
+    Failed(Failure),
+}
+
+impl Sink {
+    /// Opens the destination. `total` is the body length when known.
+    pub fn open(output: &Output, total: Option<u64>, progress: bool) -> Result<Sink, Failure> {
+        let (file, temp, to_tty) = match output {
+            Output::Stdout => {
+                let stdout = io::stdout();
+                let tty = stdout.is_terminal();
+                (stdout_file()?, None, tty)
+            }
+            Output::File(dest) => {
+                let (file, temp) = create_temp(dest)?;
+                (file, Some((temp, dest.clone())), false)
+            }
+        };
+        let want_progress = progress && !to_tty && io::stderr().is_terminal();
+        let mut sink = Sink {
+            out: BufWriter::with_capacity(WRITE_BUFFER, file),
+            temp,
+            to_tty,
+            written: 0,
+            progress: None,
+            want_progress,
+        };
+        if let Some(n) = total.filter(|&n| n >= PROGRESS_ABOVE) {
+            sink.start_progress(Some(n));
+        }
+        Ok(sink)
+    }
+
+    /// Whether the output is a terminal (then peer text is sanitized before it goes there).
+    pub fn is_terminal(&self) -> bool {
+        self.to_tty
+    }
+
+    fn start_progress(&mut self, total: Option<u64>) {
+        if !self.want_progress || self.progress.is_some() {
+            return;
+        }
+        let bar = match total {
+            Some(n) => ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr())
+                .with_style(
+                    ProgressStyle::with_template(
+                        "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                ),
+            None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
+                ProgressStyle::with_template("{spinner} {bytes} {bytes_per_sec}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            ),
+        };
+        bar.set_position(self.written);
+        self.progress = Some(bar);
+    }
+
+    /// Writes head bytes (not counted as body).
+    pub fn write_head(&mut self, bytes: &[u8]) -> Result<(), WriteFailure> {
+        if self.to_tty {
+            let text = super::show::head_lines(bytes).join("\r\n") + "\r\n\r\n";
+            self.write_raw(text.as_bytes())
+        } else {
+            self.write_raw(bytes)
+        }
+    }
+
+    /// Writes body bytes.
+    pub fn write_body(&mut self, bytes: &[u8]) -> Result<(), WriteFailure> {
+        self.write_raw(bytes)?;
+        self.written += bytes.len() as u64;
+        match &self.progress {
+            Some(bar) => bar.set_position(self.written),
+            None if self.want_progress && self.written >= PROGRESS_ABOVE => {
+                self.start_progress(None)
+            }
+            None => {}
+        }
+        Ok(())
+    }
+
+    /// Body bytes written so far.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    fn write_raw(&mut self, bytes: &[u8]) -> Result<(), WriteFailure> {
+        self.out.write_all(bytes).map_err(|e| self.write_error(e))
+    }
+
+    fn write_error(&self, e: io::Error) -> WriteFailure {
+        match &self.temp {
+            None if e.kind() == io::ErrorKind::BrokenPipe => WriteFailure::Closed(StdoutClosed),
+            None => WriteFailure::Failed(Failure::local(format!("writing to stdout: {e}"))),
+            Some((temp, _)) => {
+                WriteFailure::Failed(Failure::local(format!("writing {}: {e}", temp.display())))
+            }
+        }
+    }
+
+    /// The body is complete: flush, and move a temporary file into place.
+    pub fn finish(mut self) -> Result<(), WriteFailure> {
+        if let Some(bar) = self.progress.take() {
+            bar.finish_and_clear();
+        }
+        self.out.flush().map_err(|e| self.write_error(e))?;
+        if let Some((temp, dest)) = self.temp.take() {
+            let mut guard = PARTIAL.lock().unwrap_or_else(|e| e.into_inner());
+            let renamed = fs::rename(&temp, &dest);
+            if renamed.is_err() {
+                let _ = fs::remove_file(&temp);
+            }
+            *guard = None;
+            drop(guard);
+            renamed.map_err(|e| {
+                WriteFailure::Failed(Failure::local(format!(
+                    "could not move the download into {}: {e}",
+                    dest.display()
+                )))
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        if let Some(bar) = self.progress.take() {
+            bar.abandon();
+        }
+        if let Some((temp, _)) = self.temp.take() {
+            let mut guard = PARTIAL.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = fs::remove_file(&temp);
+            *guard = None;
+        }
+    }
+}
+
+/// A handle on stdout that writes straight to file descriptor 1, without Rust's line buffer.
+fn stdout_file() -> Result<File, Failure> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        let fd = io::stdout()
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(|e| Failure::local(format!("stdout: {e}")))?;
+        Ok(File::from(fd))
+    }
+    #[cfg(not(unix))]
+    {
+        compile_error!("simple-client writes stdout through a file handle; port stdout_file()");
+    }
+}
+
+/// Creates `.NAME.PID.N.part` beside `dest`, registered for removal on Ctrl-C.
+fn create_temp(dest: &Path) -> Result<(File, PathBuf), Failure> {
+    if dest.is_dir() {
+        return Err(Failure::local(format!("{} is a directory", dest.display())));
+    }
+    let dir = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = dest
+        .file_name()
+        .ok_or_else(|| Failure::local(format!("{} is not a file name", dest.display())))?
+        .to_string_lossy()
+        .into_owned();
+    let mut guard = PARTIAL.lock().unwrap_or_else(|e| e.into_inner());
+    for n in 0..100 {
+        let temp = dir.join(format!(".{name}.{}.{n}.part", std::process::id()));
+        match OpenOptions::new().write(true).create_new(true).open(&temp) {
+            Ok(f) => {
+                *guard = Some(temp.clone());
+                return Ok((f, temp));
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => {
+                return Err(Failure::local(format!(
+                    "cannot create a file in {}: {e}",
+                    dir.display()
+                )))
+            }
+        }
+    }
+    Err(Failure::local(format!(
+        "cannot create a temporary file in {}",
+        dir.display()
+    )))
+}
