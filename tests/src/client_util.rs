@@ -390,6 +390,31 @@ pub fn python_server(root: &Path) -> Peer {
     panic!("python3 -m http.server did not start");
 }
 
+/// Our own simple-server serving `root` on a free loopback port.
+pub fn simple_server(root: &Path) -> Peer {
+    let bin = built_binary("simple-server");
+    for _ in 0..3 {
+        let port = free_port();
+        let mut child = Command::new(&bin)
+            .arg(port.to_string())
+            .arg("--root")
+            .arg(root)
+            .args(["--bind", "127.0.0.1", "--threads", "1", "--quiet"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn simple-server");
+        if wait_listening_or_exit(port, &mut child) {
+            return Peer {
+                port,
+                child,
+                log: None,
+            };
+        }
+    }
+    panic!("simple-server did not start");
+}
+
 /// nginx serving `root`, with PUT and DELETE (dav module), on a free loopback port. Its
 /// configuration and temporary files live in `work`.
 pub fn nginx(root: &Path, work: &Path) -> Peer {
