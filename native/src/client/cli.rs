@@ -8,7 +8,8 @@ use std::path::PathBuf;
 /// Text shown at the end of `--help`: the exit codes a script can rely on.
 pub const EXIT_CODES_HELP: &str = "\
 Forms:
-  simple-client HOST [PORT] METHOD PATH     the original form (PORT defaults to 80)
+  simple-client HOST [PORT] METHOD PATH     the original form (PORT defaults to 80;
+                                            PUT sends the local file PATH)
   simple-client [OPTIONS] http://HOST[:PORT]/PATH
 
 Exit codes:

@@ -1,0 +1,122 @@
+//! simple-client's command line: usage errors, help text, local file errors, and the
+//! progress bar (only on a terminal).
+
+use simplehttp_tests::client_util::{client, client_bin, pattern, RawServer, TempDir};
+use std::io::Write;
+use std::time::Duration;
+
+#[test]
+fn help_documents_the_exit_codes() {
+    let run = client(["--help"]).run();
+    run.assert_code(0);
+    let help = String::from_utf8_lossy(&run.stdout);
+    for want in [
+        "Exit codes",
+        "0  the server answered 2xx or 3xx",
+        "2  usage error",
+        "4  network failure",
+        "7  protocol error",
+        "8  the server answered 4xx or 5xx",
+        "130  interrupted",
+        "HOST [PORT] METHOD PATH",
+    ] {
+        assert!(help.contains(want), "--help lacks {want:?}:\n{help}");
+    }
+}
+
+#[test]
+fn usage_errors_exit_2_with_one_line() {
+    for (args, why) in [
+        (&["https://127.0.0.1/"][..], "not supported"),
+        (&["-H", "no colon", "http://127.0.0.1:1/"], "invalid header"),
+        (
+            &["-H", "Bad Name: x", "http://127.0.0.1:1/"],
+            "invalid header name",
+        ),
+        (&["-X", "GE T", "http://127.0.0.1:1/"], "invalid method"),
+        (&["127.0.0.1", "GET"], "expected"),
+        (&["127.0.0.1", "70000", "GET", "/"], "invalid port"),
+        (&["http://[::1/"], "unclosed"),
+        (&["-X", "PUT", "http://127.0.0.1:1/x"], "PUT needs a body"),
+    ] {
+        let run = client(args).run();
+        run.assert_code(2);
+        let first = run.stderr.lines().next().unwrap_or("");
+        assert!(
+            first.starts_with("simple-client: ") && first.contains(why),
+            "{args:?}: {:?}",
+            run.stderr
+        );
+        assert!(run.stdout.is_empty());
+    }
+    // clap's own errors are usage errors too.
+    client(["--no-such-flag", "http://127.0.0.1/"])
+        .run()
+        .assert_code(2);
+}
+
+#[test]
+fn missing_upload_file_exits_1_before_connecting() {
+    let dir = TempDir::new("client-missing-upload");
+    let run = client([
+        "-T",
+        dir.join("nope.bin").to_str().unwrap(),
+        "http://127.0.0.1:1/x",
+    ])
+    .run();
+    run.assert_code(1);
+    assert!(run.stderr.contains("cannot read"), "{}", run.stderr);
+}
+
+#[test]
+fn no_progress_bar_when_stderr_is_not_a_terminal() {
+    let server = RawServer::one(|mut s, _| {
+        let body = pattern(8 << 20, 4);
+        let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
+        s.write_all(head.as_bytes()).expect("write");
+        s.write_all(&body).expect("write");
+        let _ = std::io::Read::read_to_end(&mut s, &mut Vec::new());
+    });
+    let dir = TempDir::new("client-noprogress");
+    let out = dir.join("o");
+    let run = client(["-o", out.to_str().unwrap(), &server.url("/big")]).run();
+    run.assert_code(0);
+    assert!(run.stderr.is_empty(), "{:?}", run.stderr);
+    assert_eq!(std::fs::metadata(&out).expect("out").len(), 8 << 20);
+    server.finish();
+}
+
+/// On a terminal (a pseudo-terminal from `script`), a large download to a file shows a bar.
+#[test]
+fn progress_bar_on_a_terminal() {
+    let server = RawServer::one(|mut s, _| {
+        let body = pattern(64 << 20, 4);
+        let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
+        s.write_all(head.as_bytes()).expect("write");
+        for part in body.chunks(1 << 20) {
+            s.write_all(part).expect("write");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let _ = std::io::Read::read_to_end(&mut s, &mut Vec::new());
+    });
+    let dir = TempDir::new("client-progress");
+    let out = dir.join("o");
+    let cmd = format!(
+        "'{}' -o '{}' '{}'",
+        client_bin().display(),
+        out.display(),
+        server.url("/big")
+    );
+    let output = std::process::Command::new("timeout")
+        .args(["60", "script", "-qec", &cmd, "/dev/null"])
+        .output()
+        .expect("script (util-linux) must be installed");
+    assert!(output.status.success(), "{output:?}");
+    let screen = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        screen.contains("MiB/64.00 MiB"),
+        "no progress bar in {screen:?}"
+    );
+    assert_eq!(std::fs::metadata(&out).expect("out").len(), 64 << 20);
+    server.finish();
+}
