@@ -1,0 +1,446 @@
+//! Runs the core's parser over an input delivered in segments and records every step with
+//! the byte ranges it covers. Plain Rust values, so the host can test them; `lib.rs` turns
+//! them into JavaScript values.
+
+use core::ops::Range;
+use simplehttp_core::{Event, Fields, Framing, Limits, RequestHead, RequestParser};
+
+/// One step of the parse, as the explorer shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// The bytes this step consumed, as offsets into the whole input.
+    pub consumed: Range<usize>,
+    /// How many bytes of the input had arrived when this step ran.
+    pub received: usize,
+    /// Which message of the input (0 for the first; pipelined requests count up).
+    pub message: usize,
+    /// What happened.
+    pub what: What,
+}
+
+/// What one step found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum What {
+    /// The parser waits for more bytes. `input_done` when the whole input had arrived.
+    NeedMore {
+        /// Whether the whole input had already arrived (the message is incomplete).
+        input_done: bool,
+    },
+    /// A whole request head.
+    Head(Head),
+    /// A chunk-size line.
+    ChunkHeader {
+        /// The chunk's size.
+        size: u64,
+        /// Where the extensions are, if any.
+        extensions: Option<Range<usize>>,
+    },
+    /// Body bytes, and where they are in the input (when they are a slice of it).
+    Data {
+        /// How many bytes.
+        len: usize,
+        /// Where they are.
+        at: Option<Range<usize>>,
+    },
+    /// The trailer section.
+    Trailers(Vec<FieldRecord>),
+    /// The message is complete.
+    End,
+    /// The input ended between messages (only with `eof`).
+    Closed,
+    /// The parser refused the input.
+    Error {
+        /// The error, as the core says it.
+        message: String,
+        /// The variant's name, for programs.
+        code: String,
+        /// The status a server answers.
+        status: u16,
+        /// Where the error was found, as an offset into the whole input.
+        at: Option<usize>,
+    },
+}
+
+/// A request head, with absolute byte ranges.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    /// The method as sent.
+    pub method: String,
+    /// The request-target as sent.
+    pub target: String,
+    /// The target's form: origin, absolute, authority or asterisk.
+    pub target_form: &'static str,
+    /// `HTTP/1.1` or `HTTP/1.0`.
+    pub version: &'static str,
+    /// The request line, CRLF included.
+    pub request_line: Range<usize>,
+    /// The field lines, in order.
+    pub fields: Vec<FieldRecord>,
+    /// The body's framing: `none`, `length`, `chunked` or `close`.
+    pub framing: &'static str,
+    /// The body length, for `length`.
+    pub length: Option<u64>,
+    /// Why (RFC 9112 §6.3), in words.
+    pub framing_why: &'static str,
+    /// The RFC section of that rule.
+    pub framing_rfc: &'static str,
+    /// Whether the connection may stay open.
+    pub keep_alive: bool,
+    /// Whether the client expects `100 Continue`.
+    pub expects_continue: bool,
+}
+
+/// One field line with absolute byte ranges.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldRecord {
+    /// The name as sent.
+    pub name: String,
+    /// The value (bytes outside UTF-8 replaced).
+    pub value: String,
+    /// The whole line, CRLF included.
+    pub line: Range<usize>,
+    /// The name.
+    pub name_at: Range<usize>,
+    /// The value.
+    pub value_at: Range<usize>,
+}
+
+/// Where `part` sits inside `whole`, when it is a slice of it.
+fn offset_in(whole: &[u8], part: &[u8]) -> Option<usize> {
+    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    (start + part.len() <= whole.len()).then_some(start)
+}
+
+fn shift(r: Range<usize>, by: usize) -> Range<usize> {
+    r.start + by..r.end + by
+}
+
+fn fields(f: &Fields<'_>, base: usize) -> Vec<FieldRecord> {
+    f.iter()
+        .map(|f| FieldRecord {
+            name: f.name.into(),
+            value: String::from_utf8_lossy(f.value).into_owned(),
+            line: shift(f.span.line(), base),
+            name_at: shift(f.span.name(), base),
+            value_at: shift(f.span.value(), base),
+        })
+        .collect()
+}
+
+fn head(h: &RequestHead<'_>, input: &[u8], fallback: usize) -> Head {
+    let base = offset_in(input, h.raw()).unwrap_or(fallback);
+    let (framing, length) = match h.framing() {
+        Framing::None => ("none", None),
+        Framing::Length(n) => ("length", Some(n)),
+        Framing::Chunked => ("chunked", None),
+        Framing::Close => ("close", None),
+    };
+    Head {
+        method: h.method().as_str().into(),
+        target: h.target().into(),
+        target_form: match h.target_form() {
+            simplehttp_core::TargetForm::Origin => "origin",
+            simplehttp_core::TargetForm::Absolute => "absolute",
+            simplehttp_core::TargetForm::Authority => "authority",
+            simplehttp_core::TargetForm::Asterisk => "asterisk",
+        },
+        version: h.version().as_str(),
+        request_line: shift(h.request_line_span(), base),
+        fields: fields(&h.fields(), base),
+        framing,
+        length,
+        framing_why: h.framing_rule().explain(),
+        framing_rfc: h.framing_rule().rfc(),
+        keep_alive: h.keep_alive(),
+        expects_continue: h.expects_continue(),
+    }
+}
+
+/// The variant name of a `Debug` rendering (`Foo`, `Foo(..)`, `Foo { .. }`).
+fn code_of(e: &impl core::fmt::Debug) -> String {
+    let s = format!("{e:?}");
+    s.split(|c: char| !c.is_alphanumeric() && c != '_')
+        .next()
+        .unwrap_or("")
+        .into()
+}
+
+/// Parses `input` as one or more requests, delivered `segment` bytes at a time (0: all at
+/// once), the way a server's read loop would. With `eof`, the peer closes after the last
+/// byte. Stops at the first error, or when the input is used up.
+#[must_use]
+pub fn parse_requests(input: &[u8], segment: usize, eof: bool, limits: Limits) -> Vec<Record> {
+    let segment = if segment == 0 {
+        input.len().max(1)
+    } else {
+        segment
+    };
+    let mut parser = RequestParser::new(limits);
+    let mut records = Vec::new();
+    let mut base = 0; // first byte not consumed yet
+    let mut received = segment.min(input.len());
+    let mut message = 0;
+    let mut closed = false;
+    // A correct parser consumes or asks for more on every step; this bound only keeps a
+    // broken one from hanging the page.
+    let mut budget = 4 * input.len() + 64;
+    loop {
+        if budget == 0 {
+            records.push(Record {
+                consumed: base..base,
+                received,
+                message,
+                what: What::Error {
+                    message: "the explorer stopped: the parser made no progress".into(),
+                    code: "NoProgress".into(),
+                    status: 500,
+                    at: Some(base),
+                },
+            });
+            break;
+        }
+        budget -= 1;
+        let all_in = received == input.len();
+        let buf = &input[base..received];
+        let result = if all_in && eof && closed {
+            parser.handle_eof(buf)
+        } else {
+            parser.handle_bytes(buf)
+        };
+        let step = match result {
+            Ok(step) => step,
+            Err(e) => {
+                let at = parser.error_offset().map(|o| base + o);
+                records.push(Record {
+                    consumed: base..base,
+                    received,
+                    message,
+                    what: What::Error {
+                        message: e.to_string(),
+                        code: code_of(&e),
+                        status: e.status(),
+                        at,
+                    },
+                });
+                break;
+            }
+        };
+        let consumed = base..base + step.consumed;
+        let what = match step.event {
+            Event::NeedMore => What::NeedMore { input_done: all_in },
+            Event::Head(h) => What::Head(head(&h, input, base)),
+            Event::ChunkHeader { size, extensions } => What::ChunkHeader {
+                size,
+                extensions: (!extensions.is_empty())
+                    .then(|| offset_in(input, extensions).map(|o| o..o + extensions.len()))
+                    .flatten(),
+            },
+            Event::Data(d) => What::Data {
+                len: d.len(),
+                at: offset_in(input, d).map(|o| o..o + d.len()),
+            },
+            Event::Trailers(t) => What::Trailers(trailer_fields(&t, input, base)),
+            Event::End => What::End,
+            Event::Paused => What::Closed,
+        };
+        base += step.consumed;
+        let need_more = matches!(what, What::NeedMore { .. });
+        let paused = matches!(what, What::Closed);
+        let end = matches!(what, What::End);
+        if paused && !(all_in && eof && closed) {
+            // Paused before start_next: not expected, since End is followed by start_next.
+            if parser.start_next().is_err() {
+                break;
+            }
+            continue;
+        }
+        records.push(Record {
+            consumed,
+            received,
+            message,
+            what,
+        });
+        if paused {
+            break;
+        }
+        if end {
+            message += 1;
+            if base == input.len() && !eof {
+                break;
+            }
+            if parser.start_next().is_err() {
+                break;
+            }
+        } else if need_more {
+            if all_in {
+                if eof && !closed {
+                    // The peer closes: what the close gives replaces this "need more".
+                    closed = true;
+                    records.pop();
+                    continue;
+                }
+                break;
+            }
+            received = (received + segment).min(input.len());
+        }
+    }
+    records
+}
+
+/// Trailer fields: their spans are relative to the start of the trailer section, which is
+/// where the last chunk's line ends; find it from a field's value, which is a slice of the
+/// input.
+fn trailer_fields(t: &Fields<'_>, input: &[u8], fallback: usize) -> Vec<FieldRecord> {
+    let base = t
+        .get(0)
+        .and_then(|f| offset_in(input, f.value).map(|o| o - f.span.value().start))
+        .unwrap_or(fallback);
+    fields(t, base)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(input: &[u8], segment: usize) -> Vec<Record> {
+        parse_requests(input, segment, false, Limits::default())
+    }
+
+    fn kinds(records: &[Record]) -> Vec<&'static str> {
+        records
+            .iter()
+            .map(|r| match r.what {
+                What::NeedMore { .. } => "need-more",
+                What::Head(_) => "head",
+                What::ChunkHeader { .. } => "chunk-header",
+                What::Data { .. } => "data",
+                What::Trailers(_) => "trailers",
+                What::End => "end",
+                What::Closed => "closed",
+                What::Error { .. } => "error",
+            })
+            .filter(|k| *k != "need-more")
+            .collect()
+    }
+
+    const GET: &[u8] = b"GET /hello.txt HTTP/1.1\r\nHost: example.com\r\n\r\n";
+
+    #[test]
+    fn get_gives_head_then_end_with_ranges() {
+        let r = run(GET, 0);
+        assert_eq!(kinds(&r), ["head", "end"]);
+        let What::Head(h) = &r[0].what else {
+            panic!("{r:?}")
+        };
+        assert_eq!(h.method, "GET");
+        assert_eq!(h.target, "/hello.txt");
+        assert_eq!(h.version, "HTTP/1.1");
+        assert_eq!(&GET[h.request_line.clone()], b"GET /hello.txt HTTP/1.1\r\n");
+        assert_eq!(h.fields.len(), 1);
+        assert_eq!(&GET[h.fields[0].name_at.clone()], b"Host");
+        assert_eq!(&GET[h.fields[0].value_at.clone()], b"example.com");
+        assert_eq!(r[0].consumed, 0..GET.len());
+        assert_eq!(h.framing, "none");
+    }
+
+    #[test]
+    fn any_segment_size_gives_the_same_events() {
+        let input = b"POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n\
+                      5;ext=1\r\nhello\r\n0\r\nX-T: 1\r\n\r\n\
+                      GET /b HTTP/1.1\r\nHost: x\r\n\r\n";
+        let whole = run(input, 0);
+        assert_eq!(
+            kinds(&whole),
+            [
+                "head",
+                "chunk-header",
+                "data",
+                "chunk-header",
+                "trailers",
+                "end",
+                "head",
+                "end"
+            ]
+        );
+        for seg in [1, 2, 3, 7, 16] {
+            let split = run(input, seg);
+            let data: Vec<u8> = split
+                .iter()
+                .filter_map(|r| match &r.what {
+                    What::Data { at: Some(at), .. } => Some(input[at.clone()].to_vec()),
+                    _ => None,
+                })
+                .flatten()
+                .collect();
+            assert_eq!(data, b"hello", "segment {seg}");
+            let mut k = kinds(&split);
+            k.dedup(); // data may come in several pieces
+            assert_eq!(k, kinds(&whole), "segment {seg}");
+        }
+    }
+
+    #[test]
+    fn trailers_and_extensions_point_into_the_input() {
+        let input = b"PUT /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3;n=v\r\nabc\r\n0\r\nX-Sum: 42\r\n\r\n";
+        let r = run(input, 0);
+        let ext = r.iter().find_map(|r| match &r.what {
+            What::ChunkHeader {
+                extensions: Some(e),
+                ..
+            } => Some(e.clone()),
+            _ => None,
+        });
+        assert_eq!(&input[ext.expect("extensions")], b";n=v");
+        let t = r.iter().find_map(|r| match &r.what {
+            What::Trailers(t) => Some(t.clone()),
+            _ => None,
+        });
+        let t = t.expect("trailers");
+        assert_eq!(&input[t[0].name_at.clone()], b"X-Sum");
+        assert_eq!(&input[t[0].value_at.clone()], b"42");
+    }
+
+    #[test]
+    fn smuggling_attempt_is_an_error_with_status_400_and_an_offset() {
+        let input = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
+        let r = run(input, 0);
+        let Some(Record {
+            what:
+                What::Error {
+                    status,
+                    at,
+                    message,
+                    ..
+                },
+            ..
+        }) = r.last()
+        else {
+            panic!("{r:?}")
+        };
+        assert_eq!(*status, 400);
+        assert!(at.is_some_and(|a| a <= input.len()));
+        assert!(!message.is_empty());
+    }
+
+    #[test]
+    fn incomplete_input_waits_and_eof_makes_it_an_error() {
+        let input = b"GET / HTTP/1.1\r\nHost: x\r\n";
+        let r = run(input, 0);
+        assert!(matches!(
+            r.last().map(|r| &r.what),
+            Some(What::NeedMore { input_done: true })
+        ));
+        let r = parse_requests(input, 0, true, Limits::default());
+        assert!(
+            matches!(r.last().map(|r| &r.what), Some(What::Error { .. })),
+            "{r:?}"
+        );
+    }
+
+    #[test]
+    fn empty_input_needs_more() {
+        let r = run(b"", 0);
+        assert_eq!(r.len(), 1);
+        assert!(matches!(r[0].what, What::NeedMore { input_done: true }));
+    }
+}

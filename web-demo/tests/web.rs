@@ -1,0 +1,63 @@
+//! The JavaScript-facing API, run inside headless Chromium by wasm-bindgen-test-runner:
+//! `cargo test -p simplehttp-web-demo --target wasm32-unknown-unknown`.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Array, Reflect};
+use simplehttp_web_demo::parse_request;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn get(o: &JsValue, key: &str) -> JsValue {
+    Reflect::get(o, &JsValue::from_str(key)).expect("property")
+}
+
+fn kinds(steps: &Array) -> Vec<String> {
+    steps
+        .iter()
+        .filter_map(|s| get(&s, "kind").as_string())
+        .filter(|k| k != "need-more")
+        .collect()
+}
+
+#[wasm_bindgen_test]
+fn parse_request_returns_a_head_object_with_ranges() {
+    let wire = b"GET /hello.txt HTTP/1.1\r\nHost: example.com\r\n\r\n";
+    let steps = parse_request(wire, 0, None);
+    assert_eq!(kinds(&steps), ["head", "end"]);
+    let head = steps.get(0);
+    assert_eq!(get(&head, "method").as_string().as_deref(), Some("GET"));
+    assert_eq!(
+        get(&head, "target").as_string().as_deref(),
+        Some("/hello.txt")
+    );
+    assert_eq!(get(&head, "start").as_f64(), Some(0.0));
+    assert_eq!(get(&head, "end").as_f64(), Some(wire.len() as f64));
+    let line = Array::from(&get(&head, "requestLine"));
+    assert_eq!(line.get(1).as_f64(), Some(25.0));
+    let fields = Array::from(&get(&head, "fields"));
+    assert_eq!(fields.length(), 1);
+    assert_eq!(
+        get(&fields.get(0), "name").as_string().as_deref(),
+        Some("Host")
+    );
+}
+
+#[wasm_bindgen_test]
+fn one_byte_segments_give_the_same_events() {
+    let wire = b"PUT /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc";
+    let mut split = kinds(&parse_request(wire, 1, None));
+    split.dedup();
+    assert_eq!(split, kinds(&parse_request(wire, 0, None)));
+}
+
+#[wasm_bindgen_test]
+fn errors_carry_status_and_offset() {
+    let wire = b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n";
+    let steps = parse_request(wire, 0, None);
+    let last = steps.get(steps.length() - 1);
+    assert_eq!(get(&last, "kind").as_string().as_deref(), Some("error"));
+    assert_eq!(get(&last, "status").as_f64(), Some(400.0));
+    assert!(get(&last, "at").as_f64().is_some());
+}
