@@ -193,6 +193,12 @@ impl Conn {
                 Some(Next::Keep) => continue,
                 None => {}
             }
+            // A `100 Continue` queued by the head goes out before waiting for the body.
+            if self.wpos < self.wbuf.len() {
+                if let Flush::Failed = self.flush(ctx) {
+                    return Next::Close;
+                }
+            }
             match self.fill(ctx) {
                 Fill::Got => {}
                 Fill::Eof => self.eof = true,
@@ -268,7 +274,7 @@ impl Conn {
                 },
                 self.cur.status,
                 self.cur.bytes,
-                ctx.now.saturating_duration_since(self.cur.started),
+                self.cur.started.elapsed(),
             );
         }
         if close || ctx.shutting_down || self.parser.start_next().is_err() {

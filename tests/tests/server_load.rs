@@ -1,0 +1,103 @@
+//! simple-server under many connections, and its graceful shutdown.
+
+use simplehttp_tests::server_util::{connect, read_response, Server};
+use std::io::{BufReader, Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+#[test]
+fn holds_a_thousand_concurrent_connections() {
+    let s = Server::start(&["--quiet"]);
+    std::fs::write(s.file("one.txt"), "one").unwrap();
+    // All connections are open at once before any request is made.
+    let mut socks: Vec<TcpStream> = (0..1000).map(|_| s.connect()).collect();
+    for sock in &mut socks {
+        sock.write_all(b"GET /one.txt HTTP/1.1\r\nHost: t\r\n\r\n")
+            .unwrap();
+    }
+    let mut ok = 0;
+    for sock in &socks {
+        let resp = read_response(&mut BufReader::new(sock), false).unwrap();
+        if resp.status == 200 && resp.body == b"one" {
+            ok += 1;
+        }
+    }
+    assert_eq!(ok, 1000);
+    // Still open (keep-alive): a second round on every connection.
+    for sock in &mut socks {
+        sock.write_all(b"HEAD /one.txt HTTP/1.1\r\nHost: t\r\n\r\n")
+            .unwrap();
+    }
+    for sock in &socks {
+        let resp = read_response(&mut BufReader::new(sock), true).unwrap();
+        assert_eq!(resp.status, 200);
+    }
+}
+
+#[test]
+fn sigterm_lets_a_download_in_flight_finish_then_exits_zero() {
+    let mut s = Server::start(&["--quiet"]);
+    const LEN: usize = 64 << 20;
+    let data: Vec<u8> = (0..LEN).map(|i| (i % 253) as u8).collect();
+    std::fs::write(s.file("big.bin"), &data).unwrap();
+    let mut idle = s.connect();
+    idle.write_all(b"GET /big.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=0-0\r\n\r\n")
+        .unwrap();
+    let mut idle_r = BufReader::new(idle.try_clone().unwrap());
+    assert_eq!(read_response(&mut idle_r, false).unwrap().status, 206);
+
+    let mut sock = s.connect();
+    sock.write_all(b"GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    let mut first = vec![0u8; 64 * 1024];
+    sock.read_exact(&mut first).unwrap();
+    s.signal("TERM");
+    // Accepting stops soon, while the download goes on.
+    let end = Instant::now() + Duration::from_secs(5);
+    while TcpStream::connect_timeout(&s.addr(), Duration::from_secs(1)).is_ok()
+        && Instant::now() < end
+    {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        TcpStream::connect_timeout(&s.addr(), Duration::from_secs(1)).is_err(),
+        "still accepting"
+    );
+    // The idle keep-alive connection was closed.
+    let mut rest = Vec::new();
+    idle_r.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty());
+    // The download completes, byte for byte.
+    let mut got = first;
+    sock.read_to_end(&mut got).unwrap();
+    let head_end = got.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    assert!(got.starts_with(b"HTTP/1.1 200 "));
+    assert_eq!(got.len() - head_end, LEN);
+    assert!(got[head_end..] == data[..], "body differs");
+    let status = s
+        .wait_exit(Duration::from_secs(15))
+        .expect("exits after the download");
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn sigint_with_an_upload_in_flight_leaves_no_temporary() {
+    let mut s = Server::start(&["--quiet", "--shutdown-grace", "1"]);
+    let mut sock = connect(s.addr());
+    sock.write_all(b"PUT /up.bin HTTP/1.1\r\nHost: t\r\nContent-Length: 10000000\r\n\r\n")
+        .unwrap();
+    sock.write_all(&vec![7u8; 100_000]).unwrap();
+    let end = Instant::now() + Duration::from_secs(5);
+    while s.temporaries().is_empty() && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(s.temporaries().len(), 1, "the upload is under way");
+    s.signal("INT");
+    let status = s
+        .wait_exit(Duration::from_secs(10))
+        .expect("exits after the grace period");
+    assert_eq!(status.code(), Some(0));
+    assert!(s.temporaries().is_empty(), "{:?}", s.temporaries());
+    assert!(!s.file("up.bin").exists());
+    assert!(!s.is_running());
+}
