@@ -161,23 +161,13 @@ impl Facts {
     }
 }
 
-/// Host = uri-host [ ":" port ] (RFC 9110 §7.2); empty is allowed.
-pub(crate) fn valid_host(h: &[u8]) -> bool {
-    let (host, port) = match h.iter().rposition(|&b| b == b':') {
-        Some(i) if !h.ends_with(b"]") => (&h[..i], &h[i + 1..]),
-        _ => (h, &b""[..]),
-    };
-    if !port.iter().all(u8::is_ascii_digit) {
-        return false;
-    }
-    if let [b'[', inner @ .., b']'] = host {
-        return !inner.is_empty()
-            && inner
-                .iter()
-                .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
-    }
-    host.iter().all(|&b| {
-        b.is_ascii_alphanumeric()
+/// Bytes of a reg-name or IPv4 address: unreserved, sub-delims and `%` (RFC 3986 §3.2.2).
+static HOST: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric()
             || matches!(
                 b,
                 b'-' | b'.'
@@ -195,6 +185,26 @@ pub(crate) fn valid_host(h: &[u8]) -> bool {
                     | b';'
                     | b'='
                     | b'%'
-            )
-    })
+            );
+        i += 1;
+    }
+    t
+};
+
+/// Host = uri-host [ ":" port ] (RFC 9110 §7.2); empty is allowed.
+pub(crate) fn valid_host(h: &[u8]) -> bool {
+    let (host, port) = match h.iter().rposition(|&b| b == b':') {
+        Some(i) if !h.ends_with(b"]") => (&h[..i], &h[i + 1..]),
+        _ => (h, &b""[..]),
+    };
+    if !port.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    if let [b'[', inner @ .., b']'] = host {
+        return !inner.is_empty()
+            && inner
+                .iter()
+                .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+    }
+    host.iter().fold(true, |ok, &b| ok & HOST[b as usize])
 }

@@ -55,28 +55,105 @@ static VALUE: [bool; 256] = {
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
+/// Reads eight bytes as a little-endian word.
+#[inline(always)]
+fn word(b: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[..8]);
+    u64::from_le_bytes(w)
+}
+
+/// The high bit of each byte of `x` below `n` (n <= 128). The lowest set bit is exact
+/// ("hasless" in Bit Twiddling Hacks); bits above it may be spurious.
+#[inline(always)]
+fn less_mask(x: u64, n: u8) -> u64 {
+    x.wrapping_sub(LO * u64::from(n)) & !x & HI
+}
+
+/// The high bit of each byte of `x` equal to `b`; the lowest set bit is exact.
+#[inline(always)]
+fn eq_mask(x: u64, b: u8) -> u64 {
+    let y = x ^ (LO * u64::from(b));
+    y.wrapping_sub(LO) & !y & HI
+}
+
+/// The byte index within the word of the lowest set high bit.
+#[inline(always)]
+fn first(m: u64) -> usize {
+    (m.trailing_zeros() / 8) as usize
+}
+
 /// The index of the first byte at or after `i` that may not stand in a field value, or
-/// `end`. Eight bytes at a time while none is a control byte.
+/// `end`. Eight bytes at a time; HTAB (allowed) is stepped over.
 #[inline]
-fn scan_value(buf: &[u8], mut i: usize, end: usize) -> usize {
+pub(crate) fn scan_value(buf: &[u8], mut i: usize, end: usize) -> usize {
     while i + 8 <= end {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&buf[i..i + 8]);
-        let x = u64::from_le_bytes(w);
-        // Any byte below 0x20, or equal to 0x7f? (exact as a yes/no, see "hasless" and
-        // "haszero" in Bit Twiddling Hacks).
-        let less = x.wrapping_sub(LO * 0x20) & !x & HI;
-        let y = x ^ (LO * 0x7f);
-        let del = y.wrapping_sub(LO) & !y & HI;
-        if less | del != 0 {
-            break;
+        let x = word(&buf[i..]);
+        let m = less_mask(x, 0x20) | eq_mask(x, 0x7f);
+        if m != 0 {
+            let p = i + first(m);
+            if buf[p] != b'\t' {
+                return p;
+            }
+            i = p + 1;
+            continue;
         }
         i += 8;
     }
-    while i < end && VALUE[buf[i] as usize] {
-        i += 1;
+    i + buf[i..end]
+        .iter()
+        .position(|&b| !VALUE[b as usize])
+        .unwrap_or(end - i)
+}
+
+/// The index of the first byte at or after `i` that is not visible ASCII (0x21-0x7e), or
+/// `end`: the extent of a request-target.
+#[inline]
+pub(crate) fn scan_visible(buf: &[u8], mut i: usize, end: usize) -> usize {
+    while i + 8 <= end {
+        let x = word(&buf[i..]);
+        let m = less_mask(x, 0x21) | (x & HI) | eq_mask(x, 0x7f);
+        if m != 0 {
+            return i + first(m);
+        }
+        i += 8;
     }
-    i
+    i + buf[i..end]
+        .iter()
+        .position(|&b| !(0x21..=0x7e).contains(&b))
+        .unwrap_or(end - i)
+}
+
+/// The index of the first byte at or after `i` that is not a tchar, or `end`.
+///
+/// Finds the first `:` or byte below 0x21 eight bytes at a time (every token ends at one),
+/// then checks the bytes before it without branching; only a bad name takes the slow path.
+#[inline]
+pub(crate) fn scan_token(buf: &[u8], start: usize, end: usize) -> usize {
+    let mut i = start;
+    let stop = loop {
+        if i + 8 > end {
+            break i + buf[i..end]
+                .iter()
+                .position(|&b| b == b':' || b < 0x21)
+                .unwrap_or(end - i);
+        }
+        let x = word(&buf[i..]);
+        let m = eq_mask(x, b':') | less_mask(x, 0x21);
+        if m != 0 {
+            break i + first(m);
+        }
+        i += 8;
+    };
+    let s = &buf[start..stop];
+    if s.iter().fold(true, |ok, &b| ok & TCHAR[b as usize]) {
+        stop
+    } else {
+        start
+            + s.iter()
+                .position(|&b| !TCHAR[b as usize])
+                .unwrap_or(s.len())
+    }
 }
 
 /// The outcome of parsing a section that may still be incomplete.
@@ -133,9 +210,7 @@ pub(crate) fn parse_fields(
             _ => {}
         }
         let line_start = i;
-        while i < avail && TCHAR[buf[i] as usize] {
-            i += 1;
-        }
+        i = scan_token(buf, i, avail);
         if i >= avail {
             return short(i);
         }

@@ -32,6 +32,9 @@ pub use response::ResponseParser;
 
 use crate::head::Fields;
 
+/// Field spans reserved per parser: one allocation covers the heads people send.
+pub(crate) const FIELDS_CAPACITY: usize = 24;
+
 /// What one call to `handle_bytes` found.
 #[derive(Debug, Clone, Copy)]
 pub enum Event<'a, H> {

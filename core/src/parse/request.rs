@@ -7,8 +7,8 @@
 
 use super::body::{BodyEvent, Decoder};
 use super::facts::{valid_host, Facts};
-use super::fields::{parse_fields, Fail, Parsed, Rescan, TCHAR};
-use super::{Event, Step};
+use super::fields::{parse_fields, scan_token, scan_visible, Fail, Parsed, Rescan};
+use super::{Event, Step, FIELDS_CAPACITY};
 use crate::error::{ParseError, UsageError};
 use crate::head::{
     FieldSpan, Fields, Framing, FramingRule, Method, RequestHead, TargetForm, Version,
@@ -71,7 +71,7 @@ impl RequestParser {
         RequestParser {
             limits,
             state: State::Head,
-            fields: Vec::new(),
+            fields: Vec::with_capacity(FIELDS_CAPACITY),
             trailers: Vec::new(),
             rescan: Rescan::default(),
             error_offset: None,
@@ -280,9 +280,7 @@ fn parse_request(
         }
     };
     // method = token
-    while i < avail && TCHAR[buf[i] as usize] {
-        i += 1;
-    }
+    i = scan_token(buf, i, avail);
     if i >= avail {
         return short();
     }
@@ -301,9 +299,7 @@ fn parse_request(
     i += 1;
     // request-target: visible ASCII, checked for its form below.
     let ts = i;
-    while i < avail && (0x21..=0x7e).contains(&buf[i]) {
-        i += 1;
-    }
+    i = scan_visible(buf, i, avail);
     if i >= avail {
         return short();
     }

@@ -13,7 +13,7 @@ use super::body::{BodyEvent, Decoder};
 use super::facts::Facts;
 use super::fields::{parse_fields, Fail, Parsed, Rescan};
 use super::request::head_limit;
-use super::{Event, Step};
+use super::{Event, Step, FIELDS_CAPACITY};
 use crate::error::{ParseError, UsageError};
 use crate::head::{FieldSpan, Fields, Framing, FramingRule, Method, ResponseHead, Version};
 use crate::limits::Limits;
@@ -98,7 +98,7 @@ impl ResponseParser {
             limits,
             asked: Asked::from(method),
             state: State::Head,
-            fields: Vec::new(),
+            fields: Vec::with_capacity(FIELDS_CAPACITY),
             trailers: Vec::new(),
             rescan: Rescan::default(),
             error_offset: None,
