@@ -23,17 +23,31 @@ pub use error::{Exit, Failure};
 
 use config::{BodySource, Config, MAX_REDIRECTS};
 use exchange::Outcome;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set once Ctrl-C arrived: the handler thread is cleaning up and exiting with 130.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// Runs the client for parsed arguments and returns the exit code to use.
 pub fn run(args: cli::Args) -> Result<Exit, Failure> {
     let cfg = Config::from_args(args)?;
     install_interrupt_handler();
+    let result = run_config(&cfg);
+    // A signal can make a socket call fail with EINTR: that is not the error to report.
+    // Leave the exit (130) to the handler thread.
+    while INTERRUPTED.load(Ordering::SeqCst) {
+        std::thread::park();
+    }
+    result
+}
+
+fn run_config(cfg: &Config) -> Result<Exit, Failure> {
     let mut url = cfg.url.clone();
     let mut method = cfg.method.clone();
     let mut body = cfg.body.clone();
     let mut hops = 0;
     loop {
-        let outcome = exchange::exchange(&cfg, &url, &method, &body, cfg.follow)?;
+        let outcome = exchange::exchange(cfg, &url, &method, &body, cfg.follow)?;
         match outcome {
             Outcome::Final { status } | Outcome::StdoutClosed { status } => {
                 return Ok(Exit::for_status(status));
@@ -80,6 +94,7 @@ fn install_interrupt_handler() {
     };
     std::thread::spawn(move || {
         if let Some(sig) = signals.forever().next() {
+            INTERRUPTED.store(true, Ordering::SeqCst);
             output::remove_partial_for_exit();
             std::process::exit(if sig == SIGINT {
                 Exit::Interrupted.code().into()
