@@ -691,3 +691,74 @@ fn broken_pipe_on_stdout_is_not_an_error() {
     );
     server.finish();
 }
+
+/// A listener whose accept queue is full drops new SYNs: connecting hangs until
+/// `--connect-timeout`, all on loopback.
+#[test]
+fn connect_timeout_gives_up_with_exit_4() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let mut held = Vec::new();
+    let mut filled = false;
+    for _ in 0..2000 {
+        match TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+            Ok(s) => held.push(s),
+            Err(_) => {
+                filled = true;
+                break;
+            }
+        }
+    }
+    assert!(filled, "the accept queue never filled");
+    let run = client([
+        "--connect-timeout",
+        "1",
+        &format!("http://127.0.0.1:{}/", addr.port()),
+    ])
+    .deadline(Duration::from_secs(20))
+    .run();
+    run.assert_code(4);
+    assert!(
+        run.stderr.contains("timed out connecting"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.elapsed < Duration::from_secs(5), "{:?}", run.elapsed);
+    drop(held);
+}
+
+#[test]
+fn see_other_after_put_is_followed_with_get_and_no_body() {
+    let dir = TempDir::new("client-303");
+    std::fs::write(dir.join("f.txt"), b"data").expect("write");
+    let server = RawServer::many(vec![
+        Box::new(|mut s: TcpStream, _| {
+            assert_eq!(read_exact(&mut s, 4), b"data");
+            send(
+                &mut s,
+                b"HTTP/1.1 303 See Other\r\nLocation: status/1\r\nContent-Length: 0\r\n\r\n",
+            );
+            wait_for_close(&mut s);
+        }) as Script,
+        Box::new(|mut s: TcpStream, _| {
+            send(&mut s, b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone");
+            wait_for_close(&mut s);
+        }),
+    ]);
+    let run = client([
+        "-L",
+        "-T",
+        dir.join("f.txt").to_str().unwrap(),
+        &server.url("/up/f.txt"),
+    ])
+    .run();
+    run.assert_code(0);
+    assert_eq!(run.stdout, b"done");
+    let heads = server.finish();
+    let second = String::from_utf8_lossy(&heads[1]).into_owned();
+    assert!(
+        second.starts_with("GET /up/status/1 HTTP/1.1\r\n"),
+        "{second}"
+    );
+    assert!(!second.contains("Content-Length"), "{second}");
+}

@@ -101,14 +101,17 @@ impl Config {
                     ))
                 }
             };
-            let (host, inline_port) = if hostarg.starts_with('[') {
-                split_host_port(hostarg).map_err(usage)?
-            } else if hostarg.parse::<std::net::Ipv6Addr>().is_ok() {
-                (hostarg.clone(), None)
-            } else {
+            // HOST may be a name, an IPv4 address, [IPv6] or a bare IPv6 address, and may
+            // carry its port (`localhost:8080`) when no PORT argument follows.
+            let (host, inline_port) = if hostarg.parse::<std::net::Ipv6Addr>().is_ok() {
                 check_host(hostarg).map_err(usage)?;
                 (hostarg.clone(), None)
+            } else {
+                split_host_port(hostarg).map_err(usage)?
             };
+            if port.is_some() && inline_port.is_some() {
+                return Err(Failure::usage(format!("two ports: {hostarg} and {}", p[1])));
+            }
             let port = port.or(inline_port).unwrap_or(80);
             let target = if path.starts_with('/') {
                 path.clone()
@@ -294,6 +297,10 @@ mod tests {
         assert_eq!(c.url.port, 80);
         let c = config(&["[::1]", "8080", "DELETE", "/a"]).unwrap();
         assert_eq!((c.url.host.as_str(), c.url.port), ("::1", 8080));
+        let c = config(&["::1", "GET", "/a"]).unwrap();
+        assert_eq!((c.url.host.as_str(), c.url.port), ("::1", 80));
+        let c = config(&["localhost:8080", "GET", "/a"]).unwrap();
+        assert_eq!((c.url.host.as_str(), c.url.port), ("localhost", 8080));
         let c = config(&["127.0.0.1", "9", "PUT", "up.bin"]).unwrap();
         assert_eq!(c.body, BodySource::File("up.bin".into()));
     }
@@ -324,6 +331,8 @@ mod tests {
             &["-O", "http://h/"],
             &["--timeout", "0", "http://h/"],
             &["-X", "GET", "h", "GET", "/"],
+            &["h:81", "82", "GET", "/"],
+            &["h h", "GET", "/"],
         ] {
             let err = config(argv).expect_err(&format!("{argv:?}"));
             assert_eq!(err.exit, super::super::error::Exit::Usage, "{argv:?}");
