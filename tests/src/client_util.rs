@@ -15,22 +15,10 @@ pub fn client_bin() -> PathBuf {
     built_binary("simple-client")
 }
 
-/// A binary of `simplehttp-native` built into this test's target profile directory.
-///
-/// The test executable lives in `target/<profile>/deps/`; the binaries one level up.
+/// A binary of `simplehttp-native` built into this test's target profile directory
+/// (located by the server tests' helper).
 pub fn built_binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("current_exe");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("test executable in target/<profile>/deps");
-    let bin = profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.is_file(),
-        "{} not found: build it first with `cargo build -p simplehttp-native --bins`",
-        bin.display()
-    );
-    bin
+    crate::server_util::bin_path(name)
 }
 
 /// What a finished run of the client gave.
