@@ -9,13 +9,20 @@
 //!   each `{ kind, start, end, received, message, ... }` where `start..end` are the bytes the
 //!   step consumed; `kind` is `need-more`, `head`, `chunk-header`, `data`, `trailers`, `end`,
 //!   `closed` or `error`. See [`parse_request`].
+//! - `serveRequests(bytes: Uint8Array, files: Entry[], readOnly: boolean, now: number)`:
+//!   answers each request as `simple-server` would, against an in-memory store holding
+//!   `files` (`{ path, dir, data: Uint8Array | string, modified }`, `modified` and `now` in
+//!   seconds since the Unix epoch). Returns `{ exchanges, stopped, files, rejected }`; see
+//!   [`serve_requests`].
 //! - `coreVersion()`: the version of `simplehttp-core`.
 
 pub mod explore;
+pub mod serve;
 
 use core::ops::Range;
 use explore::{FieldRecord, Record, What};
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use serve::{Entry, Exchange, Outcome};
 use simplehttp_core::Limits;
 use wasm_bindgen::prelude::*;
 
@@ -127,6 +134,98 @@ pub fn parse_request(bytes: &[u8], segment: usize, eof: Option<bool>) -> Array {
         .iter()
         .map(|r| JsValue::from(record(r)))
         .collect()
+}
+
+fn get(o: &JsValue, key: &str) -> JsValue {
+    Reflect::get(o, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn entry_from_js(v: &JsValue) -> Option<Entry> {
+    let path = get(v, "path").as_string()?;
+    let data = get(v, "data");
+    let data = match data.as_string() {
+        Some(text) => text.into_bytes(),
+        None if data.is_instance_of::<Uint8Array>() => Uint8Array::from(data).to_vec(),
+        None => Vec::new(),
+    };
+    Some(Entry {
+        path,
+        dir: get(v, "dir").is_truthy(),
+        data,
+        modified: get(v, "modified").as_f64().map_or(0, |m| m.max(0.0) as u64),
+    })
+}
+
+fn entry_to_js(e: &Entry) -> JsValue {
+    let o = Object::new();
+    set(&o, "path", e.path.as_str());
+    set(&o, "dir", e.dir);
+    set(&o, "data", Uint8Array::from(e.data.as_slice()));
+    set(&o, "modified", e.modified as f64);
+    o.into()
+}
+
+fn exchange_to_js(e: &Exchange) -> JsValue {
+    let o = Object::new();
+    set(&o, "message", e.message as f64);
+    set(
+        &o,
+        "request",
+        e.request
+            .as_deref()
+            .map_or(JsValue::NULL, JsValue::from_str),
+    );
+    set(&o, "status", f64::from(e.status));
+    set(&o, "rule", e.rule.as_str());
+    set(&o, "explain", e.explain);
+    set(&o, "rfc", e.rfc);
+    set(&o, "sentContinue", e.sent_continue);
+    set(&o, "close", e.close);
+    set(&o, "response", Uint8Array::from(e.response.as_slice()));
+    set(&o, "headLen", e.head_len as f64);
+    o.into()
+}
+
+/// Answers every request in `bytes` as `simple-server` would: the core parses it, `decide`s
+/// against an in-memory store holding `files`, and the plan is carried out (PUT and DELETE
+/// change the store). `now` is the time in seconds since the Unix epoch (the page passes
+/// `Date.now() / 1000`: the core never reads a clock). Entries of `files` without a string
+/// `path` are skipped.
+#[wasm_bindgen(js_name = serveRequests)]
+#[must_use]
+pub fn serve_requests(bytes: &[u8], files: &Array, read_only: bool, now: f64) -> Object {
+    let files: Vec<Entry> = files.iter().filter_map(|f| entry_from_js(&f)).collect();
+    let Outcome {
+        exchanges,
+        stopped,
+        files,
+        rejected,
+    } = serve::serve(bytes, &files, read_only, now.max(0.0) as u64);
+    let o = Object::new();
+    set(
+        &o,
+        "exchanges",
+        exchanges.iter().map(exchange_to_js).collect::<Array>(),
+    );
+    set(
+        &o,
+        "stopped",
+        stopped.map_or(JsValue::NULL, |s| JsValue::from_str(&s)),
+    );
+    set(
+        &o,
+        "files",
+        files.iter().map(entry_to_js).collect::<Array>(),
+    );
+    set(
+        &o,
+        "rejected",
+        rejected
+            .iter()
+            .map(|r| JsValue::from_str(r))
+            .collect::<Array>(),
+    );
+    o
 }
 
 /// The version of `simplehttp-core` inside this module.

@@ -61,3 +61,35 @@ fn errors_carry_status_and_offset() {
     assert_eq!(get(&last, "status").as_f64(), Some(400.0));
     assert!(get(&last, "at").as_f64().is_some());
 }
+
+#[wasm_bindgen_test]
+fn serve_requests_answers_and_changes_the_store() {
+    use js_sys::{Object, Uint8Array};
+    use simplehttp_web_demo::serve_requests;
+
+    let file = Object::new();
+    Reflect::set(&file, &"path".into(), &"hello.txt".into()).unwrap();
+    Reflect::set(&file, &"data".into(), &"hello\n".into()).unwrap();
+    Reflect::set(&file, &"modified".into(), &JsValue::from(1_700_000_000.0)).unwrap();
+    let files = Array::of1(&file);
+    let wire = b"GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\nPUT /new.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi";
+    let out = serve_requests(wire, &files, false, 1_700_000_100.0);
+
+    let exchanges = Array::from(&get(&out, "exchanges"));
+    assert_eq!(exchanges.length(), 2);
+    assert_eq!(get(&exchanges.get(0), "status").as_f64(), Some(200.0));
+    assert_eq!(
+        get(&exchanges.get(0), "rule").as_string().as_deref(),
+        Some("ServeFile")
+    );
+    let response = Uint8Array::from(get(&exchanges.get(0), "response")).to_vec();
+    assert!(response.starts_with(b"HTTP/1.1 200 OK\r\n"));
+    assert!(response.ends_with(b"\r\n\r\nhello\n"));
+    assert_eq!(get(&exchanges.get(1), "status").as_f64(), Some(201.0));
+
+    let paths: Vec<String> = Array::from(&get(&out, "files"))
+        .iter()
+        .filter_map(|f| get(&f, "path").as_string())
+        .collect();
+    assert_eq!(paths, ["hello.txt", "new.txt"]);
+}

@@ -1,0 +1,402 @@
+//! Answers requests the way `simple-server` does, against an in-memory file store: parse
+//! with the core, `decide`, carry out the plan (read a file, take an upload, remove a file),
+//! `finish`, and write the response bytes. Plain Rust values; `lib.rs` converts them.
+
+use simplehttp_core::store::MemoryStore;
+use simplehttp_core::write::{write_chunk, write_last_chunk};
+use simplehttp_core::{
+    decide, finish, reply_to_error, Body, Event, FileStore, Kind, Limits, Policy, Reply,
+    RequestParser, StoreError, StorePath, Timestamp, Upload,
+};
+
+/// A file or directory of the explorer's store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// `a/b.txt` (no leading slash).
+    pub path: String,
+    /// A directory (then `data` is empty).
+    pub dir: bool,
+    /// The content.
+    pub data: Vec<u8>,
+    /// Last modification, seconds since the Unix epoch.
+    pub modified: u64,
+}
+
+/// One request and its answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exchange {
+    /// Which message of the input (0 for the first).
+    pub message: usize,
+    /// `METHOD target`, when the head could be parsed.
+    pub request: Option<String>,
+    /// The final status.
+    pub status: u16,
+    /// The rule of `decide` (or `finish`, `reply_to_error`) that gave it, by name.
+    pub rule: String,
+    /// That rule in words.
+    pub explain: &'static str,
+    /// The RFC sections stating it.
+    pub rfc: &'static str,
+    /// `100 Continue` went out before the body was read.
+    pub sent_continue: bool,
+    /// The connection closes after this response.
+    pub close: bool,
+    /// The response bytes: head, then body.
+    pub response: Vec<u8>,
+    /// How many of `response` are the head.
+    pub head_len: usize,
+}
+
+/// Everything that happened to the input, and the store afterwards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The exchanges, in order.
+    pub exchanges: Vec<Exchange>,
+    /// Why the server stopped reading, when not at a clean end of the input.
+    pub stopped: Option<String>,
+    /// The store after the requests (PUT and DELETE change it), sorted by path.
+    pub files: Vec<Entry>,
+    /// Entries of the given store that could not be created, with why.
+    pub rejected: Vec<String>,
+}
+
+fn store_path(path: &str) -> Option<StorePath> {
+    path.split('/')
+        .filter(|s| !s.is_empty())
+        .try_fold(StorePath::root(), |p, seg| p.join(seg))
+}
+
+fn rule_name(reply: &Reply) -> String {
+    let s = format!("{:?}", reply.rule);
+    s.split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("")
+        .into()
+}
+
+/// The entries of `store`, sorted by path.
+#[must_use]
+pub fn entries(store: &MemoryStore) -> Vec<Entry> {
+    let mut out: Vec<Entry> = store
+        .paths()
+        .into_iter()
+        .filter_map(|p| {
+            let meta = store.metadata(&store_path(&p)?).ok()??;
+            let dir = meta.kind == Kind::Dir;
+            let data = if dir {
+                Vec::new()
+            } else {
+                store.get(&p).unwrap_or_default()
+            };
+            Some(Entry {
+                path: p,
+                dir,
+                data,
+                modified: meta.modified.0,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+/// A store holding `files`; entries it refuses are listed in the second value.
+#[must_use]
+pub fn make_store(files: &[Entry], now: u64) -> (MemoryStore, Vec<String>) {
+    let store = MemoryStore::new();
+    let mut rejected = Vec::new();
+    for f in files {
+        let r = if f.dir {
+            store.insert_dir(&f.path, Timestamp(f.modified))
+        } else {
+            store.insert(&f.path, f.data.clone(), Timestamp(f.modified))
+        };
+        if let Err(e) = r {
+            rejected.push(format!("{}: {e}", f.path));
+        }
+    }
+    store.set_now(Timestamp(now));
+    (store, rejected)
+}
+
+fn render(reply: &Reply, store: &MemoryStore) -> (Vec<u8>, usize) {
+    let mut out = Vec::new();
+    reply.write_head(&mut out);
+    let head_len = out.len();
+    match &reply.body {
+        Body::Bytes(b) => out.extend_from_slice(b),
+        Body::Chunked(b) => {
+            write_chunk(&mut out, b);
+            // No trailers: cannot fail.
+            let _ = write_last_chunk(&mut out, &[]);
+        }
+        Body::File { path, start, len } => match store.read(path, *start, *len) {
+            Ok(data) => out.extend_from_slice(&data),
+            Err(e) => out
+                .extend_from_slice(format!("[the store could not read the file: {e}]").as_bytes()),
+        },
+        _ => {}
+    }
+    (out, head_len)
+}
+
+/// Answers every request in `input` (one read, the peer then waits) against a store holding
+/// `files`, at time `now` (seconds since the Unix epoch), with writes allowed unless
+/// `read_only`.
+#[must_use]
+pub fn serve(input: &[u8], files: &[Entry], read_only: bool, now: u64) -> Outcome {
+    let (store, rejected) = make_store(files, now);
+    store.set_read_only(read_only);
+    let now = Timestamp(now);
+    let policy = Policy {
+        read_only,
+        ..Policy::default()
+    };
+    let mut parser = RequestParser::new(Limits::default());
+    let mut exchanges = Vec::new();
+    let mut stopped = None;
+    let mut base = 0;
+    let mut message = 0;
+    // The reply decided at the head, and the upload it asked for.
+    let mut pending: Option<(Reply, String)> = None;
+    let mut upload: Option<Result<<MemoryStore as FileStore>::Upload, StoreError>> = None;
+    let mut budget = 4 * input.len() + 64;
+    while budget > 0 {
+        budget -= 1;
+        let step = match parser.handle_bytes(&input[base..]) {
+            Ok(step) => step,
+            Err(e) => {
+                let reply = reply_to_error(e, now);
+                let (response, head_len) = render(&reply, &store);
+                exchanges.push(Exchange {
+                    message,
+                    request: pending.take().map(|(_, r)| r),
+                    status: reply.status,
+                    rule: rule_name(&reply),
+                    explain: reply.rule.explain(),
+                    rfc: reply.rule.rfc(),
+                    sent_continue: false,
+                    close: true,
+                    response,
+                    head_len,
+                });
+                stopped = Some(format!(
+                    "the request was refused ({e}): the server closes the connection"
+                ));
+                break;
+            }
+        };
+        base += step.consumed;
+        match step.event {
+            Event::NeedMore => {
+                if base < input.len() || pending.is_some() || !parser.is_idle() {
+                    stopped =
+                        Some("the request is incomplete: the server waits for more bytes".into());
+                }
+                break;
+            }
+            Event::Head(head) => {
+                let reply = decide(&head, &store, &policy, now);
+                if let Body::Upload(plan) = &reply.body {
+                    upload = Some(store.begin_upload(&plan.path));
+                }
+                pending = Some((
+                    reply,
+                    format!("{} {}", head.method().as_str(), head.target()),
+                ));
+            }
+            Event::Data(d) => {
+                if let Some(Ok(up)) = &mut upload {
+                    if let Err(e) = up.write(d) {
+                        upload = Some(Err(e));
+                    }
+                }
+            }
+            Event::ChunkHeader { .. } | Event::Trailers(_) => {}
+            Event::End => {
+                let Some((planned, request)) = pending.take() else {
+                    break;
+                };
+                let sent_continue = matches!(&planned.body, Body::Upload(p) if p.send_continue);
+                let reply = match &planned.body {
+                    Body::Upload(_) => {
+                        let outcome = match upload.take() {
+                            Some(Ok(up)) => up.commit(),
+                            Some(Err(e)) => Err(e),
+                            None => Err(StoreError::Io),
+                        };
+                        finish(&planned, outcome, now)
+                    }
+                    Body::Remove(path) => finish(&planned, store.remove(path), now),
+                    _ => planned,
+                };
+                let (response, head_len) = render(&reply, &store);
+                exchanges.push(Exchange {
+                    message,
+                    request: Some(request),
+                    status: reply.status,
+                    rule: rule_name(&reply),
+                    explain: reply.rule.explain(),
+                    rfc: reply.rule.rfc(),
+                    sent_continue,
+                    close: reply.close,
+                    response,
+                    head_len,
+                });
+                message += 1;
+                if reply.close {
+                    if base < input.len() {
+                        stopped = Some(
+                            "the response closes the connection: later bytes are not read".into(),
+                        );
+                    }
+                    break;
+                }
+                if parser.start_next().is_err() || base == input.len() {
+                    break;
+                }
+            }
+            Event::Paused => {
+                if parser.start_next().is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    Outcome {
+        exchanges,
+        stopped,
+        files: entries(&store),
+        rejected,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: u64 = 1_700_000_100;
+    const THEN: u64 = 1_700_000_000; // Tue, 14 Nov 2023 22:13:20 GMT
+
+    fn files() -> Vec<Entry> {
+        vec![
+            Entry {
+                path: "hello.txt".into(),
+                dir: false,
+                data: b"hello, world\n".to_vec(),
+                modified: THEN,
+            },
+            Entry {
+                path: "docs".into(),
+                dir: true,
+                data: vec![],
+                modified: THEN,
+            },
+        ]
+    }
+
+    fn one(input: &str) -> (Exchange, Outcome) {
+        let out = serve(input.as_bytes(), &files(), false, NOW);
+        (
+            out.exchanges
+                .first()
+                .cloned()
+                .unwrap_or_else(|| panic!("no exchange: {out:?}")),
+            out,
+        )
+    }
+
+    fn text(e: &Exchange) -> String {
+        String::from_utf8_lossy(&e.response).into_owned()
+    }
+
+    #[test]
+    fn get_of_a_file_is_200_with_the_file() {
+        let (e, _) = one("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert_eq!((e.status, e.rule.as_str()), (200, "ServeFile"));
+        assert!(text(&e).starts_with("HTTP/1.1 200 OK\r\n"), "{}", text(&e));
+        assert!(text(&e).ends_with("\r\n\r\nhello, world\n"));
+        assert_eq!(&e.response[e.head_len - 4..e.head_len], b"\r\n\r\n");
+    }
+
+    #[test]
+    fn missing_file_is_404_and_path_escape_is_refused() {
+        assert_eq!(one("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n").0.status, 404);
+        let (e, _) = one("GET /../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert!(e.status >= 400, "{e:?}");
+    }
+
+    #[test]
+    fn put_creates_a_file_and_delete_removes_it() {
+        let (e, out) = one("PUT /docs/new.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
+        assert_eq!(e.status, 201, "{}", text(&e));
+        let f = out
+            .files
+            .iter()
+            .find(|f| f.path == "docs/new.txt")
+            .expect("stored");
+        assert_eq!((f.data.as_slice(), f.modified), (&b"abc"[..], NOW));
+
+        let (e, out) = one("DELETE /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert_eq!(e.status, 204);
+        assert!(!out.files.iter().any(|f| f.path == "hello.txt"));
+    }
+
+    #[test]
+    fn chunked_put_over_a_file_is_204() {
+        let (e, out) = one("PUT /hello.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n");
+        assert_eq!(e.status, 204, "{}", text(&e));
+        assert_eq!(
+            out.files
+                .iter()
+                .find(|f| f.path == "hello.txt")
+                .map(|f| f.data.clone()),
+            Some(b"hi".to_vec())
+        );
+    }
+
+    #[test]
+    fn pipelined_requests_are_answered_in_order() {
+        let out = serve(
+            b"GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\nHEAD /hello.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /x HTTP/1.1\r\nHost: x\r\n\r\n",
+            &files(),
+            false,
+            NOW,
+        );
+        let statuses: Vec<u16> = out.exchanges.iter().map(|e| e.status).collect();
+        assert_eq!(statuses, [200, 200, 404]);
+        assert_eq!(
+            out.exchanges[1].response.len(),
+            out.exchanges[1].head_len,
+            "HEAD has no body"
+        );
+        assert_eq!(out.stopped, None);
+    }
+
+    #[test]
+    fn a_parse_error_is_answered_and_closes() {
+        let (e, out) = one("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+        assert_eq!((e.status, e.close), (400, true));
+        assert!(out.stopped.is_some());
+    }
+
+    #[test]
+    fn conditional_get_is_304_and_read_only_refuses_put() {
+        let (e, _) = one("GET /hello.txt HTTP/1.1\r\nHost: x\r\nIf-Modified-Since: Tue, 14 Nov 2023 22:13:20 GMT\r\n\r\n");
+        assert_eq!((e.status, e.rule.as_str()), (304, "NotModifiedDate"));
+        let out = serve(
+            b"PUT /a HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\na",
+            &files(),
+            true,
+            NOW,
+        );
+        assert_eq!(out.exchanges[0].status, 405);
+    }
+
+    #[test]
+    fn incomplete_input_says_the_server_waits() {
+        let out = serve(b"GET / HTTP/1.1\r\nHost: x\r\n", &files(), false, NOW);
+        assert!(out.exchanges.is_empty());
+        assert!(out.stopped.is_some());
+    }
+}
