@@ -76,17 +76,6 @@ pub fn connect(
     })
 }
 
-impl Url {
-    /// The host as written in a URL (IPv6 bracketed), without the port.
-    pub fn host_field_host(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]", self.host)
-        } else {
-            self.host.clone()
-        }
-    }
-}
-
 fn resolve(url: &Url) -> Result<Vec<SocketAddr>, Failure> {
     if let Ok(ip) = url.host.parse::<IpAddr>() {
         return Ok(vec![SocketAddr::new(ip, url.port)]);

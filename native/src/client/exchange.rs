@@ -12,12 +12,12 @@
 //! ```
 
 use super::config::{BodySource, Config};
-use super::error::{Exit, Failure};
+use super::error::Failure;
 use super::output::{Sink, WriteFailure};
 use super::show;
 use super::url::Url;
 use simplehttp_core::write::{write_chunk, write_last_chunk, write_request_head};
-use simplehttp_core::{Event, Framing, Limits, Method, ParseError, ResponseParser};
+use simplehttp_core::{Event, Framing, Limits, Method, ParseError, ResponseHead, ResponseParser};
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
@@ -143,164 +143,69 @@ fn parser_for(method: Method<'_>) -> ResponseParser {
     ResponseParser::new(limits, method)
 }
 
-/// Sends one request to `url` and handles its response.
-pub fn exchange(
-    cfg: &Config,
-    url: &Url,
-    method: &str,
-    body: &BodySource,
+/// The request body still to send, and what became of sending it.
+struct Upload {
+    body: OpenBody,
+    /// Set while the body waits for `100 Continue`: when to send it anyway.
+    wait_until: Option<Instant>,
+    /// Sending failed on the socket: reported if no response explains it.
+    error: Option<io::Error>,
+}
+
+impl Upload {
+    fn send(&mut self, stream: &mut TcpStream) -> Result<(), Failure> {
+        self.wait_until = None;
+        match send_body(stream, &mut self.body) {
+            Ok(()) => Ok(()),
+            Err(SendError::Local(f)) => Err(f),
+            Err(SendError::Net(e)) => {
+                self.error = Some(e);
+                Ok(())
+            }
+        }
+    }
+
+    /// The send error, as the failure to report, when there is no final response.
+    fn take_failure(&mut self, timeout_secs: f64) -> Option<Failure> {
+        let e = self.error.take()?;
+        Some(Failure::socket(
+            &e,
+            "sending the request body",
+            timeout_secs,
+        ))
+    }
+}
+
+/// What the loop does after an event.
+enum Next {
+    Go,
+    Read,
+    SendBody,
+    Done,
+    Redirect(String),
+    StdoutClosed,
+}
+
+/// What has been received of the response so far, and where its body goes.
+struct Reception<'c> {
+    cfg: &'c Config,
     may_redirect: bool,
-) -> Result<Outcome, Failure> {
-    let mut body = OpenBody::open(body)?;
-    let (len, chunked) = match &body {
-        OpenBody::None => (None, false),
-        OpenBody::File { len, .. } => (Some(*len), false),
-        OpenBody::Stdin => (None, true),
-    };
-    let fields = cfg.request_fields(url, len, chunked);
-    let field_refs: Vec<(&str, &str)> = fields
-        .list
-        .iter()
-        .map(|(n, v)| (n.as_str(), v.as_str()))
-        .collect();
-    let method_token = Method::from_token(method);
-    let mut head = Vec::with_capacity(512);
-    write_request_head(&mut head, method_token, &url.target, &field_refs)
-        .map_err(|e| Failure::usage(format!("cannot write the request: {e:?}")))?;
+    sink: Option<Sink>,
+    status: Option<u16>,
+    framing: Framing,
+    seen_head: bool,
+}
 
-    let stream = super::connect::connect(url, cfg.connect_timeout, cfg.timeout, cfg.verbose)?;
-    if cfg.verbose {
-        show::eprint_lines("> ", show::head_lines(&head));
-    }
-    let timeout_secs = cfg.timeout.as_secs_f64();
-    let mut conn = Conn {
-        stream,
-        buf: vec![0; READ_BUFFER],
-        start: 0,
-        end: 0,
-        eof: false,
-    };
-    conn.stream
-        .write_all(&head)
-        .map_err(|e| Failure::socket(&e, "sending the request", timeout_secs))?;
-
-    // The body still to send, and until when to wait for 100 Continue before sending it.
-    let mut pending: Option<Instant> = None;
-    let mut send_error: Option<io::Error> = None;
-    match (&body, fields.expect) {
-        (OpenBody::None, _) => {}
-        (_, true) => pending = Some(Instant::now() + CONTINUE_WAIT),
-        (_, false) => match send_body(&mut conn.stream, &mut body) {
-            Ok(()) => {}
-            Err(SendError::Local(f)) => return Err(f),
-            Err(SendError::Net(e)) => send_error = Some(e),
-        },
-    }
-
-    let mut parser = parser_for(method_token);
-    let mut sink: Option<Sink> = None;
-    let mut status: Option<u16> = None;
-    let mut framing = Framing::None;
-    let mut seen_head = false;
-
-    enum Next {
-        Go,
-        Read,
-        SendBody,
-        Done,
-        Redirect(String),
-        Closed,
-    }
-
-    loop {
-        let slice = &conn.buf[conn.start..conn.end];
-        let step = if conn.eof {
-            parser.handle_eof(slice)
-        } else {
-            parser.handle_bytes(slice)
-        };
-        let step = match step {
-            Ok(step) => step,
-            Err(e) => {
-                if status.is_none() {
-                    if let Some(e) = send_error.take() {
-                        return Err(Failure::socket(
-                            &e,
-                            "sending the request body",
-                            timeout_secs,
-                        ));
-                    }
-                    if e == ParseError::UnexpectedEof && !seen_head && conn.start == conn.end {
-                        return Err(Failure::protocol(
-                            "the server closed the connection without a response",
-                        ));
-                    }
-                }
-                return Err(parse_failure(e, framing, sink.as_ref()));
-            }
-        };
-        let consumed = step.consumed;
-        let next = match step.event {
-            Event::NeedMore if conn.eof => {
-                return Err(parse_failure(
-                    ParseError::UnexpectedEof,
-                    framing,
-                    sink.as_ref(),
-                ))
-            }
+impl Reception<'_> {
+    fn on_event(
+        &mut self,
+        event: Event<'_, ResponseHead<'_>>,
+        upload: &mut Upload,
+    ) -> Result<Next, Failure> {
+        let cfg = self.cfg;
+        Ok(match event {
             Event::NeedMore => Next::Read,
-            Event::Head(h) => {
-                seen_head = true;
-                if cfg.verbose {
-                    show::eprint_lines("< ", show::head_lines(h.raw()));
-                }
-                if cfg.trace {
-                    show::eprint_lines("* ", show::trace_head(&h));
-                }
-                if h.is_interim() {
-                    if h.status() == 100 && pending.is_some() {
-                        Next::SendBody
-                    } else {
-                        Next::Go
-                    }
-                } else {
-                    status = Some(h.status());
-                    framing = h.framing();
-                    if pending.take().is_some() && cfg.verbose {
-                        show::eprint_lines(
-                            "* ",
-                            ["the server answered before the body was sent: not sending it"],
-                        );
-                    }
-                    let location = h.header("location").map(|v| String::from_utf8_lossy(v));
-                    match location {
-                        Some(loc)
-                            if may_redirect
-                                && matches!(h.status(), 301 | 302 | 303 | 307 | 308) =>
-                        {
-                            Next::Redirect(loc.into_owned())
-                        }
-                        _ => {
-                            let total = match h.framing() {
-                                Framing::Length(n) => Some(n),
-                                _ => None,
-                            };
-                            let mut s = Sink::open(&cfg.output, total, cfg.progress && !cfg.trace)?;
-                            let r = if cfg.include {
-                                s.write_head(h.raw())
-                            } else {
-                                Ok(())
-                            };
-                            sink = Some(s);
-                            match r {
-                                Ok(()) => Next::Go,
-                                Err(WriteFailure::Closed(_)) => Next::Closed,
-                                Err(WriteFailure::Failed(f)) => return Err(f),
-                            }
-                        }
-                    }
-                }
-            }
+            Event::Head(h) => return self.on_head(&h, upload),
             Event::ChunkHeader { size, extensions } => {
                 if cfg.trace {
                     let ext = if extensions.is_empty() {
@@ -317,9 +222,9 @@ pub fn exchange(
                 if cfg.trace {
                     show::eprint_lines("* ", [format!("data: {} bytes", data.len())]);
                 }
-                match sink.as_mut().map(|s| s.write_body(data)) {
+                match self.sink.as_mut().map(|s| s.write_body(data)) {
                     None | Some(Ok(())) => Next::Go,
-                    Some(Err(WriteFailure::Closed(_))) => Next::Closed,
+                    Some(Err(WriteFailure::Closed(_))) => Next::StdoutClosed,
                     Some(Err(WriteFailure::Failed(f))) => return Err(f),
                 }
             }
@@ -335,63 +240,241 @@ pub fn exchange(
                 }
                 Next::Go
             }
-            Event::End | Event::Paused if status.is_some() => {
+            Event::End if self.status.is_some() => {
                 if cfg.trace {
                     show::eprint_lines("* ", ["end of response"]);
                 }
                 Next::Done
             }
-            Event::End => Next::Go,
-            Event::Paused => {
-                // Only after End, which ends the loop; never before a final head.
+            // The parser only pauses after End, which ends the exchange.
+            Event::End | Event::Paused => {
                 return Err(Failure::protocol(
                     "the response ended before its final head",
+                ))
+            }
+        })
+    }
+
+    fn on_head(&mut self, h: &ResponseHead<'_>, upload: &mut Upload) -> Result<Next, Failure> {
+        let cfg = self.cfg;
+        self.seen_head = true;
+        if cfg.verbose {
+            show::eprint_lines("< ", show::head_lines(h.raw()));
+        }
+        if cfg.trace {
+            show::eprint_lines("* ", show::trace_head(h));
+        }
+        if h.is_interim() {
+            let send = h.status() == 100 && upload.wait_until.is_some();
+            return Ok(if send { Next::SendBody } else { Next::Go });
+        }
+        self.status = Some(h.status());
+        self.framing = h.framing();
+        // RFC 9110 §10.1.1: a final status before 100 Continue means the body is not wanted.
+        if upload.wait_until.take().is_some() && cfg.verbose {
+            show::eprint_lines(
+                "* ",
+                ["the server answered before the body was sent: not sending it"],
+            );
+        }
+        if self.may_redirect && matches!(h.status(), 301 | 302 | 303 | 307 | 308) {
+            if let Some(location) = h.header("location") {
+                return Ok(Next::Redirect(
+                    String::from_utf8_lossy(location).into_owned(),
                 ));
             }
+        }
+        let total = match h.framing() {
+            Framing::Length(n) => Some(n),
+            _ => None,
         };
-        conn.start += consumed;
+        let sink = self
+            .sink
+            .insert(Sink::open(&cfg.output, total, cfg.progress && !cfg.trace)?);
+        if cfg.include {
+            match sink.write_head(h.raw()) {
+                Ok(()) => {}
+                Err(WriteFailure::Closed(_)) => return Ok(Next::StdoutClosed),
+                Err(WriteFailure::Failed(f)) => return Err(f),
+            }
+        }
+        Ok(Next::Go)
+    }
+
+    /// The parser failed: the failure to report.
+    fn parse_failure(&self, e: ParseError, conn: &Conn, upload: &mut Upload) -> Failure {
+        let timeout_secs = self.cfg.timeout.as_secs_f64();
+        if self.status.is_none() {
+            if let Some(f) = upload.take_failure(timeout_secs) {
+                return f;
+            }
+            if e == ParseError::UnexpectedEof && !self.seen_head && conn.start == conn.end {
+                return Failure::protocol("the server closed the connection without a response");
+            }
+        }
+        if e == ParseError::UnexpectedEof {
+            let got = self.sink.as_ref().map_or(0, Sink::written);
+            return Failure::protocol(match self.framing {
+                Framing::Length(n) => format!(
+                    "the connection closed after {got} of {n} body bytes: the response is truncated"
+                ),
+                Framing::Chunked => format!(
+                    "the connection closed inside the chunked body after {got} bytes: \
+                     the response is truncated"
+                ),
+                _ => "the connection closed before the response was complete".to_string(),
+            });
+        }
+        Failure::protocol(format!("malformed response: {e}"))
+    }
+
+    /// A socket read failed: the failure to report.
+    fn read_failure(&self, e: &io::Error, upload: &mut Upload) -> Failure {
+        let timeout_secs = self.cfg.timeout.as_secs_f64();
+        if self.status.is_none() {
+            if let Some(f) = upload.take_failure(timeout_secs) {
+                return f;
+            }
+        }
+        let doing = if self.status.is_some() {
+            "reading the response body"
+        } else {
+            "waiting for the response"
+        };
+        Failure::socket(e, doing, timeout_secs)
+    }
+}
+
+/// Writes the request head for `method` to `url`; also says whether it asks for
+/// `100 Continue`.
+fn request_head(
+    cfg: &Config,
+    url: &Url,
+    method: Method<'_>,
+    body: &OpenBody,
+) -> Result<(Vec<u8>, bool), Failure> {
+    let (len, chunked) = match body {
+        OpenBody::None => (None, false),
+        OpenBody::File { len, .. } => (Some(*len), false),
+        OpenBody::Stdin => (None, true),
+    };
+    let fields = cfg.request_fields(url, len, chunked);
+    let refs: Vec<(&str, &str)> = fields
+        .list
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let mut head = Vec::with_capacity(512);
+    write_request_head(&mut head, method, &url.target, &refs)
+        .map_err(|e| Failure::usage(format!("cannot write the request: {e}")))?;
+    Ok((head, fields.expect))
+}
+
+/// Sends one request to `url` and handles its response.
+pub fn exchange(
+    cfg: &Config,
+    url: &Url,
+    method: &str,
+    body: &BodySource,
+    may_redirect: bool,
+) -> Result<Outcome, Failure> {
+    let method = Method::from_token(method);
+    let body = OpenBody::open(body)?;
+    let (head, expect) = request_head(cfg, url, method, &body)?;
+    let stream = super::connect::connect(url, cfg.connect_timeout, cfg.timeout, cfg.verbose)?;
+    if cfg.verbose {
+        show::eprint_lines("> ", show::head_lines(&head));
+    }
+    let mut conn = Conn {
+        stream,
+        buf: vec![0; READ_BUFFER],
+        start: 0,
+        end: 0,
+        eof: false,
+    };
+    conn.stream
+        .write_all(&head)
+        .map_err(|e| Failure::socket(&e, "sending the request", cfg.timeout.as_secs_f64()))?;
+
+    let mut upload = Upload {
+        body,
+        wait_until: None,
+        error: None,
+    };
+    if !matches!(upload.body, OpenBody::None) {
+        if expect {
+            upload.wait_until = Some(Instant::now() + CONTINUE_WAIT);
+        } else {
+            upload.send(&mut conn.stream)?;
+        }
+    }
+
+    let mut parser = parser_for(method);
+    let mut rx = Reception {
+        cfg,
+        may_redirect,
+        sink: None,
+        status: None,
+        framing: Framing::None,
+        seen_head: false,
+    };
+    loop {
+        let slice = &conn.buf[conn.start..conn.end];
+        let step = if conn.eof {
+            parser.handle_eof(slice)
+        } else {
+            parser.handle_bytes(slice)
+        };
+        let next = match step {
+            Ok(step) if conn.eof && matches!(step.event, Event::NeedMore) => {
+                Err(ParseError::UnexpectedEof)
+            }
+            Ok(step) => {
+                let consumed = step.consumed;
+                let next = rx.on_event(step.event, &mut upload)?;
+                conn.start += consumed;
+                Ok(next)
+            }
+            Err(e) => Err(e),
+        };
+        let next = match next {
+            Ok(next) => next,
+            Err(e) => return Err(rx.parse_failure(e, &conn, &mut upload)),
+        };
         match next {
             Next::Go => {}
             Next::Read => {
-                if let Some(deadline) = pending {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    let waited = if left.is_zero() {
-                        Err(io::ErrorKind::TimedOut.into())
-                    } else {
-                        let _ = conn.stream.set_read_timeout(Some(left));
-                        let r = conn.fill();
-                        let _ = conn.stream.set_read_timeout(Some(cfg.timeout));
-                        r
-                    };
-                    match waited {
-                        Ok(_) => {}
-                        Err(e) if is_timeout(&e) => {
-                            pending = None;
-                            if cfg.verbose {
-                                show::eprint_lines("* ", ["no 100 Continue yet: sending the body"]);
-                            }
-                            send_now(&mut conn.stream, &mut body, &mut send_error)?;
+                let Some(deadline) = upload.wait_until else {
+                    if let Err(e) = conn.fill() {
+                        return Err(rx.read_failure(&e, &mut upload));
+                    }
+                    continue;
+                };
+                // Waiting for 100 Continue: read until the deadline, then send the body.
+                let left = deadline.saturating_duration_since(Instant::now());
+                let read = if left.is_zero() {
+                    Err(io::ErrorKind::TimedOut.into())
+                } else {
+                    let _ = conn.stream.set_read_timeout(Some(left));
+                    let r = conn.fill();
+                    let _ = conn.stream.set_read_timeout(Some(cfg.timeout));
+                    r
+                };
+                match read {
+                    Ok(_) => {}
+                    Err(e) if is_timeout(&e) => {
+                        if cfg.verbose {
+                            show::eprint_lines("* ", ["no 100 Continue yet: sending the body"]);
                         }
-                        Err(e) => return Err(read_failure(&e, status, timeout_secs)),
+                        upload.send(&mut conn.stream)?;
                     }
-                } else if let Err(e) = conn.fill() {
-                    if let Some(se) = send_error.take().filter(|_| status.is_none()) {
-                        return Err(Failure::socket(
-                            &se,
-                            "sending the request body",
-                            timeout_secs,
-                        ));
-                    }
-                    return Err(read_failure(&e, status, timeout_secs));
+                    Err(e) => return Err(rx.read_failure(&e, &mut upload)),
                 }
             }
-            Next::SendBody => {
-                pending = None;
-                send_now(&mut conn.stream, &mut body, &mut send_error)?;
-            }
+            Next::SendBody => upload.send(&mut conn.stream)?,
             Next::Done => {
-                let status = status.unwrap_or(0);
-                return match sink.map(Sink::finish) {
+                let status = rx.status.unwrap_or(0);
+                return match rx.sink.take().map(Sink::finish) {
                     None | Some(Ok(())) => Ok(Outcome::Final { status }),
                     Some(Err(WriteFailure::Closed(_))) => Ok(Outcome::StdoutClosed { status }),
                     Some(Err(WriteFailure::Failed(f))) => Err(f),
@@ -399,13 +482,13 @@ pub fn exchange(
             }
             Next::Redirect(location) => {
                 return Ok(Outcome::Redirect {
-                    status: status.unwrap_or(0),
+                    status: rx.status.unwrap_or(0),
                     location,
                 })
             }
-            Next::Closed => {
+            Next::StdoutClosed => {
                 return Ok(Outcome::StdoutClosed {
-                    status: status.unwrap_or(0),
+                    status: rx.status.unwrap_or(0),
                 })
             }
         }
@@ -417,46 +500,6 @@ fn is_timeout(e: &io::Error) -> bool {
         e.kind(),
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
     )
-}
-
-fn send_now(
-    stream: &mut TcpStream,
-    body: &mut OpenBody,
-    send_error: &mut Option<io::Error>,
-) -> Result<(), Failure> {
-    match send_body(stream, body) {
-        Ok(()) => Ok(()),
-        Err(SendError::Local(f)) => Err(f),
-        Err(SendError::Net(e)) => {
-            *send_error = Some(e);
-            Ok(())
-        }
-    }
-}
-
-fn read_failure(e: &io::Error, status: Option<u16>, timeout_secs: f64) -> Failure {
-    let doing = if status.is_some() {
-        "reading the response body"
-    } else {
-        "waiting for the response"
-    };
-    Failure::socket(e, doing, timeout_secs)
-}
-
-fn parse_failure(e: ParseError, framing: Framing, sink: Option<&Sink>) -> Failure {
-    if e == ParseError::UnexpectedEof {
-        let got = sink.map_or(0, Sink::written);
-        return Failure::protocol(match framing {
-            Framing::Length(n) => format!(
-                "the connection closed after {got} of {n} body bytes: the response is truncated"
-            ),
-            Framing::Chunked => format!(
-                "the connection closed inside the chunked body after {got} bytes: the response is truncated"
-            ),
-            _ => "the connection closed before the response was complete".to_string(),
-        });
-    }
-    Failure::protocol(format!("malformed response: {e}"))
 }
 
 /// Sends the whole body: a file as it is (Content-Length), stdin as chunks.
@@ -494,14 +537,10 @@ fn send_body(stream: &mut TcpStream, body: &mut OpenBody) -> Result<(), SendErro
                 stream.write_all(&out).map_err(SendError::Net)?;
             }
             out.clear();
-            write_last_chunk(&mut out, &[])
-                .map_err(|e| SendError::Local(Failure::usage(format!("{e:?}"))))?;
+            write_last_chunk(&mut out, &[]).map_err(|e| {
+                SendError::Local(Failure::usage(format!("cannot end the chunked body: {e}")))
+            })?;
             stream.write_all(&out).map_err(SendError::Net)
         }
     }
-}
-
-/// The exit code of a final status.
-pub fn exit_for(status: u16) -> Exit {
-    Exit::for_status(status)
 }

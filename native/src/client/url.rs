@@ -61,13 +61,18 @@ impl Url {
         })
     }
 
-    /// The value of the Host field: the host (bracketed if IPv6) and the port unless 80.
-    pub fn host_field(&self) -> String {
-        let host = if self.host.contains(':') {
+    /// The host as written in a URL (IPv6 bracketed), without the port.
+    pub fn host_field_host(&self) -> String {
+        if self.host.contains(':') {
             format!("[{}]", self.host)
         } else {
             self.host.clone()
-        };
+        }
+    }
+
+    /// The value of the Host field: the host (bracketed if IPv6) and the port unless 80.
+    pub fn host_field(&self) -> String {
+        let host = self.host_field_host();
         if self.port == 80 {
             host
         } else {
