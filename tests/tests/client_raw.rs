@@ -762,3 +762,25 @@ fn see_other_after_put_is_followed_with_get_and_no_body() {
     );
     assert!(!second.contains("Content-Length"), "{second}");
 }
+
+#[test]
+fn trace_shows_where_a_malformed_response_breaks() {
+    let server = RawServer::one(|mut s, _| {
+        send(
+            &mut s,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nBad Header\r\n\r\nhello",
+        );
+        wait_for_close(&mut s);
+    });
+    let run = client(["--trace", "-o", "-", &server.url("/")]).run();
+    run.assert_code(7);
+    assert!(run.stdout.is_empty());
+    assert!(
+        run.stderr.contains(
+            "parse error at byte 39 of the response: whitespace between field name and colon"
+        ),
+        "{}",
+        run.stderr
+    );
+    server.finish();
+}

@@ -47,7 +47,7 @@ pub struct Args {
     #[arg(short = 'T', long = "upload-file", value_name = "FILE")]
     pub upload: Option<PathBuf>,
 
-    /// Write the body to FILE (renamed into place only once complete).
+    /// Write the body to FILE (renamed into place only once complete; `-` is stdout).
     #[arg(
         short = 'o',
         long = "output",

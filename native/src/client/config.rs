@@ -142,7 +142,11 @@ impl Config {
         };
 
         let output = if let Some(o) = &args.output {
-            Output::File(o.clone())
+            if o.as_os_str() == "-" {
+                Output::Stdout
+            } else {
+                Output::File(o.clone())
+            }
         } else if args.remote_name {
             match url.file_name() {
                 Some(name) => Output::File(PathBuf::from(name)),

@@ -101,6 +101,8 @@ struct Conn {
     start: usize,
     end: usize,
     eof: bool,
+    /// Bytes consumed by the parser so far, over the whole response.
+    consumed_total: u64,
 }
 
 impl Conn {
@@ -391,6 +393,7 @@ pub fn exchange(
         start: 0,
         end: 0,
         eof: false,
+        consumed_total: 0,
     };
     conn.stream
         .write_all(&head)
@@ -433,13 +436,25 @@ pub fn exchange(
                 let consumed = step.consumed;
                 let next = rx.on_event(step.event, &mut upload)?;
                 conn.start += consumed;
+                conn.consumed_total += consumed as u64;
                 Ok(next)
             }
             Err(e) => Err(e),
         };
         let next = match next {
             Ok(next) => next,
-            Err(e) => return Err(rx.parse_failure(e, &conn, &mut upload)),
+            Err(e) => {
+                if cfg.trace {
+                    let at = parser.error_offset().map_or(String::new(), |off| {
+                        format!(
+                            " at byte {} of the response",
+                            conn.consumed_total + off as u64
+                        )
+                    });
+                    show::eprint_lines("* ", [format!("parse error{at}: {e}")]);
+                }
+                return Err(rx.parse_failure(e, &conn, &mut upload));
+            }
         };
         match next {
             Next::Go => {}
