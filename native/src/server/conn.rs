@@ -100,6 +100,10 @@ pub struct Conn {
     /// Whether bytes of the current head arrived (header timeout) or not (idle timeout).
     head_started: bool,
     eof: bool,
+    /// Whether a read may find bytes: cleared by a short read or `WouldBlock`, set by a
+    /// readable event (edge-triggered polls report every arrival), so the common case
+    /// does not pay a read that only says "nothing yet".
+    readable: bool,
     cur: Current,
 }
 
@@ -141,6 +145,7 @@ impl Conn {
             deadline: ctx.now + ctx.header_timeout,
             head_started: true,
             eof: false,
+            readable: true,
             cur: Current {
                 line: String::new(),
                 started: ctx.now,
@@ -166,7 +171,9 @@ impl Conn {
     }
 
     /// Does everything that can be done without blocking: write, parse, decide, read.
-    pub fn drive(&mut self, ctx: &mut Ctx) -> Next {
+    /// `readable`: the poll reported new input (or a closed or failed socket).
+    pub fn drive(&mut self, ctx: &mut Ctx, readable: bool) -> Next {
+        self.readable |= readable;
         loop {
             match self.flush(ctx) {
                 Flush::Failed => return Next::Close,
@@ -217,13 +224,13 @@ impl Conn {
                 self.cur.started = ctx.now;
                 let reply = plain_reply(408, "request timeout: the head took too long\n", ctx);
                 self.respond(reply, ctx);
-                self.drive(ctx)
+                self.drive(ctx, false)
             }
             State::Body { .. } => {
                 // Dropping the state drops the upload: no partial file.
                 let reply = plain_reply(408, "request timeout: the body stalled\n", ctx);
                 self.respond(reply, ctx);
-                self.drive(ctx)
+                self.drive(ctx, false)
             }
             _ => Next::Close,
         }
@@ -360,11 +367,18 @@ impl Conn {
             let new_len = (self.rend + want).max(self.rbuf.len());
             self.rbuf.resize(new_len, 0);
         }
+        if !self.readable {
+            return Fill::Blocked;
+        }
         loop {
+            let space = self.rbuf.len() - self.rend;
             match self.sock.read(&mut self.rbuf[self.rend..]) {
                 Ok(0) => return Fill::Eof,
                 Ok(n) => {
                     self.rend += n;
+                    if n < space {
+                        self.readable = false;
+                    }
                     match self.state {
                         State::Head if !self.head_started => {
                             self.head_started = true;
@@ -375,7 +389,10 @@ impl Conn {
                     }
                     return Fill::Got;
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Fill::Blocked,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.readable = false;
+                    return Fill::Blocked;
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => return Fill::Failed,
             }

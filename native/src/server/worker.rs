@@ -156,7 +156,8 @@ pub fn run(
             let Some(Some(conn)) = conns.get_mut(idx) else {
                 continue;
             };
-            if guarded(|| conn.drive(&mut ctx)) == Next::Close {
+            let readable = event.is_readable() || event.is_read_closed() || event.is_error();
+            if guarded(|| conn.drive(&mut ctx, readable)) == Next::Close {
                 conns[idx] = None;
                 free.push(idx);
                 live -= 1;
