@@ -20,6 +20,18 @@ pub fn connect(
     verbose: bool,
 ) -> Result<TcpStream, Failure> {
     let addrs = resolve(url)?;
+    let hostport = format!("{}:{}", url.host_field_host(), url.port);
+    connect_addrs(&addrs, &hostport, connect_timeout, io_timeout, verbose)
+}
+
+/// Tries each of `addrs` in turn, as [`connect`] does; `hostport` names them in errors.
+pub fn connect_addrs(
+    addrs: &[SocketAddr],
+    hostport: &str,
+    connect_timeout: Duration,
+    io_timeout: Duration,
+    verbose: bool,
+) -> Result<TcpStream, Failure> {
     let start = Instant::now();
     let mut last_err: Option<io::Error> = None;
     for (i, addr) in addrs.iter().enumerate() {
@@ -52,7 +64,6 @@ pub fn connect(
     } else {
         format!(" (tried {} addresses)", addrs.len())
     };
-    let hostport = format!("{}:{}", url.host_field_host(), url.port);
     Err(match last_err {
         Some(e)
             if matches!(
@@ -108,4 +119,37 @@ fn connect_one(
     socket.set_read_timeout(Some(io_timeout))?;
     socket.set_write_timeout(Some(io_timeout))?;
     Ok(socket.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    const SECOND: Duration = Duration::from_secs(1);
+
+    #[test]
+    fn tries_every_address_until_one_answers() {
+        let refused = TcpListener::bind("[::1]:0")
+            .or_else(|_| TcpListener::bind("127.0.0.1:0"))
+            .expect("bind");
+        let refused_addr = refused.local_addr().expect("addr");
+        drop(refused);
+        let open = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let open_addr = open.local_addr().expect("addr");
+        let stream = connect_addrs(&[refused_addr, open_addr], "h", SECOND, SECOND, false)
+            .expect("the second address answers");
+        assert_eq!(stream.peer_addr().expect("peer"), open_addr);
+    }
+
+    #[test]
+    fn all_refused_is_a_network_failure_naming_the_count() {
+        let a = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let b = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addrs = [a.local_addr().expect("a"), b.local_addr().expect("b")];
+        drop((a, b));
+        let err = connect_addrs(&addrs, "h:1", SECOND, SECOND, false).expect_err("refused");
+        assert_eq!(err.exit, super::super::error::Exit::Network);
+        assert_eq!(err.why, "connection refused by h:1 (tried 2 addresses)");
+    }
 }
