@@ -311,6 +311,9 @@ fn decode(raw: &[u8], out: &mut Vec<u8>) -> Result<(), TargetError> {
                 i += 3;
             }
             b'\\' => return Err(TargetError::Backslash),
+            // A request-target is visible ASCII (RFC 9112 §3.2); anything else must come
+            // percent-encoded.
+            b if !(0x21..=0x7e).contains(&b) => return Err(TargetError::Invalid),
             b => {
                 out.push(b);
                 i += 1;
@@ -343,7 +346,12 @@ fn check_segment(seg: &[u8]) -> Result<(), TargetError> {
             _ => {}
         }
     }
-    core::str::from_utf8(seg).map_err(|_| TargetError::BadEncoding)?;
+    let text = core::str::from_utf8(seg).map_err(|_| TargetError::BadEncoding)?;
+    // C1 controls (U+0080-U+009F) too: no file name needs them, and they reach terminals
+    // and logs.
+    if text.chars().any(char::is_control) {
+        return Err(TargetError::ControlByte);
+    }
     Ok(())
 }
 
@@ -352,6 +360,14 @@ mod tests {
     use super::*;
     use TargetError::*;
     use TargetForm::*;
+
+    #[test]
+    fn refuses_raw_non_ascii_and_c1_controls() {
+        assert_eq!(resolve("/ahh\u{8f}", Origin), Err(Invalid));
+        assert_eq!(resolve("/a b", Origin), Err(Invalid));
+        assert_eq!(resolve("/a%C2%8Fb", Origin), Err(ControlByte));
+        assert_eq!(resolve("/caf%C3%A9", Origin).unwrap().as_str(), "caf\u{e9}");
+    }
 
     #[test]
     fn resolves_safe_targets() {
