@@ -42,6 +42,7 @@ fn usage_errors_exit_2_with_one_line() {
         let run = client(args).run();
         run.assert_code(2);
         let first = run.stderr.lines().next().unwrap_or("");
+        assert_eq!(run.stderr.lines().count(), 1, "{args:?}: {:?}", run.stderr);
         assert!(
             first.starts_with("simple-client: ") && first.contains(why),
             "{args:?}: {:?}",

@@ -2,7 +2,7 @@
 //! `simplehttp_native::client`.
 
 use clap::Parser;
-use simplehttp_native::client::{cli::Args, run, Exit};
+use simplehttp_native::client::{cli::Args, run};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -11,9 +11,6 @@ fn main() -> ExitCode {
         Ok(exit) => exit.into(),
         Err(failure) => {
             eprintln!("simple-client: {failure}");
-            if failure.exit == Exit::Usage {
-                eprintln!("Try 'simple-client --help' for more information.");
-            }
             failure.exit.into()
         }
     }
