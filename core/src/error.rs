@@ -141,8 +141,7 @@ impl fmt::Display for ParseError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for ParseError {}
+impl core::error::Error for ParseError {}
 
 /// A parser was used out of order: a bug in the caller, never the peer's fault.
 #[non_exhaustive]
@@ -160,5 +159,4 @@ impl fmt::Display for UsageError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for UsageError {}
+impl core::error::Error for UsageError {}
