@@ -272,8 +272,8 @@ impl MemoryStore {
         MemoryStore::default()
     }
 
-    /// Adds a file at `path` (a request-target-like path such as `docs/a.txt` or
-    /// `/docs/a.txt`, percent-escapes allowed), creating its directories, replacing a file
+    /// Adds a file at `path` (`/`-separated names taken literally, such as `docs/a b.txt`;
+    /// a leading `/` is optional), creating its directories, replacing a file
     /// that was there.
     ///
     /// # Panics
@@ -393,13 +393,14 @@ impl MemoryStore {
     }
 }
 
+/// A literal `/`-separated path (`docs/a b.txt`, no percent-decoding), each segment checked
+/// by [`StorePath::join`]; `Forbidden` when one is unsafe.
 fn parse_path(path: &str) -> Result<StorePath, StoreError> {
-    let mut owned = String::with_capacity(path.len() + 1);
-    if !path.starts_with('/') {
-        owned.push('/');
-    }
-    owned.push_str(path);
-    crate::target::resolve(&owned, crate::TargetForm::Origin).map_err(|_| StoreError::Forbidden)
+    path.split('/')
+        .filter(|s| !s.is_empty())
+        .try_fold(StorePath::root(), |p, seg| {
+            p.join(seg).ok_or(StoreError::Forbidden)
+        })
 }
 
 /// An upload to a [`MemoryStore`]: bytes are buffered and appear at the target only on
@@ -569,7 +570,8 @@ mod tests {
     #[test]
     fn reports_metadata_of_files_and_implicit_dirs() {
         let s = store();
-        let table: &[(&str, Option<(Kind, u64, u64)>)] = &[
+        type Row<'a> = (&'a str, Option<(Kind, u64, u64)>);
+        let table: &[Row<'_>] = &[
             ("/", Some((Kind::Dir, 0, 0))),
             ("/a.txt", Some((Kind::File, 5, 10))),
             ("/docs", Some((Kind::Dir, 0, 20))),
@@ -754,6 +756,22 @@ mod tests {
             s.insert("c", vec![0], Timestamp(0)),
             Err(StoreError::NoSpace)
         );
+    }
+
+    #[test]
+    fn fixture_paths_are_literal_names() {
+        let s = MemoryStore::new()
+            .with_file("/a b/caf\u{e9}.txt", b"1", Timestamp(0))
+            .with_file("x%20y", b"2", Timestamp(0));
+        assert_eq!(s.paths(), ["a b", "a b/caf\u{e9}.txt", "x%20y"]);
+        assert_eq!(s.get("x%20y").unwrap(), b"2");
+        for bad in ["..", "a/../b", "./a", "a\\b", "a\u{0}"] {
+            assert_eq!(
+                s.insert(bad, vec![], Timestamp(0)),
+                Err(StoreError::Forbidden),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

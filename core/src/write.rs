@@ -391,7 +391,8 @@ mod tests {
 
     #[test]
     fn request_head_refuses_what_is_not_http() {
-        let table: &[(Method<'_>, &str, &[(&str, &str)], WriteError)] = &[
+        type Row<'a> = (Method<'a>, &'a str, &'a [(&'a str, &'a str)], WriteError);
+        let table: &[Row<'_>] = &[
             (Method::Get, "", &[], WriteError::InvalidTarget),
             (Method::Get, "/a b", &[], WriteError::InvalidTarget),
             (Method::Get, "/a\r\nX: y", &[], WriteError::InvalidTarget),
