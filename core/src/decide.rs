@@ -18,7 +18,7 @@
 //! | 11 | GET of a file with one satisfiable range | 206 / 416 | `PartialContent`, ... |
 //! | 12 | GET/HEAD of a file | 200 | `ServeFile` |
 //! | 13 | PUT to `/`, a path ending in `/`, a directory, below a file | 409 | `PutToDirectory`, ... |
-//! | 14 | PUT with Content-Length above the limit | 413, close | `UploadTooLarge` |
+//! | 14 | PUT with Content-Length above the limit; with Content-Range | 413, close; 400 | `UploadTooLarge`, `PutWithContentRange` |
 //! | 15 | PUT preconditions | 412 | `IfMatchFailed`, `IfNoneMatchFailed`, ... |
 //! | 16 | PUT | plan the upload: 201 or 204 after [`finish`] | `PutCreate`, `PutReplace` |
 //! | 17 | DELETE of a missing path / a directory | 404 / 409 | `NotFound`, `DeleteDirectory` |
@@ -213,6 +213,8 @@ pub enum Rule {
     PutParentIsFile,
     /// PUT with a Content-Length above the limit → 413.
     UploadTooLarge,
+    /// PUT with Content-Range (a partial update) → 400.
+    PutWithContentRange,
     /// DELETE of a file → 204 once removed.
     Delete,
     /// DELETE of a directory → 409.
@@ -264,6 +266,9 @@ impl Rule {
             PutToDirectory => "PUT onto a directory (the root, or a path ending in /) → 409",
             PutParentIsFile => "PUT below a file, which cannot hold children → 409",
             UploadTooLarge => "Content-Length is above the upload limit → 413, connection closed",
+            PutWithContentRange => {
+                "PUT with Content-Range asks for a partial update, which is refused → 400"
+            }
             Delete => "DELETE of a file → 204 once removed",
             DeleteDirectory => "DELETE of a directory: directories are not removed → 409",
         }
@@ -296,6 +301,7 @@ impl Rule {
             PutCreate | PutReplace => "RFC 9110 §9.3.4",
             PutToDirectory | PutParentIsFile | DeleteDirectory => "RFC 9110 §15.5.10",
             UploadTooLarge => "RFC 9110 §15.5.14",
+            PutWithContentRange => "RFC 9110 §14.5",
             Delete => "RFC 9110 §9.3.5",
         }
     }
@@ -647,8 +653,10 @@ fn tag_list_matches(
     false
 }
 
-/// RFC 9110 §13.1.5: an entity-tag must match strongly; a date must equal Last-Modified.
-fn if_range_matches(v: &[u8], etag: &str, modified: Timestamp) -> bool {
+/// RFC 9110 §13.1.5: an entity-tag must match strongly; a date must equal Last-Modified
+/// and be a strong validator, which §8.8.2.2 allows only when the file cannot have changed
+/// twice within that second: here, when that second is over (`modified < now`).
+fn if_range_matches(v: &[u8], etag: &str, modified: Timestamp, now: Timestamp) -> bool {
     let v = trim(v);
     if v.starts_with(b"W/") {
         return false;
@@ -656,7 +664,7 @@ fn if_range_matches(v: &[u8], etag: &str, modified: Timestamp) -> bool {
     if v.first() == Some(&b'"') {
         return v == etag.as_bytes();
     }
-    parse_http_date(v) == Some(modified)
+    parse_http_date(v) == Some(modified) && modified < now
 }
 
 /// A parsed `Range` field (RFC 9110 §14.1.2), judged against a length.
@@ -758,7 +766,7 @@ fn serve_file(cx: &Cx<'_, '_>, path: &StorePath, meta: &Metadata) -> Reply {
         let fresh = cx
             .req
             .header("if-range")
-            .is_none_or(|v| if_range_matches(v, &tag, meta.modified));
+            .is_none_or(|v| if_range_matches(v, &tag, meta.modified, cx.now));
         match parse_range(range, len) {
             _ if !fresh => rule = Rule::IfRangeStale,
             RangeAsk::Ignore => {}
@@ -920,6 +928,11 @@ fn put<S: FileStore + ?Sized>(
     policy: &Policy,
     target: Resolved,
 ) -> Reply {
+    // RFC 9110 §14.5: a server that allows PUT MUST answer 400 to one with Content-Range,
+    // rather than store the part as if it were the whole.
+    if cx.req.header("content-range").is_some() {
+        return cx.error(400, Rule::PutWithContentRange);
+    }
     // RFC 9110 §15.5.10: a directory cannot hold bytes.
     if target.path.is_root() || target.trailing_slash {
         return cx.error(409, Rule::PutToDirectory);
@@ -1222,21 +1235,22 @@ mod tests {
 
     #[test]
     fn matches_if_range_strongly() {
-        let tag = "\"5-0-0\"";
-        assert!(if_range_matches(b"\"5-0-0\"", tag, Timestamp(0)));
-        assert!(!if_range_matches(b"W/\"5-0-0\"", tag, Timestamp(0)));
-        assert!(!if_range_matches(b"\"other\"", tag, Timestamp(0)));
-        assert!(if_range_matches(
-            b"Thu, 01 Jan 1970 00:00:00 GMT",
-            tag,
-            Timestamp(0)
-        ));
-        assert!(!if_range_matches(
-            b"Thu, 01 Jan 1970 00:00:01 GMT",
-            tag,
-            Timestamp(0)
-        ));
-        assert!(!if_range_matches(b"garbage", tag, Timestamp(0)));
+        let (tag, t0, t1) = ("\"5-0-0\"", Timestamp(0), Timestamp(1));
+        let table: &[(&[u8], Timestamp, bool)] = &[
+            (b"\"5-0-0\"", t1, true),
+            (b" \"5-0-0\" ", t1, true),
+            (b"W/\"5-0-0\"", t1, false),
+            (b"\"other\"", t1, false),
+            (b"Thu, 01 Jan 1970 00:00:00 GMT", t1, true),
+            // Modified within the current second: the date is a weak validator.
+            (b"Thu, 01 Jan 1970 00:00:00 GMT", t0, false),
+            (b"Thu, 01 Jan 1970 00:00:01 GMT", t1, false),
+            (b"garbage", t1, false),
+        ];
+        for (v, now, want) in table {
+            let got = if_range_matches(v, tag, t0, *now);
+            assert_eq!(got, *want, "{}", String::from_utf8_lossy(v));
+        }
     }
 
     #[test]
@@ -1270,6 +1284,7 @@ mod tests {
             PutToDirectory,
             PutParentIsFile,
             UploadTooLarge,
+            PutWithContentRange,
             Delete,
             DeleteDirectory,
         ];

@@ -409,6 +409,8 @@ fn plans_uploads_and_removals() {
             has [], lacks [], Upload { existed: true, send_continue: false }),
         case!("put_too_large_is_413_and_closes", SmallUploads, put("/new.txt", "", "hello world"), 413, UploadTooLarge,
             has ["Connection: close"], lacks [], Text),
+        case!("put_with_content_range_is_400", Plain, put("/hello.txt", "Content-Range: bytes 0-0/11\r\n", "x"), 400, PutWithContentRange,
+            has ["Connection: close"], lacks [], Text),
         case!("put_at_the_limit_is_fine", SmallUploads, put("/new.txt", "", "0123456789"), 201, PutCreate,
             has [], lacks [], Upload { existed: false, send_continue: false }),
         case!("put_read_only_policy_is_405", ReadOnlyPolicy, put("/new.txt", "", "x"), 405, ReadOnly,
