@@ -440,7 +440,8 @@ fn parse_request(
         framing,
         rule,
         keep_alive,
-        expect_continue: facts.expect_continue,
+        // RFC 9110 §10.1.1: a 100-continue expectation in an HTTP/1.0 request MUST be ignored.
+        expect_continue: facts.expect_continue && version == Version::Http11,
     }))
 }
 

@@ -726,6 +726,11 @@ fn expect_continue_is_reported() {
     let (evs, _) =
         req(b"PUT / HTTP/1.1\r\nHost: h\r\nExpect: 100-Continue\r\nContent-Length: 0\r\n\r\n");
     assert!(matches!(&evs[0], Ev::Head(s) if s.contains("cont=true")));
+    let (evs, _) = req(b"PUT / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n");
+    assert!(
+        matches!(&evs[0], Ev::Head(s) if s.contains("cont=false")),
+        "ignored in HTTP/1.0"
+    );
 }
 
 #[test]
