@@ -36,9 +36,14 @@ pub mod store;
 pub mod target;
 pub mod write;
 
-pub use decide::{decide, finish, reply_to_error, Body, HeaderValue, Policy, Reply, Rule, UploadPlan};
+pub use decide::{
+    decide, finish, reply_to_error, Body, HeaderValue, Policy, Reply, Rule, UploadPlan,
+};
 pub use error::{ParseError, UsageError};
-pub use head::{Field, FieldSpan, Fields, Framing, FramingRule, Method, RequestHead, ResponseHead, TargetForm, Version};
+pub use head::{
+    Field, FieldSpan, Fields, Framing, FramingRule, Method, RequestHead, ResponseHead, TargetForm,
+    Version,
+};
 pub use limits::Limits;
 pub use parse::{Event, RequestParser, ResponseParser, Step};
 pub use store::{DirEntry, FileStore, Kind, Metadata, StoreError, Upload};
