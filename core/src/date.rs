@@ -394,4 +394,22 @@ mod tests {
             );
         }
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn format_then_parse_is_identity(t in 0u64..=MAX_SECS) {
+                let s = format_http_date(Timestamp(t));
+                prop_assert_eq!(parse_http_date(&s), Some(Timestamp(t)));
+            }
+
+            #[test]
+            fn parse_never_panics(s in proptest::collection::vec(any::<u8>(), 0..40)) {
+                let _ = parse_http_date(&s);
+            }
+        }
+    }
 }

@@ -507,4 +507,63 @@ mod tests {
         assert_eq!(p.to_url_path(), "/a%20b/x%3Fy");
         assert_eq!(alloc::format!("{p}"), "/a b/x?y");
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Targets built from pieces an attacker would use.
+        fn hostile_target() -> impl Strategy<Value = String> {
+            let piece = prop::sample::select(alloc::vec![
+                "/",
+                "//",
+                ".",
+                "..",
+                "%2e",
+                "%2E",
+                "%2f",
+                "%5c",
+                "\\",
+                "%00",
+                "%c0%ae",
+                "%25",
+                "a",
+                "b.txt",
+                "%20",
+                "?",
+                "#",
+                "%",
+                "%e2%80%ae",
+                "%ff",
+                "~",
+                "%c3%a9",
+            ]);
+            prop::collection::vec(piece, 0..12).prop_map(|v| alloc::format!("/{}", v.concat()))
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+            #[test]
+            fn accepted_paths_never_leave_the_root(target in hostile_target()) {
+                if let Ok(p) = resolve(&target, TargetForm::Origin) {
+                    for seg in p.segments() {
+                        prop_assert!(seg != ".." && seg != "." && !seg.is_empty(), "{target} -> {p:?}");
+                        prop_assert!(!seg.contains(['/', '\\', '\0']), "{target} -> {p:?}");
+                        prop_assert!(!seg.chars().any(char::is_control), "{target} -> {p:?}");
+                    }
+                    // Encoding the path and resolving it again gives the same path.
+                    prop_assert_eq!(resolve(&p.to_url_path(), TargetForm::Origin), Ok(p));
+                }
+            }
+
+            #[test]
+            fn any_text_segment_round_trips_through_join(name in "\\PC{1,12}") {
+                if let Some(p) = StorePath::root().join(&name) {
+                    prop_assert_eq!(p.file_name(), Some(name.as_str()));
+                    prop_assert_eq!(resolve(&p.to_url_path(), TargetForm::Origin), Ok(p));
+                }
+            }
+        }
+    }
 }
