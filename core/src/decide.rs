@@ -454,7 +454,7 @@ fn decide_inner<S: FileStore + ?Sized>(cx: &Cx<'_, '_>, store: &S, policy: &Poli
     // RFC 9110 §15.5.1 and RFC 3986 §3.3: the target must name a path under the root.
     let target = match resolve_full(req.target(), req.target_form()) {
         Ok(t) => t,
-        Err(_) => return cx.error(400, Rule::BadTarget),
+        Err(e) => return cx.error(e.status(), Rule::BadTarget),
     };
     match method {
         Method::Options => options(cx, allow),
@@ -515,6 +515,7 @@ fn get<S: FileStore + ?Sized>(cx: &Cx<'_, '_>, store: &S, target: Resolved) -> R
     };
     if meta.kind == Kind::File {
         if target.trailing_slash {
+            // RFC 9110 §15.5.5: `a.txt/` names a directory, and there is none.
             return cx.error(404, Rule::FileWithTrailingSlash);
         }
         return serve_file(cx, &target.path, &meta);
@@ -535,6 +536,7 @@ fn get<S: FileStore + ?Sized>(cx: &Cx<'_, '_>, store: &S, target: Resolved) -> R
             HeaderValue::Owned(location),
         );
     }
+    // RFC 9110 §9.3.1: GET of a directory transfers its index page when it has one...
     if let Some(index) = target.path.join("index.html") {
         match store.metadata(&index) {
             Ok(Some(m)) if m.kind == Kind::File => return serve_file(cx, &index, &m),
@@ -542,6 +544,7 @@ fn get<S: FileStore + ?Sized>(cx: &Cx<'_, '_>, store: &S, target: Resolved) -> R
             Err(e) => return store_error(cx, e),
         }
     }
+    // ...and a generated listing otherwise.
     match store.list(&target.path) {
         Ok(entries) => listing(cx, &target.path, entries),
         Err(e) => store_error(cx, e),
@@ -991,15 +994,19 @@ fn put<S: FileStore + ?Sized>(
 fn delete<S: FileStore + ?Sized>(cx: &Cx<'_, '_>, store: &S, target: Resolved) -> Reply {
     let meta = match store.metadata(&target.path) {
         Ok(Some(m)) => m,
+        // RFC 9110 §15.5.5.
         Ok(None) => return cx.error(404, Rule::NotFound),
         Err(e) => return store_error(cx, e),
     };
     if meta.kind == Kind::Dir {
+        // RFC 9110 §15.5.10: directories are not removed (see the module docs).
         return cx.error(409, Rule::DeleteDirectory);
     }
     if target.trailing_slash {
+        // RFC 9110 §15.5.5, as for GET.
         return cx.error(404, Rule::FileWithTrailingSlash);
     }
+    // RFC 9110 §13.2.2: If-Match guards against deleting a version the client never saw.
     let tag = etag(&meta);
     if let Err((status, rule)) = preconditions(
         cx,
