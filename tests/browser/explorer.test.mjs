@@ -23,7 +23,9 @@ describe("web explorer", { timeout: 120_000 }, () => {
   });
 
   afterEach(() => {
-    assert.deepEqual(browser.problems, [], "the page logged errors or warnings");
+    // Each test answers for what happened during it.
+    const problems = browser.problems.splice(0);
+    assert.deepEqual(problems, [], "the page logged errors or warnings");
   });
 
   /** Loads the page afresh and waits for the ready marker set after the module's init(). */
@@ -116,7 +118,6 @@ describe("web explorer", { timeout: 120_000 }, () => {
     await selectStep("trailers");
     assert.equal(bytesAt(input, await marked("fname")), "X-Checksum");
     assert.equal(bytesAt(input, await marked("fval")), "42");
-    await screenshot(page, "explorer-chunked");
   });
 
   it("marks the byte of a smuggling attempt and names the status", async () => {
@@ -145,6 +146,107 @@ describe("web explorer", { timeout: 120_000 }, () => {
     }
   });
 
+  // Every preset, with the status the server answers to each request in it.
+  const PRESET_STATUSES = {
+    get: [200],
+    missing: [404],
+    head: [200],
+    conditional: [304],
+    range: [206],
+    listing: [200],
+    "put-new": [201],
+    "put-existing": [204],
+    delete: [204],
+    options: [204],
+    "unknown-method": [405],
+    chunked: [201],
+    smuggle: [400],
+    escape: [400],
+    malformed: [400],
+    "bare-lf": [400],
+    "many-headers": [431],
+    pipelined: [200, 200, 404],
+  };
+
+  it("answers every preset with the status simple-server gives", async () => {
+    await load();
+    const ids = await page.$$eval("#preset option", (os) => os.map((o) => o.value).filter(Boolean));
+    assert.deepEqual(ids.sort(), Object.keys(PRESET_STATUSES).sort(), "every preset has an expected status");
+    for (const [id, statuses] of Object.entries(PRESET_STATUSES)) {
+      await page.selectOption("#preset", id);
+      const got = await page.$$eval("#exchanges .exchange", (xs) => xs.map((x) => Number(x.dataset.status)));
+      assert.deepEqual(got, statuses, `preset ${id}`);
+      // Stepping to the end of the parse shows an end or an error, never a hang.
+      await page.click("#last");
+      const last = await page.$eval("#steplist li.current", (li) => li.dataset.kind);
+      assert.ok(["end", "error"].includes(last), `preset ${id} ends in ${last}`);
+    }
+  });
+
+  it("shows the rule that fired and the response bytes", async () => {
+    await load();
+    await page.selectOption("#preset", "conditional");
+    const x = page.locator("#exchanges .exchange").first();
+    assert.equal(await x.getAttribute("data-rule"), "NotModifiedDate");
+    assert.match(await x.locator(".rule").textContent(), /not modified since If-Modified-Since → 304/);
+    assert.match(await x.locator("h3").textContent(), /^1\. GET \/hello\.txt → 304 Not Modified$/);
+
+    await page.selectOption("#preset", "get");
+    const head = await page.textContent("#exchanges .resp-head");
+    assert.match(head, /^HTTP\/1\.1 200 OKCRLF\n/);
+    assert.match(head, /Content-Length: 13CRLF\n/);
+    assert.equal(await page.textContent("#exchanges .resp-body"), "hello, world\n");
+  });
+
+  it("PUT and DELETE change the store once applied, and the store can be edited", async () => {
+    await load();
+    await page.selectOption("#preset", "put-new");
+    assert.match(await page.textContent("#changes"), /\+ docs\/new\.txt \(11 B\)/);
+    await page.click("#apply");
+    assert.equal(await page.textContent('#files tr[data-path="docs/new.txt"] td:nth-child(2)'), "11 B");
+    // The same PUT again now replaces the file.
+    assert.deepEqual(await page.$$eval("#exchanges .exchange", (xs) => xs.map((x) => x.dataset.status)), ["204"]);
+
+    await page.selectOption("#preset", "delete");
+    await page.click("#apply");
+    assert.equal(await page.locator('#files tr[data-path="hello.txt"]').count(), 0);
+    await page.selectOption("#preset", "get");
+    assert.equal(await page.getAttribute("#exchanges .exchange", "data-status"), "404");
+
+    // Add a file by hand: GET now finds it.
+    await page.click("#file-editor summary");
+    await page.fill("#file-path", "hello.txt");
+    await page.fill("#file-data", "made by hand");
+    await page.click("#file-form button[type=submit]");
+    assert.equal(await page.getAttribute("#exchanges .exchange", "data-status"), "200");
+    assert.equal(await page.textContent("#exchanges .resp-body"), "made by hand");
+    await page.click("#store-reset");
+  });
+
+  it("restores the whole state from a shared link", async () => {
+    await load();
+    await page.selectOption("#preset", "chunked");
+    await page.fill("#segment", "7");
+    await page.check("#readonly");
+    const link = page.url();
+    assert.match(link, /#s=[A-Za-z0-9_-]+$/);
+    const before = await page.textContent("#steplist");
+
+    const other = await browser.context.newPage();
+    try {
+      await other.goto(link);
+      await other.waitForSelector("html[data-ready=true]", { timeout: 20_000 });
+      assert.equal(await other.inputValue("#preset"), "chunked");
+      assert.equal(await other.inputValue("#segment"), "7");
+      assert.equal(await other.isChecked("#readonly"), true);
+      assert.equal(await other.textContent("#steplist"), before);
+      // Read-only: the PUT is refused.
+      assert.equal(await other.getAttribute("#exchanges .exchange", "data-status"), "405");
+    } finally {
+      await other.close();
+    }
+  });
+
   it("keeps bytes the text field would lose: CR LF by default, a bare LF on purpose", async () => {
     await load();
     await page.selectOption("#preset", "bare-lf");
@@ -155,5 +257,17 @@ describe("web explorer", { timeout: 120_000 }, () => {
     assert.deepEqual(await kinds(), ["head", "end"]);
     await page.uncheck("#crlf");
     assert.equal(await page.textContent("#bytecount"), "(24 bytes)");
+  });
+
+  it("looks right on a laptop screen and in a narrow window", async () => {
+    await load();
+    await page.selectOption("#preset", "chunked");
+    await page.click("#steplist li:nth-child(2) button");
+    await screenshot(page, "explorer-chunked");
+    await page.setViewportSize({ width: 420, height: 900 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `no sideways scrolling in a narrow window (${overflow}px too wide)`);
+    await screenshot(page, "explorer-narrow");
+    await page.setViewportSize({ width: 1280, height: 900 });
   });
 });

@@ -1,6 +1,7 @@
 // The simplehttp explorer: the page around simplehttp-core's WebAssembly build.
-// No HTTP rule lives here: every step shown comes from the core (parseRequest).
-import init, { parseRequest, coreVersion } from "./pkg/simplehttp_web_demo.js";
+// No HTTP rule lives here: every step and every answer shown comes from the core
+// (parseRequest, serveRequests).
+import init, { parseRequest, serveRequests, coreVersion } from "./pkg/simplehttp_web_demo.js";
 
 // In the editor, these two marks stand for a bare CR and a bare LF byte. Every other line
 // break becomes CR LF (or LF, when the CR LF box is unticked): a <textarea> turns CR LF
@@ -8,45 +9,52 @@ import init, { parseRequest, coreVersion } from "./pkg/simplehttp_web_demo.js";
 const CR_MARK = "\u240D"; // ␍
 const LF_MARK = "\u240A"; // ␊
 
-const PRESETS = [
-  {
-    id: "get",
-    name: "GET of a file",
-    text: "GET /hello.txt HTTP/1.1\nHost: example.com\nUser-Agent: explorer/1\nAccept: */*\n\n",
-  },
-  { id: "head", name: "HEAD", text: "HEAD /hello.txt HTTP/1.1\nHost: example.com\n\n" },
-  {
-    id: "conditional",
-    name: "conditional GET",
-    text: 'GET /hello.txt HTTP/1.1\nHost: example.com\nIf-None-Match: "5-1700000000"\n\n',
-  },
-  { id: "range", name: "range request", text: "GET /hello.txt HTTP/1.1\nHost: example.com\nRange: bytes=0-3\n\n" },
-  {
-    id: "put",
-    name: "PUT with Content-Length",
-    text: "PUT /notes.txt HTTP/1.1\nHost: example.com\nContent-Length: 11\n\nhello world",
-  },
+// Files of the store start out modified at this time: Tue, 14 Nov 2023 22:13:20 GMT.
+const THEN = 1700000000;
+const THEN_HTTP = "Tue, 14 Nov 2023 22:13:20 GMT";
+
+const enc = new TextEncoder();
+const DEFAULT_FILES = () => [
+  { path: "docs", dir: true, data: new Uint8Array(), modified: THEN },
+  { path: "docs/notes.md", dir: false, data: enc.encode("# Notes\n\nServed by simple-server.\n"), modified: THEN },
+  { path: "hello.txt", dir: false, data: enc.encode("hello, world\n"), modified: THEN },
+];
+
+const H = "Host: example.com\n";
+export const PRESETS = [
+  { id: "get", name: "GET of a file (200)", text: `GET /hello.txt HTTP/1.1\n${H}User-Agent: explorer/1\nAccept: */*\n\n` },
+  { id: "missing", name: "GET of a missing file (404)", text: `GET /missing.txt HTTP/1.1\n${H}\n` },
+  { id: "head", name: "HEAD (200, no body)", text: `HEAD /hello.txt HTTP/1.1\n${H}\n` },
+  { id: "conditional", name: "conditional GET (304)", text: `GET /hello.txt HTTP/1.1\n${H}If-Modified-Since: ${THEN_HTTP}\n\n` },
+  { id: "range", name: "range request (206)", text: `GET /hello.txt HTTP/1.1\n${H}Range: bytes=0-4\n\n` },
+  { id: "listing", name: "directory listing (200)", text: `GET /docs/ HTTP/1.1\n${H}\n` },
+  { id: "put-new", name: "PUT of a new file (201)", text: `PUT /docs/new.txt HTTP/1.1\n${H}Content-Length: 11\n\nhello again` },
+  { id: "put-existing", name: "PUT over a file (204)", text: `PUT /hello.txt HTTP/1.1\n${H}Content-Length: 7\n\nchanged` },
+  { id: "delete", name: "DELETE (204)", text: `DELETE /hello.txt HTTP/1.1\n${H}\n` },
+  { id: "options", name: "OPTIONS (204)", text: `OPTIONS /hello.txt HTTP/1.1\n${H}\n` },
+  { id: "unknown-method", name: "unknown method (405)", text: `BREW /pot HTTP/1.1\n${H}\n` },
   {
     id: "chunked",
-    name: "chunked PUT, extensions and trailers",
-    text:
-      "PUT /log.txt HTTP/1.1\nHost: example.com\nTransfer-Encoding: chunked\nTrailer: X-Checksum\n\n" +
-      "5;note=first\nhello\n6\n world\n0\nX-Checksum: 42\n\n",
+    name: "chunked PUT, extensions and trailers (201)",
+    text: `PUT /log.txt HTTP/1.1\n${H}Transfer-Encoding: chunked\nTrailer: X-Checksum\n\n5;note=first\nhello\n6\n world\n0\nX-Checksum: 42\n\n`,
   },
   {
     id: "smuggle",
-    name: "smuggling attempt (Content-Length + Transfer-Encoding)",
-    text:
-      "POST /upload HTTP/1.1\nHost: example.com\nContent-Length: 6\nTransfer-Encoding: chunked\n\n0\n\nX",
+    name: "smuggling attempt: Content-Length + Transfer-Encoding (400)",
+    text: `POST /upload HTTP/1.1\n${H}Content-Length: 6\nTransfer-Encoding: chunked\n\n0\n\nX`,
   },
-  { id: "malformed", name: "malformed request line", text: "GET /hello.txt  HTTP/1.1\nHost: example.com\n\n" },
-  { id: "bare-lf", name: "bare LF line ending", text: `GET / HTTP/1.1${LF_MARK}Host: example.com\n\n` },
+  { id: "escape", name: "path escape /../etc/passwd (400)", text: `GET /../etc/passwd HTTP/1.1\n${H}\n` },
+  { id: "malformed", name: "malformed request line (400)", text: `GET /hello.txt  HTTP/1.1\n${H}\n` },
+  { id: "bare-lf", name: "bare LF line ending (400)", text: `GET / HTTP/1.1${LF_MARK}${H}\n` },
+  {
+    id: "many-headers",
+    name: "101 header fields (431)",
+    text: `GET / HTTP/1.1\n${H}${Array.from({ length: 100 }, (_, i) => `X-Field-${i + 1}: ${i + 1}\n`).join("")}\n`,
+  },
   {
     id: "pipelined",
     name: "three pipelined requests",
-    text:
-      "GET /a.txt HTTP/1.1\nHost: example.com\n\nGET /b.txt HTTP/1.1\nHost: example.com\n\n" +
-      "GET /c.txt HTTP/1.1\nHost: example.com\nConnection: close\n\n",
+    text: `GET /hello.txt HTTP/1.1\n${H}\nHEAD /docs/notes.md HTTP/1.1\n${H}\nGET /missing.txt HTTP/1.1\n${H}Connection: close\n\n`,
   },
 ];
 
@@ -63,14 +71,24 @@ const ui = {
   detail: $("detail"),
   position: $("position"),
   version: $("version"),
+  exchanges: $("exchanges"),
+  readonly: $("readonly"),
+  files: $("files").querySelector("tbody"),
+  changes: $("changes"),
+  fileEditor: $("file-editor"),
+  filePath: $("file-path"),
+  fileData: $("file-data"),
 };
 
-const state = { bytes: new Uint8Array(), steps: [], current: 0 };
+const state = { bytes: new Uint8Array(), steps: [], current: 0, files: DEFAULT_FILES(), outcome: null };
+
+// ---------------------------------------------------------------------------------------
+// Bytes and text
+// ---------------------------------------------------------------------------------------
 
 /** The bytes the editor's text stands for. */
 function encode(text, crlf) {
   const out = [];
-  const enc = new TextEncoder();
   for (const part of text.split(/(\n|\u240D|\u240A)/)) {
     if (part === "\n") out.push(...(crlf ? [13, 10] : [10]));
     else if (part === CR_MARK) out.push(13);
@@ -80,25 +98,115 @@ function encode(text, crlf) {
   return new Uint8Array(out);
 }
 
-function rfcLink(ref) {
-  const m = /RFC (\d+) §([\d.]+)/.exec(ref || "");
-  if (!m) return document.createTextNode(ref || "");
-  const a = document.createElement("a");
-  a.href = `https://www.rfc-editor.org/rfc/rfc${m[1]}#section-${m[2]}`;
-  a.textContent = ref;
-  a.target = "_blank";
-  a.rel = "noopener";
-  return a;
+function toBase64(bytes) {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
 }
+
+function fromBase64(b64) {
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+const b64url = (s) => toBase64(enc.encode(s)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+const unb64url = (s) => new TextDecoder().decode(fromBase64(s.replaceAll("-", "+").replaceAll("_", "/")));
+
+/** The text of `bytes` when it is printable UTF-8 (line breaks and tabs allowed), else null. */
+function printable(bytes) {
+  let text;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+  // eslint-disable-next-line no-control-regex
+  return /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(text) ? null : text;
+}
+
+function hexdump(bytes) {
+  const lines = [];
+  for (let i = 0; i < bytes.length; i += 16) {
+    const row = [...bytes.subarray(i, i + 16)];
+    const hex = row.map((b) => b.toString(16).padStart(2, "0")).join(" ");
+    const asc = row.map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : ".")).join("");
+    lines.push(`${i.toString(16).padStart(6, "0")}  ${hex.padEnd(47)}  ${asc}`);
+  }
+  return lines.join("\n");
+}
+
+// ---------------------------------------------------------------------------------------
+// Small DOM helpers
+// ---------------------------------------------------------------------------------------
 
 function el(tag, props = {}, ...children) {
   const e = document.createElement(tag);
   Object.assign(e, props);
-  for (const c of children) e.append(c);
+  for (const c of children) if (c !== null && c !== undefined) e.append(c);
   return e;
 }
 
+/** Links for "RFC 9110 §14.2, §15.3.7" or "RFC 9110 §15.5.1, RFC 3986 §3.3". */
+function rfcLinks(ref) {
+  const frag = document.createDocumentFragment();
+  let rfc = null;
+  (ref || "").split(/,\s*/).forEach((part, i) => {
+    if (i) frag.append(", ");
+    const m = /^(?:RFC (\d+) )?§([\d.]+)$/.exec(part.trim());
+    if (m && (m[1] || rfc)) {
+      rfc = m[1] || rfc;
+      frag.append(el("a", {
+        href: `https://www.rfc-editor.org/rfc/rfc${rfc}#section-${m[2]}`,
+        textContent: part.trim(),
+        target: "_blank",
+        rel: "noopener",
+      }));
+    } else {
+      const r = /^RFC (\d+)$/.exec(part.trim());
+      if (r) frag.append(el("a", { href: `https://www.rfc-editor.org/rfc/rfc${r[1]}`, textContent: part.trim(), target: "_blank", rel: "noopener" }));
+      else frag.append(part);
+    }
+  });
+  return frag;
+}
+
+// CR, LF and TAB are shown as small labels (many fonts lack the control-picture glyphs).
+function showByte(b) {
+  if (b === 13) return ["CR", "ctl"];
+  if (b === 10) return ["LF\n", "ctl"];
+  if (b === 9) return ["HT", "ctl"];
+  if (b >= 0x20 && b < 0x7f) return [String.fromCharCode(b), ""];
+  return ["\u00B7", "bin"];
+}
+
+/** Spans for raw protocol bytes (the response head), CR and LF shown as marks. */
+function rawBytes(bytes) {
+  const frag = document.createDocumentFragment();
+  let run = "";
+  const flush = () => {
+    if (run) frag.append(run);
+    run = "";
+  };
+  for (const b of bytes) {
+    const [text, kind] = showByte(b);
+    if (!kind) {
+      run += text;
+      continue;
+    }
+    flush();
+    frag.append(el("span", { className: kind, textContent: text }));
+  }
+  flush();
+  return frag;
+}
+
 const total = () => state.bytes.length;
+
+// ---------------------------------------------------------------------------------------
+// Parse steps
+// ---------------------------------------------------------------------------------------
 
 function label(s) {
   switch (s.kind) {
@@ -125,15 +233,6 @@ function label(s) {
   }
 }
 
-// CR, LF and TAB are shown as small labels (many fonts lack the control-picture glyphs).
-function showByte(b) {
-  if (b === 13) return ["CR", "ctl"];
-  if (b === 10) return ["LF\n", "ctl"];
-  if (b === 9) return ["HT", "ctl"];
-  if (b >= 0x20 && b < 0x7f) return [String.fromCharCode(b), ""];
-  return ["\u00B7", "bin"];
-}
-
 function within(i, r) {
   return r && i >= r[0] && i < r[1];
 }
@@ -144,13 +243,8 @@ function byteClasses(i, s) {
   if (i >= s.received) c.push("pending");
   else if (i < s.start) c.push("done");
   if (i >= s.start && i < s.end) c.push("hl");
-  if (s.kind === "head") {
-    if (within(i, s.requestLine)) c.push("reqline");
-    for (const f of s.fields) {
-      if (within(i, f.nameAt)) c.push("fname");
-      else if (within(i, f.valueAt)) c.push("fval");
-    }
-  } else if (s.kind === "trailers") {
+  if (s.kind === "head" || s.kind === "trailers") {
+    if (s.kind === "head" && within(i, s.requestLine)) c.push("reqline");
     for (const f of s.fields) {
       if (within(i, f.nameAt)) c.push("fname");
       else if (within(i, f.valueAt)) c.push("fval");
@@ -177,8 +271,9 @@ function renderBytes() {
     if (kind) span.title = `byte ${i}: 0x${b.toString(16).padStart(2, "0")}`;
     frag.append(span);
   }
+  if (shown < total()) frag.append(el("span", { className: "muted", textContent: ` … ${total() - shown} more bytes` }));
   if (s && s.kind === "error" && s.at === total()) {
-    frag.append(el("span", { className: "err eof", textContent: "⌁", title: "the end of the input" }));
+    frag.append(el("span", { className: "err eof", textContent: "EOF", title: "the end of the input" }));
   }
   ui.bytes.replaceChildren(frag);
   ui.bytecount.textContent = `(${total()} bytes)`;
@@ -209,7 +304,7 @@ function renderDetail() {
       el("dt", { textContent: "target" }), el("dd", { className: "v-target", textContent: `${s.target} (${s.targetForm} form)` }),
       el("dt", { textContent: "version" }), el("dd", { textContent: s.version }),
       el("dt", { textContent: "body" }),
-      el("dd", {}, `${s.framing}${s.length !== null ? ` (${s.length} bytes)` : ""}: ${s.framingWhy} — `, rfcLink(s.framingRfc)),
+      el("dd", {}, `${s.framing}${s.length !== null ? ` (${s.length} bytes)` : ""}: ${s.framingWhy} — `, rfcLinks(s.framingRfc)),
       el("dt", { textContent: "connection" }),
       el("dd", { textContent: s.keepAlive ? "may stay open" : "closes after the response" }),
     ));
@@ -245,31 +340,176 @@ function renderSteps() {
   ui.position.textContent = state.steps.length ? `step ${state.current + 1} of ${state.steps.length}` : "";
 }
 
-function render() {
-  renderSteps();
-  renderBytes();
-  renderDetail();
-}
-
 function select(i) {
   if (!state.steps.length) return;
   state.current = Math.max(0, Math.min(state.steps.length - 1, i));
-  render();
+  renderSteps();
+  renderBytes();
+  renderDetail();
   ui.steplist.querySelector(".current")?.scrollIntoView({ block: "nearest" });
 }
+
+// ---------------------------------------------------------------------------------------
+// The answer and the store
+// ---------------------------------------------------------------------------------------
+
+function renderExchanges() {
+  const out = state.outcome;
+  const items = out.exchanges.map((x, i) => {
+    const statusLine = new TextDecoder().decode(x.response.subarray(0, x.response.indexOf(13)));
+    const head = x.response.subarray(0, x.headLen);
+    const body = x.response.subarray(x.headLen);
+    const text = printable(body);
+    const bodyView = body.length === 0 ? el("p", { className: "muted", textContent: "no body" })
+      : el("pre", { className: `resp-body${text === null ? " hex" : ""}`,
+        textContent: text !== null ? text.slice(0, 8192) : hexdump(body.subarray(0, 4096)) });
+    const notes = [];
+    if (x.sentContinue) notes.push("HTTP/1.1 100 Continue went out before the body was read.");
+    if (x.close) notes.push("The connection closes after this response.");
+    const box = el("article", { className: `exchange s${Math.floor(x.status / 100)}xx` },
+      el("h3", {}, `${i + 1}. ${x.request ?? "(no request head)"} → `, el("span", { className: "status", textContent: statusLine.replace(/^HTTP\/1\.[01] /, "") })),
+      el("p", { className: "rule" }, el("code", { textContent: x.rule }), `: ${x.explain} — `, rfcLinks(x.rfc)),
+      el("pre", { className: "resp-head" }, rawBytes(head)),
+      bodyView,
+      ...notes.map((n) => el("p", { className: "note", textContent: n })),
+    );
+    box.dataset.status = x.status;
+    box.dataset.rule = x.rule;
+    return box;
+  });
+  if (!items.length) items.push(el("p", { className: "muted", textContent: "No complete request yet: nothing is answered." }));
+  if (out.stopped) items.push(el("p", { className: "stopped", textContent: `The server stops here: ${out.stopped}.` }));
+  ui.exchanges.replaceChildren(...items);
+}
+
+const fmtTime = (s) => new Date(s * 1000).toISOString().replace("T", " ").slice(0, 19);
+const sameBytes = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+function renderStore() {
+  const rows = state.files.map((f) => {
+    const actions = el("td", { className: "actions" });
+    if (!f.dir) {
+      actions.append(el("button", { type: "button", textContent: "edit", title: `edit ${f.path}`, onclick: () => editFile(f) }));
+      actions.append(el("button", { type: "button", textContent: "delete", title: `delete ${f.path}`, onclick: () => {
+        state.files = state.files.filter((g) => g !== f);
+        run();
+      } }));
+    }
+    const tr = el("tr", {},
+      el("td", { className: "path", textContent: f.dir ? `${f.path}/` : f.path }),
+      el("td", { textContent: f.dir ? "—" : `${f.data.length} B` }),
+      el("td", { className: "muted", textContent: fmtTime(f.modified) }),
+      actions);
+    tr.dataset.path = f.path;
+    return tr;
+  });
+  ui.files.replaceChildren(...rows);
+
+  // What the requests would change.
+  const after = state.outcome.files;
+  const before = new Map(state.files.map((f) => [f.path, f]));
+  const changes = [];
+  for (const f of after) {
+    const b = before.get(f.path);
+    if (!b) changes.push(`+ ${f.path}${f.dir ? "/" : ` (${f.data.length} B)`}`);
+    else if (!f.dir && !sameBytes(b.data, f.data)) changes.push(`~ ${f.path} (${f.data.length} B)`);
+    before.delete(f.path);
+  }
+  for (const f of before.values()) changes.push(`− ${f.path}${f.dir ? "/" : ""}`);
+  if (!changes.length) {
+    ui.changes.replaceChildren();
+    return;
+  }
+  const apply = el("button", { type: "button", id: "apply", textContent: "apply to the store" });
+  apply.addEventListener("click", () => {
+    state.files = after.map((f) => ({ ...f }));
+    run();
+  });
+  ui.changes.replaceChildren(
+    el("p", { textContent: "These requests change the store:" }),
+    el("ul", { className: "changes" }, ...changes.map((c) => el("li", { textContent: c }))),
+    apply,
+  );
+}
+
+/** The store as the core holds it: parent directories made, unsafe paths refused. */
+function canonical(files) {
+  const out = serveRequests(new Uint8Array(), files, false, Math.floor(Date.now() / 1000));
+  return { files: out.files, rejected: out.rejected };
+}
+
+function editFile(f) {
+  ui.fileEditor.open = true;
+  ui.filePath.value = f.path;
+  ui.fileData.value = new TextDecoder().decode(f.data);
+  ui.fileData.focus();
+}
+
+// ---------------------------------------------------------------------------------------
+// State in the address: #s=<base64url JSON>
+// ---------------------------------------------------------------------------------------
+
+function saveToUrl() {
+  const s = {
+    p: ui.preset.value,
+    t: ui.editor.value,
+    c: ui.crlf.checked ? 1 : 0,
+    g: Math.max(0, parseInt(ui.segment.value, 10) || 0),
+    e: ui.eof.checked ? 1 : 0,
+    r: ui.readonly.checked ? 1 : 0,
+    f: state.files.map((f) => [f.path, f.dir ? 1 : 0, toBase64(f.data), f.modified]),
+  };
+  history.replaceState(null, "", `#s=${b64url(JSON.stringify(s))}`);
+}
+
+function loadFromUrl() {
+  const m = /^#s=([A-Za-z0-9_-]+)$/.exec(location.hash);
+  if (!m) return false;
+  try {
+    const s = JSON.parse(unb64url(m[1]));
+    ui.preset.value = PRESETS.some((p) => p.id === s.p) ? s.p : "";
+    ui.editor.value = String(s.t ?? "");
+    ui.crlf.checked = s.c !== 0;
+    ui.segment.value = String(s.g ?? 0);
+    ui.eof.checked = s.e === 1;
+    ui.readonly.checked = s.r === 1;
+    if (Array.isArray(s.f)) {
+      state.files = s.f.map(([path, dir, data, modified]) => ({
+        path: String(path), dir: dir === 1, data: fromBase64(String(data || "")), modified: Number(modified) || 0,
+      }));
+      state.files = canonical(state.files).files;
+    }
+    return true;
+  } catch (err) {
+    // A damaged link: start from the first preset instead.
+    console.info("ignoring the state in the address:", err);
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Running
+// ---------------------------------------------------------------------------------------
 
 function run() {
   state.bytes = encode(ui.editor.value, ui.crlf.checked);
   const segment = Math.max(0, parseInt(ui.segment.value, 10) || 0);
   state.steps = parseRequest(state.bytes, segment, ui.eof.checked);
-  state.current = 0;
-  render();
+  state.current = Math.min(state.current, Math.max(0, state.steps.length - 1));
+  state.outcome = serveRequests(state.bytes, state.files, ui.readonly.checked, Math.floor(Date.now() / 1000));
+  renderSteps();
+  renderBytes();
+  renderDetail();
+  renderExchanges();
+  renderStore();
+  saveToUrl();
 }
 
 function loadPreset(id) {
   const p = PRESETS.find((x) => x.id === id) || PRESETS[0];
   ui.preset.value = p.id;
   ui.editor.value = p.text;
+  state.current = 0;
   run();
 }
 
@@ -285,10 +525,15 @@ function insertAtCursor(text) {
 async function main() {
   await init();
   ui.version.textContent = `simplehttp-core ${coreVersion()}`;
+  ui.preset.append(el("option", { value: "", textContent: "(your own)" }));
   for (const p of PRESETS) ui.preset.append(el("option", { value: p.id, textContent: p.name }));
-  ui.preset.addEventListener("change", () => loadPreset(ui.preset.value));
-  for (const c of [ui.editor, ui.segment]) c.addEventListener("input", run);
-  for (const c of [ui.crlf, ui.eof]) c.addEventListener("change", run);
+  ui.preset.addEventListener("change", () => ui.preset.value && loadPreset(ui.preset.value));
+  ui.editor.addEventListener("input", () => {
+    ui.preset.value = "";
+    run();
+  });
+  ui.segment.addEventListener("input", run);
+  for (const c of [ui.crlf, ui.eof, ui.readonly]) c.addEventListener("change", run);
   $("ins-cr").addEventListener("click", () => insertAtCursor(CR_MARK));
   $("ins-lf").addEventListener("click", () => insertAtCursor(LF_MARK));
   $("first").addEventListener("click", () => select(0));
@@ -311,7 +556,25 @@ async function main() {
     else return;
     e.preventDefault();
   });
-  loadPreset(PRESETS[0].id);
+  $("file-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const path = ui.filePath.value.trim().replace(/^\/+/, "");
+    if (!path) return;
+    const data = enc.encode(ui.fileData.value);
+    const modified = Math.floor(Date.now() / 1000);
+    const files = state.files.filter((f) => f.path !== path);
+    files.push({ path, dir: false, data, modified });
+    const { rejected } = canonical(files);
+    $("file-error").textContent = rejected.length ? `Not added: ${rejected.join("; ")}` : "";
+    if (!rejected.length) state.files = canonical(files).files;
+    run();
+  });
+  $("store-reset").addEventListener("click", () => {
+    state.files = DEFAULT_FILES();
+    run();
+  });
+  if (loadFromUrl()) run();
+  else loadPreset(PRESETS[0].id);
   document.documentElement.dataset.ready = "true";
 }
 
