@@ -1,4 +1,4 @@
-// Shared set-up for the browser tests: a static server for web-demo/dist on 127.0.0.1 and
+// Shared set-up for the browser tests: simple-server serving web-demo/dist on 127.0.0.1, and
 // Debian's headless Chromium driven by playwright-core (which downloads no browser).
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -26,41 +26,66 @@ const CHROMIUM_ARGS = [
   "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
 ];
 
+const TARGET = process.env.CARGO_TARGET_DIR || join(ROOT, "target");
+
 /**
- * Serves `dir` on an ephemeral port of 127.0.0.1 with Python's http.server (which sends
- * `.wasm` as application/wasm). Resolves to { url, stop }.
+ * Serves `dir` read-only on an ephemeral port of 127.0.0.1 with our own simple-server
+ * (target/debug/simple-server, which scripts/test builds first; SIMPLE_SERVER names another
+ * binary). With EXPLORER_SERVER=python, Python's http.server is used instead. Resolves to
+ * { url, stop }.
  */
 export function serveStatic(dir) {
   if (!existsSync(join(dir, "index.html"))) {
     throw new Error(`${dir}/index.html is missing: build the explorer first with web-demo/build`);
   }
+  let cmd;
+  let args;
+  if (process.env.EXPLORER_SERVER === "python") {
+    cmd = "python3";
+    args = ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", dir];
+  } else {
+    cmd = process.env.SIMPLE_SERVER || join(TARGET, "debug", "simple-server");
+    if (!existsSync(cmd)) {
+      throw new Error(`${cmd} is missing: build it with cargo build -p simplehttp-native (or set EXPLORER_SERVER=python)`);
+    }
+    args = ["--root", dir, "--bind", "127.0.0.1", "--read-only", "0"];
+  }
   return new Promise((resolvePromise, reject) => {
-    const child = spawn("python3", ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", dir], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
+    let started = false;
     const timer = setTimeout(() => {
-      child.kill();
-      reject(new Error(`static server did not start: ${out}`));
+      child.kill("SIGKILL");
+      reject(new Error(`${cmd} did not say where it listens within 10 s: ${out}`));
     }, 10_000);
     const stop = () =>
       new Promise((done) => {
         if (child.exitCode !== null || child.signalCode !== null) return done();
-        child.once("exit", () => done());
+        const kill = setTimeout(() => child.kill("SIGKILL"), 5_000);
+        child.once("exit", () => {
+          clearTimeout(kill);
+          done();
+        });
         child.kill("SIGTERM");
       });
-    child.stdout.on("data", (d) => {
+    const look = (d) => {
       out += d;
-      const m = /port (\d+)/.exec(out);
-      if (m) {
+      const m = /(?:on http:\/\/127\.0\.0\.1:|port )(\d+)/.exec(out);
+      if (m && !started) {
+        started = true;
         clearTimeout(timer);
         resolvePromise({ url: `http://127.0.0.1:${m[1]}/`, stop });
       }
+    };
+    child.stdout.on("data", look);
+    child.stderr.on("data", look);
+    child.once("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
     });
-    child.stderr.on("data", () => {}); // the access log
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`static server exited (${code}): ${out}`));
+      if (!started) reject(new Error(`${cmd} exited (${code}): ${out}`));
     });
   });
 }
