@@ -97,8 +97,9 @@ pub enum Body {
     Empty,
     /// These bytes, sent as they are.
     Bytes(Vec<u8>),
-    /// These bytes, sent with chunked transfer coding (a directory listing). For an
-    /// HTTP/1.0 request the bytes are sent as they are and the connection closed.
+    /// These bytes, sent with chunked transfer coding (a directory listing; the head says
+    /// `Transfer-Encoding: chunked`). [`decide`] plans it only for HTTP/1.1 requests: an
+    /// HTTP/1.0 client gets its listing as [`Body::Bytes`] with a Content-Length.
     Chunked(Vec<u8>),
     /// `len` bytes of a file from offset `start`.
     File {
@@ -1092,6 +1093,32 @@ fn trim(mut s: &[u8]) -> &[u8] {
 /// the store error's status with a short text body; a failed upload also closes the
 /// connection, since the rest of its body may be unread. Any other plan is returned as it
 /// was.
+///
+/// The 201 and 204 carry no `ETag` or `Last-Modified`: the stored file's metadata is not
+/// known here, and RFC 9110 §9.3.4 lets a client do without (it may send a GET).
+///
+/// ```
+/// use simplehttp_core::store::{FileStore, MemoryStore, Upload};
+/// use simplehttp_core::{decide, finish, Body, Event, Limits, Policy, RequestParser, Timestamp};
+///
+/// let store = MemoryStore::new();
+/// let raw = b"PUT /notes/a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi";
+/// let mut parser = RequestParser::new(Limits::default());
+/// let Event::Head(head) = parser.handle_bytes(raw).unwrap().event else { panic!() };
+/// let planned = decide(&head, &store, &Policy::default(), Timestamp(0));
+/// let Body::Upload(plan) = &planned.body else { panic!("{planned:?}") };
+///
+/// let mut upload = store.begin_upload(&plan.path).unwrap();
+/// upload.write(b"hi").unwrap(); // the shell streams the request body here
+/// let reply = finish(&planned, upload.commit(), Timestamp(0));
+/// let mut out = Vec::new();
+/// reply.write_head(&mut out);
+/// assert_eq!(
+///     out,
+///     b"HTTP/1.1 201 Created\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT\r\n\
+///       Location: /notes/a.txt\r\nContent-Length: 0\r\n\r\n"
+/// );
+/// ```
 #[must_use]
 pub fn finish(planned: &Reply, outcome: Result<(), StoreError>, now: Timestamp) -> Reply {
     let mut r = Reply {
