@@ -46,8 +46,9 @@ pub use head::{
 };
 pub use limits::Limits;
 pub use parse::{Event, RequestParser, ResponseParser, Step};
-pub use store::{DirEntry, FileStore, Kind, Metadata, StoreError, Upload};
-pub use target::{StorePath, TargetError};
+pub use store::{DirEntry, FileStore, Kind, MemoryStore, Metadata, StoreError, Upload};
+pub use target::{resolve, StorePath, TargetError};
+pub use write::WriteError;
 
 /// A point in time: whole seconds since the Unix epoch (1970-01-01T00:00:00Z), UTC.
 ///
