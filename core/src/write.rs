@@ -180,30 +180,8 @@ impl Reply {
     }
 }
 
-/// tchar, RFC 9110 §5.6.2.
-fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'!' | b'#'
-                | b'$'
-                | b'%'
-                | b'&'
-                | b'\''
-                | b'*'
-                | b'+'
-                | b'-'
-                | b'.'
-                | b'^'
-                | b'_'
-                | b'`'
-                | b'|'
-                | b'~'
-        )
-}
-
 fn is_token(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(is_tchar)
+    crate::parse::is_token(s.as_bytes())
 }
 
 /// field-value, RFC 9110 §5.5: visible characters, SP, HTAB and obs-text; no leading or

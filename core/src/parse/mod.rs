@@ -22,6 +22,7 @@
 mod body;
 mod facts;
 mod fields;
+mod machine;
 mod request;
 mod response;
 #[cfg(test)]
@@ -31,6 +32,11 @@ pub use request::RequestParser;
 pub use response::ResponseParser;
 
 use crate::head::Fields;
+
+/// Whether `s` is a token (RFC 9110 §5.6.2): one or more tchar.
+pub(crate) fn is_token(s: &[u8]) -> bool {
+    !s.is_empty() && s.iter().all(|&b| fields::TCHAR[b as usize])
+}
 
 /// Field spans reserved per parser: one allocation covers the heads people send.
 pub(crate) const FIELDS_CAPACITY: usize = 24;

@@ -5,24 +5,17 @@
 //! HTTP-version   = "HTTP/" DIGIT "." DIGIT                         (RFC 9112 §2.3)
 //! ```
 
-use super::body::{BodyEvent, Decoder};
+use super::body::Decoder;
 use super::facts::{valid_host, Facts};
-use super::fields::{parse_fields, scan_token, scan_visible, Fail, Parsed, Rescan};
-use super::{Event, Step, FIELDS_CAPACITY};
+use super::fields::{parse_fields, scan_token, scan_visible, Fail, Parsed};
+use super::machine::{head_limit, step, Machine, State};
+use super::{Event, Step};
 use crate::error::{ParseError, UsageError};
 use crate::head::{
     FieldSpan, Fields, Framing, FramingRule, Method, RequestHead, TargetForm, Version,
 };
 use crate::limits::Limits;
 use alloc::vec::Vec;
-
-#[derive(Debug, Clone, Copy)]
-enum State {
-    Head,
-    Body(Decoder),
-    Done,
-    Failed(ParseError),
-}
 
 /// An incremental HTTP/1.1 request parser: bytes in, [`Event`]s out.
 ///
@@ -42,12 +35,7 @@ enum State {
 /// ```
 #[derive(Debug, Clone)]
 pub struct RequestParser {
-    limits: Limits,
-    state: State,
-    fields: Vec<FieldSpan>,
-    trailers: Vec<FieldSpan>,
-    rescan: Rescan,
-    error_offset: Option<usize>,
+    m: Machine,
 }
 
 /// A request head found complete.
@@ -69,19 +57,14 @@ impl RequestParser {
     #[must_use]
     pub fn new(limits: Limits) -> Self {
         RequestParser {
-            limits,
-            state: State::Head,
-            fields: Vec::with_capacity(FIELDS_CAPACITY),
-            trailers: Vec::new(),
-            rescan: Rescan::default(),
-            error_offset: None,
+            m: Machine::new(limits),
         }
     }
 
     /// The limits in force.
     #[must_use]
     pub fn limits(&self) -> &Limits {
-        &self.limits
+        &self.m.limits
     }
 
     /// Reads from `buf`, which holds every received byte not yet consumed.
@@ -93,11 +76,11 @@ impl RequestParser {
         &'a mut self,
         buf: &'a [u8],
     ) -> Result<Step<'a, RequestHead<'a>>, ParseError> {
-        match self.state {
+        match self.m.state {
             State::Failed(e) => Err(e),
             State::Done => Ok(step(0, Event::Paused)),
-            State::Head => self.head(buf),
-            State::Body(_) => self.body(buf, false),
+            State::Head => self.head(buf, false),
+            State::Body(_) => self.m.body(buf, false),
         }
     }
 
@@ -112,23 +95,12 @@ impl RequestParser {
         &'a mut self,
         buf: &'a [u8],
     ) -> Result<Step<'a, RequestHead<'a>>, ParseError> {
-        match self.state {
+        match self.m.state {
             State::Failed(e) => Err(e),
             State::Done => Ok(step(0, Event::Paused)),
             State::Head if buf.is_empty() => Ok(step(0, Event::Paused)),
-            State::Head => {
-                self.fields.clear();
-                let r = parse_request(buf, &self.limits, &mut self.fields);
-                match r {
-                    Err(f) => Err(self.fail(f)),
-                    // A whole head here means the caller skipped handle_bytes: read it now.
-                    Ok(Parsed::Complete(_)) => self.head(buf),
-                    Ok(Parsed::Incomplete) => {
-                        Err(self.fail((ParseError::UnexpectedEof, buf.len())))
-                    }
-                }
-            }
-            State::Body(_) => self.body(buf, true),
+            State::Head => self.head(buf, true),
+            State::Body(_) => self.m.body(buf, true),
         }
     }
 
@@ -137,56 +109,35 @@ impl RequestParser {
     /// # Errors
     /// [`UsageError::MessageNotFinished`] when the current message has not ended.
     pub fn start_next(&mut self) -> Result<(), UsageError> {
-        match self.state {
-            State::Done => {
-                self.state = State::Head;
-                self.rescan.reset();
-                Ok(())
-            }
-            _ => Err(UsageError::MessageNotFinished),
-        }
+        self.m.start_next()
     }
 
     /// Whether the parser is between messages, with nothing of the next one read.
     #[must_use]
     pub fn is_idle(&self) -> bool {
-        matches!(self.state, State::Head | State::Done)
+        matches!(self.m.state, State::Head | State::Done)
     }
 
     /// Where the error was found: an offset into the `buf` of the call that returned it.
     #[must_use]
     pub fn error_offset(&self) -> Option<usize> {
-        self.error_offset
+        self.m.error_offset()
     }
 
-    fn fail(&mut self, (e, at): Fail) -> ParseError {
-        self.state = State::Failed(e);
-        self.error_offset = Some(at);
-        e
-    }
-
-    fn head<'a>(&'a mut self, buf: &'a [u8]) -> Result<Step<'a, RequestHead<'a>>, ParseError> {
-        if buf.is_empty() {
-            return Ok(step(0, Event::NeedMore));
-        }
-        let limit = head_limit(&self.limits);
-        if !self
-            .rescan
-            .should_parse(buf, limit, self.limits.max_request_line, false, false)
-        {
-            return Ok(step(0, Event::NeedMore));
-        }
-        self.fields.clear();
-        let p = match parse_request(buf, &self.limits, &mut self.fields) {
-            Ok(Parsed::Complete(p)) => p,
-            Ok(Parsed::Incomplete) => {
-                self.rescan.parsed(buf.len());
-                return Ok(step(0, Event::NeedMore));
+    /// Reads a head when it is whole; at `eof`, an incomplete one is an error.
+    fn head<'a>(
+        &'a mut self,
+        buf: &'a [u8],
+        eof: bool,
+    ) -> Result<Step<'a, RequestHead<'a>>, ParseError> {
+        let soft = self.m.limits.max_request_line;
+        let Some(p) = self.m.try_head(buf, soft, eof, parse_request)? else {
+            if eof {
+                return Err(self.m.fail((ParseError::UnexpectedEof, buf.len())));
             }
-            Err(f) => return Err(self.fail(f)),
+            return Ok(step(0, Event::NeedMore));
         };
-        self.rescan.reset();
-        self.state = State::Body(Decoder::new(p.framing));
+        self.m.state = State::Body(Decoder::new(p.framing));
         let raw = &buf[..p.len];
         // Method and target were checked to be ASCII tokens / visible ASCII.
         let text = |r: (usize, usize)| core::str::from_utf8(&raw[r.0..r.1]).unwrap_or("");
@@ -196,7 +147,7 @@ impl RequestParser {
             target: text(p.target),
             target_form: p.form,
             version: p.version,
-            fields: Fields::new(raw, &self.fields),
+            fields: Fields::new(raw, &self.m.fields),
             framing: p.framing,
             framing_rule: p.rule,
             keep_alive: p.keep_alive,
@@ -205,50 +156,6 @@ impl RequestParser {
         };
         Ok(step(p.len, Event::Head(head)))
     }
-
-    /// One body step; at `eof`, needing more is an error.
-    fn body<'a>(
-        &'a mut self,
-        buf: &'a [u8],
-        eof: bool,
-    ) -> Result<Step<'a, RequestHead<'a>>, ParseError> {
-        let State::Body(mut dec) = self.state else {
-            return Ok(step(0, Event::NeedMore));
-        };
-        if eof {
-            // No more bytes will come: parse what there is now, whatever the rescan says.
-            self.rescan.reset();
-        }
-        let r = dec.decode(buf, &self.limits, &mut self.rescan, &mut self.trailers);
-        let (n, ev) = match r {
-            Ok((_, BodyEvent::NeedMore)) if eof => {
-                return Err(self.fail((ParseError::UnexpectedEof, buf.len())))
-            }
-            Ok(x) => x,
-            Err(f) => return Err(self.fail(f)),
-        };
-        self.state = State::Body(dec);
-        let event = match ev {
-            BodyEvent::NeedMore => Event::NeedMore,
-            BodyEvent::ChunkHeader { size, extensions } => Event::ChunkHeader { size, extensions },
-            BodyEvent::Data(d) => Event::Data(d),
-            BodyEvent::Trailers => Event::Trailers(Fields::new(&buf[..n], &self.trailers)),
-            BodyEvent::End => {
-                self.state = State::Done;
-                Event::End
-            }
-        };
-        Ok(step(n, event))
-    }
-}
-
-fn step<H>(consumed: usize, event: Event<'_, H>) -> Step<'_, H> {
-    Step { consumed, event }
-}
-
-/// The head bound, kept below 4 GiB so that offsets fit the spans.
-pub(crate) fn head_limit(limits: &Limits) -> usize {
-    limits.max_head_bytes.min(u32::MAX as usize - 1)
 }
 
 /// Parses a whole request head from the start of `buf` (a pure function of its bytes, so

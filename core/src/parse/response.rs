@@ -9,23 +9,15 @@
 //! A missing SP before an empty reason phrase (`HTTP/1.1 200\r\n`) is accepted: servers
 //! send it, and it is unambiguous.
 
-use super::body::{BodyEvent, Decoder};
+use super::body::Decoder;
 use super::facts::Facts;
-use super::fields::{parse_fields, Fail, Parsed, Rescan};
-use super::request::head_limit;
-use super::{Event, Step, FIELDS_CAPACITY};
+use super::fields::{parse_fields, Fail, Parsed};
+use super::machine::{head_limit, step, Machine, State};
+use super::{Event, Step};
 use crate::error::{ParseError, UsageError};
 use crate::head::{FieldSpan, Fields, Framing, FramingRule, Method, ResponseHead, Version};
 use crate::limits::Limits;
 use alloc::vec::Vec;
-
-#[derive(Debug, Clone, Copy)]
-enum State {
-    Head,
-    Body(Decoder),
-    Done,
-    Failed(ParseError),
-}
 
 /// What the request was, as far as the response's framing cares (RFC 9112 §6.3 rules 1-2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,13 +62,8 @@ impl Asked {
 /// ```
 #[derive(Debug, Clone)]
 pub struct ResponseParser {
-    limits: Limits,
+    m: Machine,
     asked: Asked,
-    state: State,
-    fields: Vec<FieldSpan>,
-    trailers: Vec<FieldSpan>,
-    rescan: Rescan,
-    error_offset: Option<usize>,
 }
 
 struct Parsed1 {
@@ -95,13 +82,8 @@ impl ResponseParser {
     #[must_use]
     pub fn new(limits: Limits, method: Method<'_>) -> Self {
         ResponseParser {
-            limits,
+            m: Machine::new(limits),
             asked: Asked::from(method),
-            state: State::Head,
-            fields: Vec::with_capacity(FIELDS_CAPACITY),
-            trailers: Vec::new(),
-            rescan: Rescan::default(),
-            error_offset: None,
         }
     }
 
@@ -113,11 +95,11 @@ impl ResponseParser {
         &'a mut self,
         buf: &'a [u8],
     ) -> Result<Step<'a, ResponseHead<'a>>, ParseError> {
-        match self.state {
+        match self.m.state {
             State::Failed(e) => Err(e),
             State::Done => Ok(step(0, Event::Paused)),
-            State::Head => self.head(buf),
-            State::Body(_) => self.body(buf, false),
+            State::Head => self.head(buf, false),
+            State::Body(_) => self.m.body(buf, false),
         }
     }
 
@@ -133,24 +115,15 @@ impl ResponseParser {
         &'a mut self,
         buf: &'a [u8],
     ) -> Result<Step<'a, ResponseHead<'a>>, ParseError> {
-        match self.state {
+        match self.m.state {
             State::Failed(e) => Err(e),
             State::Done => Ok(step(0, Event::Paused)),
-            State::Head => {
-                self.fields.clear();
-                match parse_response(buf, &self.limits, self.asked, &mut self.fields) {
-                    Err(f) => Err(self.fail(f)),
-                    Ok(Parsed::Complete(_)) => self.head(buf),
-                    Ok(Parsed::Incomplete) => {
-                        Err(self.fail((ParseError::UnexpectedEof, buf.len())))
-                    }
-                }
-            }
+            State::Head => self.head(buf, true),
             State::Body(Decoder::Close) if buf.is_empty() => {
-                self.state = State::Done;
+                self.m.state = State::Done;
                 Ok(step(0, Event::End))
             }
-            State::Body(_) => self.body(buf, true),
+            State::Body(_) => self.m.body(buf, true),
         }
     }
 
@@ -159,54 +132,36 @@ impl ResponseParser {
     /// # Errors
     /// [`UsageError::MessageNotFinished`] when the current response has not ended.
     pub fn start_next(&mut self, method: Method<'_>) -> Result<(), UsageError> {
-        match self.state {
-            State::Done => {
-                self.state = State::Head;
-                self.asked = Asked::from(method);
-                self.rescan.reset();
-                Ok(())
-            }
-            _ => Err(UsageError::MessageNotFinished),
-        }
+        self.m.start_next()?;
+        self.asked = Asked::from(method);
+        Ok(())
     }
 
     /// Where the error was found: an offset into the `buf` of the call that returned it.
     #[must_use]
     pub fn error_offset(&self) -> Option<usize> {
-        self.error_offset
+        self.m.error_offset()
     }
 
-    fn fail(&mut self, (e, at): Fail) -> ParseError {
-        self.state = State::Failed(e);
-        self.error_offset = Some(at);
-        e
-    }
-
-    fn head<'a>(&'a mut self, buf: &'a [u8]) -> Result<Step<'a, ResponseHead<'a>>, ParseError> {
-        if buf.is_empty() {
-            return Ok(step(0, Event::NeedMore));
-        }
-        let limit = head_limit(&self.limits);
-        if !self
-            .rescan
-            .should_parse(buf, limit, self.limits.max_status_line, false, false)
-        {
-            return Ok(step(0, Event::NeedMore));
-        }
-        self.fields.clear();
-        let p = match parse_response(buf, &self.limits, self.asked, &mut self.fields) {
-            Ok(Parsed::Complete(p)) => p,
-            Ok(Parsed::Incomplete) => {
-                self.rescan.parsed(buf.len());
-                return Ok(step(0, Event::NeedMore));
+    /// Reads a head when it is whole; at `eof`, an incomplete one is an error.
+    fn head<'a>(
+        &'a mut self,
+        buf: &'a [u8],
+        eof: bool,
+    ) -> Result<Step<'a, ResponseHead<'a>>, ParseError> {
+        let soft = self.m.limits.max_status_line;
+        let asked = self.asked;
+        let parse = |b: &[u8], l: &Limits, f: &mut Vec<FieldSpan>| parse_response(b, l, asked, f);
+        let Some(p) = self.m.try_head(buf, soft, eof, parse)? else {
+            if eof {
+                return Err(self.m.fail((ParseError::UnexpectedEof, buf.len())));
             }
-            Err(f) => return Err(self.fail(f)),
+            return Ok(step(0, Event::NeedMore));
         };
-        self.rescan.reset();
         let interim = (100..200).contains(&p.status) && p.status != 101;
         // After an interim response the final one follows: stay in Head.
         if !interim {
-            self.state = State::Body(Decoder::new(p.framing));
+            self.m.state = State::Body(Decoder::new(p.framing));
         }
         let raw = &buf[..p.len];
         let head = ResponseHead {
@@ -214,7 +169,7 @@ impl ResponseParser {
             version: p.version,
             status: p.status,
             reason: &raw[p.reason.0..p.reason.1],
-            fields: Fields::new(raw, &self.fields),
+            fields: Fields::new(raw, &self.m.fields),
             framing: p.framing,
             framing_rule: p.rule,
             keep_alive: p.keep_alive,
@@ -222,44 +177,6 @@ impl ResponseParser {
         };
         Ok(step(p.len, Event::Head(head)))
     }
-
-    fn body<'a>(
-        &'a mut self,
-        buf: &'a [u8],
-        eof: bool,
-    ) -> Result<Step<'a, ResponseHead<'a>>, ParseError> {
-        let State::Body(mut dec) = self.state else {
-            return Ok(step(0, Event::NeedMore));
-        };
-        if eof {
-            // No more bytes will come: parse what there is now, whatever the rescan says.
-            self.rescan.reset();
-        }
-        let r = dec.decode(buf, &self.limits, &mut self.rescan, &mut self.trailers);
-        let (n, ev) = match r {
-            Ok((_, BodyEvent::NeedMore)) if eof => {
-                return Err(self.fail((ParseError::UnexpectedEof, buf.len())))
-            }
-            Ok(x) => x,
-            Err(f) => return Err(self.fail(f)),
-        };
-        self.state = State::Body(dec);
-        let event = match ev {
-            BodyEvent::NeedMore => Event::NeedMore,
-            BodyEvent::ChunkHeader { size, extensions } => Event::ChunkHeader { size, extensions },
-            BodyEvent::Data(d) => Event::Data(d),
-            BodyEvent::Trailers => Event::Trailers(Fields::new(&buf[..n], &self.trailers)),
-            BodyEvent::End => {
-                self.state = State::Done;
-                Event::End
-            }
-        };
-        Ok(step(n, event))
-    }
-}
-
-fn step<H>(consumed: usize, event: Event<'_, H>) -> Step<'_, H> {
-    Step { consumed, event }
 }
 
 fn parse_response(
