@@ -1,0 +1,886 @@
+//! Differential test of the core's request parser against Python's h11.
+//!
+//! A seeded, deterministic generator makes a few thousand requests: valid ones (methods,
+//! targets, versions, fields, Content-Length and chunked bodies with extensions and
+//! trailers), every request-smuggling shape, and random mutations of valid ones (bytes
+//! replaced, inserted, deleted). Each is judged by `simplehttp_core::RequestParser` and by
+//! h11 (`tests/python/h11_verdict.py`): accept (head and body read to the end), reject (an
+//! error) or incomplete (more bytes wanted). The verdicts must agree, except where a
+//! classifier below recognises a known difference; each one says which RFC 9112 / 9110
+//! rule makes our verdict the right one (or an allowed one).
+//!
+//! h11 and python3 are installed by `scripts/test` (scripts/requirements-test.txt); when
+//! they are missing this test fails and says so.
+
+use simplehttp_core::{Event, Limits, RequestParser};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Verdict {
+    Accept,
+    Reject,
+    Incomplete,
+}
+
+impl Verdict {
+    fn from_h11(s: &str) -> Verdict {
+        match s {
+            "accept" => Verdict::Accept,
+            "reject" => Verdict::Reject,
+            "incomplete" => Verdict::Incomplete,
+            other => panic!("h11_verdict.py answered {other:?}"),
+        }
+    }
+}
+
+/// Our verdict: the whole input to the parser, then its steps until End, an error, or a
+/// need for more bytes. Only the first request counts.
+fn ours(input: &[u8]) -> (Verdict, String) {
+    let mut parser = RequestParser::new(Limits::default());
+    let mut at = 0;
+    for _ in 0..100_000 {
+        match parser.handle_bytes(&input[at..]) {
+            Err(e) => return (Verdict::Reject, format!("{} ({e})", e.status())),
+            Ok(step) => {
+                at += step.consumed;
+                match step.event {
+                    Event::NeedMore => return (Verdict::Incomplete, String::new()),
+                    Event::End | Event::Paused => return (Verdict::Accept, String::new()),
+                    _ => {}
+                }
+            }
+        }
+    }
+    panic!(
+        "the parser made no progress on {:?}",
+        String::from_utf8_lossy(input)
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// The generator
+// ---------------------------------------------------------------------------------------
+
+/// splitmix64: small, seeded, the same on every machine.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+    fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+}
+
+const METHODS: &[&str] = &["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS", "PATCH"];
+const TARGETS: &[&str] = &[
+    "/",
+    "/a.txt",
+    "/dir/b%20c.html",
+    "/q?x=1&y=2",
+    "/~user/%7Efile",
+    "http://example.com/x",
+    "http://example.com:8080/a?b",
+];
+const HOSTS: &[&str] = &["example.com", "127.0.0.1:8080", "[::1]:80", "t", "a-b.c.d"];
+const EXTRA_FIELDS: &[&str] = &[
+    "User-Agent: differential/1.0",
+    "Accept: */*",
+    "Accept-Encoding: gzip, deflate",
+    "Connection: keep-alive",
+    "Cache-Control: no-cache",
+    "X-Token: a b  c",
+    "X-Empty:",
+    "X-Quoted: \"a, b\"",
+    "If-None-Match: \"abc\"",
+    "Range: bytes=0-10",
+    "Expect: 100-continue",
+];
+
+/// Optional whitespace as a sender may write it (RFC 9110 §5.6.3).
+fn ows(rng: &mut Rng) -> &'static str {
+    const OWS: &[&str] = &["", " ", " ", " ", "\t", "  ", " \t"];
+    let ws: &&'static str = rng.pick(OWS);
+    ws
+}
+
+/// A valid request, with its body.
+fn valid(rng: &mut Rng) -> Vec<u8> {
+    let method = *rng.pick(METHODS);
+    let target = if method == "OPTIONS" && rng.chance(30) {
+        "*"
+    } else {
+        rng.pick(TARGETS)
+    };
+    let http10 = rng.chance(15);
+    let mut head = format!(
+        "{method} {target} HTTP/1.{}\r\n",
+        if http10 { 0 } else { 1 }
+    );
+    let mut fields = Vec::new();
+    if !http10 || rng.chance(50) {
+        fields.push(format!("Host:{}{}{}", ows(rng), rng.pick(HOSTS), ows(rng)));
+    }
+    for _ in 0..rng.below(4) {
+        let f = rng.pick(EXTRA_FIELDS);
+        let (name, value) = f.split_once(':').unwrap();
+        fields.push(format!("{name}:{}{}{}", ows(rng), value.trim(), ows(rng)));
+    }
+    let mut body = Vec::new();
+    if matches!(method, "PUT" | "POST" | "PATCH") || rng.chance(10) {
+        let len = rng.below(24);
+        let data: Vec<u8> = (0..len).map(|_| b'a' + rng.below(26) as u8).collect();
+        if !http10 && rng.chance(40) {
+            fields.push(format!("Transfer-Encoding:{}chunked{}", ows(rng), ows(rng)));
+            let mut rest = &data[..];
+            while !rest.is_empty() {
+                let n = 1 + rng.below(rest.len());
+                let ext = *rng.pick(&["", "", ";a", ";a=b", ";name=\"q v\"", " ;a=1"]);
+                let size = if rng.chance(20) {
+                    format!("{n:X}")
+                } else {
+                    format!("{n:x}")
+                };
+                body.extend_from_slice(format!("{size}{ext}\r\n").as_bytes());
+                body.extend_from_slice(&rest[..n]);
+                body.extend_from_slice(b"\r\n");
+                rest = &rest[n..];
+            }
+            body.extend_from_slice(b"0\r\n");
+            if rng.chance(25) {
+                body.extend_from_slice(b"X-Trailer: yes\r\n");
+            }
+            body.extend_from_slice(b"\r\n");
+        } else {
+            fields.push(format!("Content-Length:{}{len}{}", ows(rng), ows(rng)));
+            body = data;
+        }
+    }
+    // Field order is free (RFC 9110 §5.3), except that it carries no meaning here.
+    for i in (1..fields.len()).rev() {
+        let j = rng.below(i + 1);
+        fields.swap(i, j);
+    }
+    for f in &fields {
+        head.push_str(f);
+        head.push_str("\r\n");
+    }
+    head.push_str("\r\n");
+    let mut out = head.into_bytes();
+    out.extend_from_slice(&body);
+    out
+}
+
+/// Request-smuggling shapes (RFC 9112 §6.3, §11.2) and other hand-made heads.
+fn smuggling() -> Vec<Vec<u8>> {
+    let put = "PUT /x HTTP/1.1\r\nHost: t\r\n";
+    let te = "Transfer-Encoding: chunked\r\n";
+    let cases: Vec<String> = vec![
+        format!("{put}Content-Length: 5\r\n{te}\r\n0\r\n\r\n"),
+        format!("{put}{te}Content-Length: 5\r\n\r\n0\r\n\r\n"),
+        format!("{put}Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!"),
+        format!("{put}Content-Length: 5\r\nContent-Length: 5\r\n\r\nhello"),
+        format!("{put}Content-Length: 5, 5\r\n\r\nhello"),
+        format!("{put}Content-Length: 5, 6\r\n\r\nhello!"),
+        format!("{put}Content-Length: +5\r\n\r\nhello"),
+        format!("{put}Content-Length: -5\r\n\r\nhello"),
+        format!("{put}Content-Length: 0x5\r\n\r\nhello"),
+        format!("{put}Content-Length: 05\r\n\r\nhello"),
+        format!("{put}Content-Length: 5 5\r\n\r\nhello"),
+        format!("{put}Content-Length: \r\n\r\nhello"),
+        format!("{put}Content-Length: 99999999999999999999999\r\n\r\nhello"),
+        format!("{put}Transfer-Encoding: chunked \r\n\r\n0\r\n\r\n"),
+        format!("{put}Transfer-Encoding:\tchunked\r\n\r\n0\r\n\r\n"),
+        format!("{put}Transfer-Encoding: CHUNKED\r\n\r\n0\r\n\r\n"),
+        format!("{put}Transfer-Encoding: xchunked\r\n\r\n0\r\n\r\n"),
+        format!("{put}Transfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n"),
+        format!("{put}Transfer-Encoding: identity, chunked\r\n\r\n0\r\n\r\n"),
+        format!("{put}Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"),
+        format!("{put}Transfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n"),
+        format!("{put}{te}{te}\r\n0\r\n\r\n"),
+        format!("{put}Transfer-Encoding: \"chunked\"\r\n\r\n0\r\n\r\n"),
+        format!("{put}Transfer-Encoding : chunked\r\n\r\n0\r\n\r\n"),
+        format!("{put}Transfer-Encoding:\r\n chunked\r\n\r\n0\r\n\r\n"),
+        format!("{put}X: y\r\n Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+        "PUT /x HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".into(),
+        "PUT /x HTTP/1.0\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+            .into(),
+        format!("{put}{te}\r\nzz\r\nhello\r\n0\r\n\r\n"),
+        format!("{put}{te}\r\n-5\r\nhello\r\n0\r\n\r\n"),
+        format!("{put}{te}\r\n0x5\r\nhello\r\n0\r\n\r\n"),
+        format!("{put}{te}\r\n 5\r\nhello\r\n0\r\n\r\n"),
+        format!("{put}{te}\r\n5 \r\nhello\r\n0\r\n\r\n"),
+        format!("{put}{te}\r\n5;\r\nhello\r\n0\r\n\r\n"),
+        format!("{put}{te}\r\n5;a b\r\nhello\r\n0\r\n\r\n"),
+        format!("{put}{te}\r\n10000000000000005\r\nhello\r\n0\r\n\r\n"),
+        format!("{put}{te}\r\n5\r\nhelloXX\r\n0\r\n\r\n"),
+        format!("{put}{te}\r\n5\nhello\r\n0\r\n\r\n"),
+        format!("{put}{te}\r\n5\r\nhello\n0\r\n\r\n"),
+        format!("{put}{te}\r\n5\r\nhello\r\n0\r\nX: a\r\n b\r\n\r\n"),
+        format!("{put}{te}\r\n5\r\nhello\r\n0\r\nX : a\r\n\r\n"),
+        "GET / HTTP/1.1\r\nHost: t\r\nX: a\rb\r\n\r\n".into(),
+        "GET / HTTP/1.1\rHost: t\r\n\r\n".into(),
+        "GET / HTTP/1.1\nHost: t\n\n".into(),
+        "GET / HTTP/1.1\r\nHost: t\nX: y\r\n\r\n".into(),
+        "GET / HTTP/1.1\r\nHost: t\r\nX: a\r\n folded\r\n\r\n".into(),
+        "GET / HTTP/1.1\r\n Host: t\r\n\r\n".into(),
+        "GET / HTTP/1.1\r\nHost : t\r\n\r\n".into(),
+        "GET / HTTP/1.1\r\nHost: t\r\nX: a\0b\r\n\r\n".into(),
+        "GET / HTTP/1.1\r\nHost: t\r\nX: a\x01b\r\n\r\n".into(),
+        "GET / HTTP/1.1\r\nHost: t\r\nX: a\x7fb\r\n\r\n".into(),
+        "GET / HTTP/1.1\r\nHost: t\r\n: x\r\n\r\n".into(),
+        "GET / HTTP/1.1\r\nHost: t\r\nNoColon\r\n\r\n".into(),
+        "GET / HTTP/1.1\r\n\r\n".into(),
+        "GET / HTTP/1.1\r\nHost:\r\n\r\n".into(),
+        "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n".into(),
+        "GET / HTTP/1.1\r\nHost: a b\r\n\r\n".into(),
+        "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n".into(),
+        "GET / HTTP/1.0\r\n\r\n".into(),
+        "GET / HTTP/2.0\r\nHost: t\r\n\r\n".into(),
+        "GET / HTTP/1.10\r\nHost: t\r\n\r\n".into(),
+        "GET / http/1.1\r\nHost: t\r\n\r\n".into(),
+        "GET  / HTTP/1.1\r\nHost: t\r\n\r\n".into(),
+        "GET / HTTP/1.1 \r\nHost: t\r\n\r\n".into(),
+        "GET /\r\n\r\n".into(),
+        "\r\nGET / HTTP/1.1\r\nHost: t\r\n\r\n".into(),
+        "GET * HTTP/1.1\r\nHost: t\r\n\r\n".into(),
+        "OPTIONS * HTTP/1.1\r\nHost: t\r\n\r\n".into(),
+        "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n".into(),
+        "GET example.com:443 HTTP/1.1\r\nHost: t\r\n\r\n".into(),
+        "GET a HTTP/1.1\r\nHost: t\r\n\r\n".into(),
+        "G@T / HTTP/1.1\r\nHost: t\r\n\r\n".into(),
+        "GET /\x7f HTTP/1.1\r\nHost: t\r\n\r\n".into(),
+        "PUT / HTTP/1.1\r\nHost: t\r\nContent-Length: 2000000000\r\n\r\n".into(),
+    ];
+    let mut out: Vec<Vec<u8>> = cases.into_iter().map(String::into_bytes).collect();
+    // Bytes that are not UTF-8, where values allow obs-text and where nothing does.
+    out.push(b"GET / HTTP/1.1\r\nHost: t\r\nX: caf\xe9\r\n\r\n".to_vec());
+    out.push(b"GET /\xe9 HTTP/1.1\r\nHost: t\r\n\r\n".to_vec());
+    out.push(b"GET / HTTP/1.1\r\nHost: t\r\nX\xe9: v\r\n\r\n".to_vec());
+    out
+}
+
+/// Bytes a mutation favours: those that framing and field parsing care about.
+const INTERESTING: &[u8] = b"\r\n \t:;,\0\x01\x7f\x80\xff0aA-\"/?%\x0b\x0c";
+
+/// A valid request with one to three random edits.
+fn mutated(rng: &mut Rng) -> Vec<u8> {
+    let mut v = valid(rng);
+    for _ in 0..1 + rng.below(3) {
+        if v.is_empty() {
+            break;
+        }
+        let at = rng.below(v.len());
+        let byte = if rng.chance(70) {
+            *rng.pick(INTERESTING)
+        } else {
+            rng.next() as u8
+        };
+        match rng.below(4) {
+            0 => v[at] = byte,
+            1 => v.insert(at, byte),
+            2 => {
+                v.remove(at);
+            }
+            _ => {
+                // Flip the case of a letter, or drop a CR to leave a bare LF.
+                if v[at].is_ascii_alphabetic() {
+                    v[at] ^= 0x20;
+                } else if let Some(cr) = v[at..].iter().position(|&b| b == b'\r') {
+                    v.remove(at + cr);
+                }
+            }
+        }
+    }
+    v
+}
+
+fn corpus() -> Vec<Vec<u8>> {
+    let mut rng = Rng(0x5eed_0000_0000_0007);
+    let mut cases = smuggling();
+    for _ in 0..1200 {
+        cases.push(valid(&mut rng));
+    }
+    for _ in 0..2500 {
+        cases.push(mutated(&mut rng));
+    }
+    cases
+}
+
+// ---------------------------------------------------------------------------------------
+// h11
+// ---------------------------------------------------------------------------------------
+
+fn script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python/h11_verdict.py")
+}
+
+fn base64(data: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// h11's verdicts, in order. Fails the test when python3 or h11 is missing.
+fn h11_verdicts(cases: &[Vec<u8>]) -> Vec<(Verdict, String)> {
+    let mut child = match Command::new("python3")
+        .arg(script())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => panic!(
+            "cannot run python3 ({e}): the differential test needs python3 and h11; \
+             run scripts/test, which installs them"
+        ),
+    };
+    let mut stdin = child.stdin.take().unwrap();
+    let input: String = cases
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{{\"id\": {i}, \"data\": \"{}\"}}\n", base64(c)))
+        .collect();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(input.as_bytes());
+    });
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut verdicts = Vec::with_capacity(cases.len());
+    for line in stdout.lines() {
+        let line = line.unwrap();
+        // {"id": N, "verdict": "...", "why": "..."}: a few fields, parsed by hand.
+        let field = |name: &str| -> String {
+            let key = format!("\"{name}\": \"");
+            let start = line.find(&key).map(|i| i + key.len()).unwrap_or(line.len());
+            let rest = &line[start..];
+            let mut out = String::new();
+            let mut chars = rest.chars();
+            while let Some(c) = chars.next() {
+                match c {
+                    '"' => break,
+                    '\\' => out.push(chars.next().unwrap_or('\\')),
+                    c => out.push(c),
+                }
+            }
+            out
+        };
+        verdicts.push((Verdict::from_h11(&field("verdict")), field("why")));
+    }
+    writer.join().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && verdicts.len() == cases.len(),
+        "h11_verdict.py failed ({}; {} of {} verdicts): {stderr}\n\
+         the differential test needs python3 and h11; run scripts/test, which installs them",
+        out.status,
+        verdicts.len(),
+        cases.len()
+    );
+    verdicts
+}
+
+// ---------------------------------------------------------------------------------------
+// Known differences
+// ---------------------------------------------------------------------------------------
+
+/// The head region of an input: up to the first blank line (`\n\r?\n`, as h11 finds it),
+/// or all of it.
+fn head_region(input: &[u8]) -> &[u8] {
+    for i in 0..input.len() {
+        if input[i] == b'\n' {
+            match &input[i + 1..] {
+                [b'\n', ..] | [b'\r', b'\n', ..] => return &input[..i],
+                _ => {}
+            }
+        }
+    }
+    input
+}
+
+/// The head's lines, split at LF, one trailing CR removed.
+fn lines(input: &[u8]) -> Vec<&[u8]> {
+    head_region(input)
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .collect()
+}
+
+fn trim(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = s {
+        s = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
+}
+
+/// The field lines as (name, value), the value trimmed of OWS.
+fn fields(input: &[u8]) -> Vec<(&[u8], &[u8])> {
+    lines(input)
+        .into_iter()
+        .skip(1)
+        .filter_map(|l| {
+            let colon = l.iter().position(|&b| b == b':')?;
+            Some((&l[..colon], trim(&l[colon + 1..])))
+        })
+        .collect()
+}
+
+fn has_field(input: &[u8], name: &str) -> bool {
+    fields(input)
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
+}
+
+fn field<'a>(input: &'a [u8], name: &str) -> Option<&'a [u8]> {
+    fields(input)
+        .into_iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
+        .map(|(_, v)| v)
+}
+
+/// Method, target and version of the request line (split at single spaces).
+fn request_line(input: &[u8]) -> (&[u8], &[u8], &[u8]) {
+    let line = lines(input).first().copied().unwrap_or(b"");
+    let mut parts = line.splitn(3, |&b| b == b' ');
+    (
+        parts.next().unwrap_or(b""),
+        parts.next().unwrap_or(b""),
+        parts.next().unwrap_or(b""),
+    )
+}
+
+/// The lines after the head (a chunked body's size lines among them), CR removed.
+fn body_lines(input: &[u8]) -> Vec<&[u8]> {
+    let Some(at) = input.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return Vec::new();
+    };
+    input[at + 4..]
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .collect()
+}
+
+/// A body line that starts like a chunk-size line: hex digits, then what follows them.
+fn chunk_size_lines(input: &[u8]) -> Vec<(&[u8], &[u8])> {
+    body_lines(input)
+        .into_iter()
+        .filter_map(|l| {
+            let n = l.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+            (n > 0).then(|| (&l[..n], &l[n..]))
+        })
+        .collect()
+}
+
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// RFC 3986 §3.2.2 and §3.2.3: `uri-host [ ":" port ]`, where uri-host is an IP-literal
+/// (here loosely: hex digits, colons and dots in brackets) or a reg-name.
+fn is_valid_host(v: &[u8]) -> bool {
+    let (host, port): (&[u8], &[u8]) = if let Some(end) = v.iter().position(|&b| b == b']') {
+        let (h, rest) = v.split_at(end + 1);
+        match rest {
+            [] => (h, b""),
+            [b':', port @ ..] => (h, port),
+            _ => return false,
+        }
+    } else {
+        match v.iter().rposition(|&b| b == b':') {
+            Some(i) => (&v[..i], &v[i + 1..]),
+            None => (v, b""),
+        }
+    };
+    if !port.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    if let [b'[', inner @ .., b']'] = host {
+        return !inner.is_empty()
+            && inner
+                .iter()
+                .all(|b| b.is_ascii_hexdigit() || b".:".contains(b));
+    }
+    // reg-name = *( unreserved / pct-encoded / sub-delims )
+    let mut i = 0;
+    while i < host.len() {
+        let b = host[i];
+        if b == b'%' {
+            if !(host.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && host.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+            {
+                return false;
+            }
+            i += 3;
+            continue;
+        }
+        if !(b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=".contains(&b)) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Whether `target` fits one of the four forms of RFC 9112 §3.2 for `method`.
+fn is_valid_target(method: &[u8], target: &[u8]) -> bool {
+    if target.is_empty() || !target.iter().all(|b| (0x21..=0x7e).contains(b)) {
+        return false;
+    }
+    match target {
+        [b'/', ..] => true,
+        b"*" => method == b"OPTIONS",
+        _ if method == b"CONNECT" => is_valid_host(target),
+        _ => {
+            // absolute-form: scheme ":" hier-part (RFC 3986 §3.1).
+            let Some(colon) = target.iter().position(|&b| b == b':') else {
+                return false;
+            };
+            let scheme = &target[..colon];
+            scheme.first().is_some_and(u8::is_ascii_alphabetic)
+                && scheme
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(b))
+        }
+    }
+}
+
+/// RFC 9112 §7.1.1: `*( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] )`.
+fn is_valid_chunk_ext(mut s: &[u8]) -> bool {
+    let skip_ws = |s: &mut &[u8]| {
+        while let [b' ' | b'\t', rest @ ..] = *s {
+            *s = rest;
+        }
+    };
+    let token = |s: &mut &[u8]| -> bool {
+        let n = s.iter().take_while(|&&b| is_tchar(b)).count();
+        *s = &s[n..];
+        n > 0
+    };
+    loop {
+        skip_ws(&mut s);
+        match s {
+            [] => return true,
+            [b';', rest @ ..] => s = rest,
+            _ => return false,
+        }
+        skip_ws(&mut s);
+        if !token(&mut s) {
+            return false;
+        }
+        let mut peek = s;
+        skip_ws(&mut peek);
+        if let [b'=', rest @ ..] = peek {
+            s = rest;
+            skip_ws(&mut s);
+            if let [b'"', rest @ ..] = s {
+                let mut i = 0;
+                loop {
+                    match rest.get(i) {
+                        None => return false,
+                        Some(b'"') => break,
+                        Some(b'\\') => i += 2,
+                        Some(&b) if b == b'\t' || b >= 0x20 && b != 0x7f => i += 1,
+                        Some(_) => return false,
+                    }
+                }
+                s = &rest[i + 1..];
+            } else if !token(&mut s) {
+                return false;
+            }
+        }
+    }
+}
+
+/// Our verdict, h11's, and the input: `Some(())` when the difference is the known one.
+type Classifier = fn(&[u8], Verdict, Verdict) -> bool;
+
+/// Known differences, each with the rule that allows (or requires) our verdict.
+const KNOWN: &[(&str, Classifier)] = &[
+    // RFC 9112 §2.2: "a recipient MAY recognize a single LF as a line terminator". h11
+    // does; we refuse, because a bare LF read differently by two hops is a smuggling
+    // vector (RFC 9112 §11.2). Both are allowed.
+    (
+        "bare LF in the head (RFC 9112 §2.2 MAY)",
+        |input, ours, h11| {
+            // The head and the blank line that ends it.
+            let head = &input[..(head_region(input).len() + 3).min(input.len())];
+            ours == Verdict::Reject
+                && h11 != Verdict::Reject
+                && (0..head.len()).any(|i| head[i] == b'\n' && (i == 0 || head[i - 1] != b'\r'))
+        },
+    ),
+    // RFC 9112 §5.2: a server MUST either reject obs-fold with 400 or replace it with SP
+    // (in the head and, by §7.1.2, in trailers);
+    // §2.2: whitespace before the first field line MUST be rejected or the line ignored.
+    // h11 unfolds; we reject. Both are allowed.
+    (
+        "obs-fold or a line starting with whitespace (RFC 9112 §5.2, §2.2)",
+        |input, ours, h11| {
+            ours == Verdict::Reject
+                && h11 != Verdict::Reject
+                && lines(input)
+                    .into_iter()
+                    .skip(1)
+                    .chain(body_lines(input))
+                    .any(|l| l.starts_with(b" ") || l.starts_with(b"\t"))
+        },
+    ),
+    // RFC 9112 §3.2: a server MUST answer 400 to a request whose Host field value is
+    // invalid. h11 checks only that Host is present.
+    (
+        "invalid Host value (RFC 9112 §3.2 MUST 400)",
+        |input, ours, h11| {
+            ours == Verdict::Reject
+                && h11 != Verdict::Reject
+                && field(input, "host").is_some_and(|v| !is_valid_host(v))
+        },
+    ),
+    // RFC 9112 §3.2: a request-target is one of four forms, and asterisk-form is only for
+    // OPTIONS (§3.2.4), authority-form only for CONNECT (§3.2.3). h11 accepts any run of
+    // visible characters.
+    (
+        "a target in none of the four forms (RFC 9112 §3.2)",
+        |input, ours, h11| {
+            let (method, target, _) = request_line(input);
+            ours == Verdict::Reject && h11 != Verdict::Reject && !is_valid_target(method, target)
+        },
+    ),
+    // RFC 9110 §5.5: field-vchar is VCHAR or obs-text; control bytes are invalid. h11
+    // refuses only NUL and whitespace controls.
+    (
+        "a control byte in a field value (RFC 9110 §5.5)",
+        |input, ours, h11| {
+            ours == Verdict::Reject
+                && h11 != Verdict::Reject
+                && fields(input)
+                    .iter()
+                    .any(|(_, v)| v.iter().any(|&b| b < 0x20 && b != b'\t' || b == 0x7f))
+        },
+    ),
+    // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 request MUST be treated as faulty
+    // framing. h11 reads it as chunked.
+    (
+        "Transfer-Encoding in HTTP/1.0 (RFC 9112 §6.1)",
+        |input, ours, _| {
+            ours == Verdict::Reject
+                && request_line(input).2 == b"HTTP/1.0"
+                && has_field(input, "transfer-encoding")
+        },
+    ),
+    // RFC 9112 §6.3 item 3: a server MAY reject a request with both Content-Length and
+    // Transfer-Encoding (and MUST close the connection either way). h11 uses TE alone.
+    (
+        "Content-Length with Transfer-Encoding (RFC 9112 §6.3 MAY reject)",
+        |input, ours, _| {
+            ours == Verdict::Reject
+                && has_field(input, "content-length")
+                && has_field(input, "transfer-encoding")
+        },
+    ),
+    // RFC 9110 §15.6.6 and RFC 9112 §2.3: a major version other than 1 earns 505. h11
+    // parses any d.d version.
+    (
+        "HTTP major version not 1 (RFC 9110 §15.6.6)",
+        |input, ours, h11| {
+            let v = request_line(input).2;
+            ours == Verdict::Reject
+                && h11 != Verdict::Reject
+                && v.len() == 8
+                && v.starts_with(b"HTTP/")
+                && v[5] != b'1'
+        },
+    ),
+    // RFC 9112 §7.1.1: BWS is allowed before the `;` of a chunk extension. h11 refuses
+    // whitespace there.
+    (
+        "whitespace before a chunk extension (RFC 9112 §7.1.1 BWS)",
+        |input, ours, h11| {
+            ours != Verdict::Reject
+                && h11 == Verdict::Reject
+                && chunk_size_lines(input).iter().any(|(_, rest)| {
+                    let t = rest
+                        .iter()
+                        .take_while(|&&b| b == b' ' || b == b'\t')
+                        .count();
+                    t > 0 && rest.get(t) == Some(&b';')
+                })
+        },
+    ),
+    // RFC 9112 §7.1.1: an extension is `;name[=value]` with token or quoted-string parts.
+    // h11 accepts anything after a `;`.
+    (
+        "a malformed chunk extension (RFC 9112 §7.1.1)",
+        |input, ours, h11| {
+            ours == Verdict::Reject
+                && h11 != Verdict::Reject
+                && chunk_size_lines(input)
+                    .iter()
+                    .any(|(_, rest)| rest.contains(&b';') && !is_valid_chunk_ext(rest))
+        },
+    ),
+    // RFC 9112 §7.1: `chunk = chunk-size [ chunk-ext ] CRLF`: nothing may follow the size
+    // but an extension. h11 allows trailing whitespace.
+    (
+        "whitespace after a chunk size (RFC 9112 §7.1)",
+        |input, ours, h11| {
+            ours == Verdict::Reject
+                && h11 != Verdict::Reject
+                && chunk_size_lines(input)
+                    .iter()
+                    .any(|(_, rest)| !rest.is_empty() && trim(rest).is_empty())
+        },
+    ),
+    // RFC 9112 §7.1: recipients MUST prevent integer overflow in chunk sizes; more than 16
+    // significant hex digits do not fit in 64 bits. h11 takes up to 20 digits.
+    (
+        "a chunk size beyond 64 bits (RFC 9112 §7.1)",
+        |input, ours, h11| {
+            ours == Verdict::Reject
+                && h11 != Verdict::Reject
+                && chunk_size_lines(input)
+                    .iter()
+                    .any(|(size, _)| size.iter().skip_while(|&&b| b == b'0').count() > 16)
+        },
+    ),
+    // RFC 9110 §15.5.14: a server MAY refuse a body larger than it will accept (413);
+    // Limits::default().max_body is 1 GiB. h11 has no such bound.
+    (
+        "Content-Length above Limits::max_body (RFC 9110 §15.5.14)",
+        |input, ours, _| {
+            ours == Verdict::Reject
+                && field(input, "content-length")
+                    .and_then(|v| std::str::from_utf8(v).ok()?.parse::<u64>().ok())
+                    .is_some_and(|n| n > Limits::default().max_body)
+        },
+    ),
+    // RFC 9112 §2.2: a server SHOULD ignore at least one empty line before the request
+    // line. We do; h11 refuses it.
+    (
+        "an empty line before the request line (RFC 9112 §2.2 SHOULD ignore)",
+        |input, ours, h11| {
+            ours == Verdict::Accept && h11 == Verdict::Reject && input.starts_with(b"\r\n")
+        },
+    ),
+];
+
+/// The name of the known difference that explains `ours` against `h11` on `input`.
+fn classify(input: &[u8], ours: Verdict, h11: Verdict) -> Option<&'static str> {
+    KNOWN
+        .iter()
+        .find(|(_, f)| f(input, ours, h11))
+        .map(|(name, _)| *name)
+}
+
+// ---------------------------------------------------------------------------------------
+
+fn show(input: &[u8]) -> String {
+    let s = String::from_utf8_lossy(input);
+    let s = s.replace('\r', "\\r").replace('\n', "\\n\n    ");
+    if s.len() > 600 {
+        format!(
+            "{}...",
+            &s[..s.char_indices().nth(600).map_or(s.len(), |(i, _)| i)]
+        )
+    } else {
+        s
+    }
+}
+
+#[test]
+fn parser_agrees_with_h11_except_for_known_differences() {
+    let cases = corpus();
+    let theirs = h11_verdicts(&cases);
+    let mut agreed: BTreeMap<Verdict, usize> = BTreeMap::new();
+    let mut known: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut unexplained = Vec::new();
+    // Cases we refuse while h11 still waits for the end of the head: looked at again below.
+    let mut early = Vec::new();
+    for (i, input) in cases.iter().enumerate() {
+        let (ours, our_why) = ours(input);
+        let (h11, h11_why) = &theirs[i];
+        if ours == *h11 {
+            *agreed.entry(ours).or_default() += 1;
+        } else if let Some(name) = classify(input, ours, *h11) {
+            *known.entry(name).or_default() += 1;
+        } else if ours == Verdict::Reject && *h11 == Verdict::Incomplete {
+            early.push(i);
+        } else {
+            unexplained.push(format!(
+                "case {i}: ours {ours:?} {our_why}, h11 {h11:?} {h11_why}\n    {}",
+                show(input)
+            ));
+        }
+    }
+    // Our parser refuses a bad line as soon as that line is complete; h11 reads the whole
+    // head first (RFC 9112 §2.2 lets a recipient reject an invalid message at any point).
+    // With the head completed, h11 must refuse it too, or the difference must be a known
+    // one.
+    let completed: Vec<Vec<u8>> = early
+        .iter()
+        .map(|&i| [&cases[i][..], b"\r\n\r\n"].concat())
+        .collect();
+    let theirs_completed = h11_verdicts(&completed);
+    for (k, &i) in early.iter().enumerate() {
+        let input = &completed[k];
+        let (ours, our_why) = ours(input);
+        let (h11, h11_why) = &theirs_completed[k];
+        if ours == *h11 || classify(input, ours, *h11).is_some() {
+            *known
+                .entry("refused before the head ends (RFC 9112 §2.2)")
+                .or_default() += 1;
+        } else {
+            unexplained.push(format!(
+                "case {i} (head completed): ours {ours:?} {our_why}, h11 {h11:?} {h11_why}\n    {}",
+                show(input)
+            ));
+        }
+    }
+    eprintln!(
+        "{} cases; agreed: {agreed:?}; known differences: {known:#?}",
+        cases.len()
+    );
+    assert!(
+        unexplained.is_empty(),
+        "{} unexplained differences:\n{}",
+        unexplained.len(),
+        unexplained.join("\n")
+    );
+    // The corpus exercises every verdict, so agreement means something.
+    let count = |v| agreed.get(&v).copied().unwrap_or(0);
+    assert!(count(Verdict::Accept) > 1000, "{agreed:?}");
+    assert!(count(Verdict::Reject) > 1000, "{agreed:?}");
+    assert!(count(Verdict::Incomplete) > 10, "{agreed:?}");
+}
