@@ -247,6 +247,43 @@ describe("web explorer", { timeout: 120_000 }, () => {
     }
   });
 
+  it("reads responses as the client does: interim heads, HEAD, close-delimited bodies", async () => {
+    await load();
+    await page.check("#mode-response");
+    assert.equal(await page.textContent("#input-title"), "Response bytes");
+    assert.equal(await page.isVisible("#exchanges"), false, "the server's answer is hidden for responses");
+    assert.equal(await page.inputValue("#preset"), "r-chunked");
+    assert.deepEqual(await kinds(), ["head", "chunk-header", "data", "chunk-header", "data", "chunk-header", "trailers", "end"]);
+    assert.match(await page.textContent("#steplist li.current"), /^head: HTTP\/1\.1 200 OK, 3 fields$/);
+    assert.equal(await page.textContent("#detail .v-status"), "200 OK");
+
+    await page.selectOption("#preset", "r-continue");
+    assert.equal(await page.inputValue("#method"), "PUT");
+    const labels = await page.$$eval("#steplist li", (lis) => lis.map((li) => li.textContent));
+    assert.match(labels[0], /^interim head: HTTP\/1\.1 100 Continue/);
+    assert.match(labels[1], /^head: HTTP\/1\.1 201 Created/);
+
+    await page.selectOption("#preset", "r-head");
+    assert.deepEqual(await kinds(), ["head", "end"], "a response to HEAD has no body");
+    await page.selectOption("#method", "GET");
+    assert.equal((await kinds()).includes("end"), false, "the same bytes after a GET wait for 13 body bytes");
+
+    await page.selectOption("#preset", "r-close");
+    assert.equal(await page.isChecked("#eof"), true);
+    assert.deepEqual(await kinds(), ["head", "data", "end"]);
+    await page.uncheck("#eof");
+    assert.deepEqual(await kinds(), ["head", "data"], "without the close the body has no end");
+
+    for (const id of ["r-conflict", "r-malformed"]) {
+      await page.selectOption("#preset", id);
+      const all = await page.$$eval("#steplist li", (lis) => lis.map((li) => li.dataset.kind));
+      assert.equal(all.at(-1), "error", id);
+    }
+    await screenshot(page, "explorer-response");
+    await page.check("#mode-request");
+    assert.equal(await page.isVisible("#exchanges"), true);
+  });
+
   it("keeps bytes the text field would lose: CR LF by default, a bare LF on purpose", async () => {
     await load();
     await page.selectOption("#preset", "bare-lf");

@@ -3,7 +3,10 @@
 //! them into JavaScript values.
 
 use core::ops::Range;
-use simplehttp_core::{Event, Fields, Framing, Limits, RequestHead, RequestParser};
+use simplehttp_core::{
+    Event, Fields, Framing, FramingRule, Limits, Method, ParseError, RequestHead, RequestParser,
+    ResponseHead, ResponseParser, Step, UsageError,
+};
 
 /// One step of the parse, as the explorer shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +31,8 @@ pub enum What {
     },
     /// A whole request head.
     Head(Head),
+    /// A whole response head (client side); 1xx heads are interim, another head follows.
+    ResponseHead(RespHead),
     /// A chunk-size line.
     ChunkHeader {
         /// The chunk's size.
@@ -88,6 +93,55 @@ pub struct Head {
     pub keep_alive: bool,
     /// Whether the client expects `100 Continue`.
     pub expects_continue: bool,
+}
+
+/// A response head, with absolute byte ranges.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RespHead {
+    /// The status code.
+    pub status: u16,
+    /// The reason phrase as sent.
+    pub reason: String,
+    /// `HTTP/1.1` or `HTTP/1.0`.
+    pub version: &'static str,
+    /// Whether this is an interim (1xx) response.
+    pub interim: bool,
+    /// The status line, CRLF included.
+    pub status_line: Range<usize>,
+    /// The field lines, in order.
+    pub fields: Vec<FieldRecord>,
+    /// The body's framing, its length and why.
+    pub framing: Framing3,
+    /// Whether the connection may stay open.
+    pub keep_alive: bool,
+}
+
+/// How a body is delimited, and the rule that said so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Framing3 {
+    /// `none`, `length`, `chunked` or `close`.
+    pub kind: &'static str,
+    /// The body length, for `length`.
+    pub length: Option<u64>,
+    /// Why (RFC 9112 §6.3), in words.
+    pub why: &'static str,
+    /// The RFC section of that rule.
+    pub rfc: &'static str,
+}
+
+fn framing(f: Framing, rule: FramingRule) -> Framing3 {
+    let (kind, length) = match f {
+        Framing::None => ("none", None),
+        Framing::Length(n) => ("length", Some(n)),
+        Framing::Chunked => ("chunked", None),
+        Framing::Close => ("close", None),
+    };
+    Framing3 {
+        kind,
+        length,
+        why: rule.explain(),
+        rfc: rule.rfc(),
+    }
 }
 
 /// One field line with absolute byte ranges.
@@ -156,6 +210,75 @@ fn head(h: &RequestHead<'_>, input: &[u8], fallback: usize) -> Head {
     }
 }
 
+fn response_head(h: &ResponseHead<'_>, input: &[u8], fallback: usize) -> RespHead {
+    let base = offset_in(input, h.raw()).unwrap_or(fallback);
+    RespHead {
+        status: h.status(),
+        reason: String::from_utf8_lossy(h.reason()).into_owned(),
+        version: h.version().as_str(),
+        interim: h.is_interim(),
+        status_line: shift(h.status_line_span(), base),
+        fields: fields(&h.fields(), base),
+        framing: framing(h.framing(), h.framing_rule()),
+        keep_alive: h.keep_alive(),
+    }
+}
+
+/// The two incremental parsers of the core, as the explorer drives them.
+trait Parser {
+    /// The head type of the events.
+    type Head<'a>: Copy;
+    fn bytes<'a>(&'a mut self, buf: &'a [u8]) -> Result<Step<'a, Self::Head<'a>>, ParseError>;
+    fn eof<'a>(&'a mut self, buf: &'a [u8]) -> Result<Step<'a, Self::Head<'a>>, ParseError>;
+    fn next(&mut self) -> Result<(), UsageError>;
+    fn error_at(&self) -> Option<usize>;
+    fn record(h: &Self::Head<'_>, input: &[u8], fallback: usize) -> What;
+}
+
+impl Parser for RequestParser {
+    type Head<'a> = RequestHead<'a>;
+    fn bytes<'a>(&'a mut self, buf: &'a [u8]) -> Result<Step<'a, RequestHead<'a>>, ParseError> {
+        self.handle_bytes(buf)
+    }
+    fn eof<'a>(&'a mut self, buf: &'a [u8]) -> Result<Step<'a, RequestHead<'a>>, ParseError> {
+        self.handle_eof(buf)
+    }
+    fn next(&mut self) -> Result<(), UsageError> {
+        self.start_next()
+    }
+    fn error_at(&self) -> Option<usize> {
+        self.error_offset()
+    }
+    fn record(h: &RequestHead<'_>, input: &[u8], fallback: usize) -> What {
+        What::Head(head(h, input, fallback))
+    }
+}
+
+/// A response parser with the method of the request each response answers.
+struct Responses {
+    parser: ResponseParser,
+    method: String,
+}
+
+impl Parser for Responses {
+    type Head<'a> = ResponseHead<'a>;
+    fn bytes<'a>(&'a mut self, buf: &'a [u8]) -> Result<Step<'a, ResponseHead<'a>>, ParseError> {
+        self.parser.handle_bytes(buf)
+    }
+    fn eof<'a>(&'a mut self, buf: &'a [u8]) -> Result<Step<'a, ResponseHead<'a>>, ParseError> {
+        self.parser.handle_eof(buf)
+    }
+    fn next(&mut self) -> Result<(), UsageError> {
+        self.parser.start_next(Method::from_token(&self.method))
+    }
+    fn error_at(&self) -> Option<usize> {
+        self.parser.error_offset()
+    }
+    fn record(h: &ResponseHead<'_>, input: &[u8], fallback: usize) -> What {
+        What::ResponseHead(response_head(h, input, fallback))
+    }
+}
+
 /// The variant name of a `Debug` rendering (`Foo`, `Foo(..)`, `Foo { .. }`).
 fn code_of(e: &impl core::fmt::Debug) -> String {
     let s = format!("{e:?}");
@@ -170,12 +293,39 @@ fn code_of(e: &impl core::fmt::Debug) -> String {
 /// byte. Stops at the first error, or when the input is used up.
 #[must_use]
 pub fn parse_requests(input: &[u8], segment: usize, eof: bool, limits: Limits) -> Vec<Record> {
+    drive(RequestParser::new(limits), input, segment, eof)
+}
+
+/// Parses `input` as the responses to requests made with `method` (`HEAD` responses have no
+/// body), delivered `segment` bytes at a time, the way a client's read loop would. With
+/// `eof`, the server closes after the last byte (which ends a close-delimited body).
+#[must_use]
+pub fn parse_responses(
+    input: &[u8],
+    segment: usize,
+    eof: bool,
+    method: &str,
+    limits: Limits,
+) -> Vec<Record> {
+    let method = if method.is_empty() { "GET" } else { method };
+    let parser = ResponseParser::new(limits, Method::from_token(method));
+    drive(
+        Responses {
+            parser,
+            method: method.into(),
+        },
+        input,
+        segment,
+        eof,
+    )
+}
+
+fn drive<P: Parser>(mut parser: P, input: &[u8], segment: usize, eof: bool) -> Vec<Record> {
     let segment = if segment == 0 {
         input.len().max(1)
     } else {
         segment
     };
-    let mut parser = RequestParser::new(limits);
     let mut records = Vec::new();
     let mut base = 0; // first byte not consumed yet
     let mut received = segment.min(input.len());
@@ -203,14 +353,14 @@ pub fn parse_requests(input: &[u8], segment: usize, eof: bool, limits: Limits) -
         let all_in = received == input.len();
         let buf = &input[base..received];
         let result = if all_in && eof && closed {
-            parser.handle_eof(buf)
+            parser.eof(buf)
         } else {
-            parser.handle_bytes(buf)
+            parser.bytes(buf)
         };
         let step = match result {
             Ok(step) => step,
             Err(e) => {
-                let at = parser.error_offset().map(|o| base + o);
+                let at = parser.error_at().map(|o| base + o);
                 records.push(Record {
                     consumed: base..base,
                     received,
@@ -228,7 +378,7 @@ pub fn parse_requests(input: &[u8], segment: usize, eof: bool, limits: Limits) -
         let consumed = base..base + step.consumed;
         let what = match step.event {
             Event::NeedMore => What::NeedMore { input_done: all_in },
-            Event::Head(h) => What::Head(head(&h, input, base)),
+            Event::Head(h) => P::record(&h, input, base),
             Event::ChunkHeader { size, extensions } => What::ChunkHeader {
                 size,
                 extensions: (!extensions.is_empty())
@@ -249,7 +399,7 @@ pub fn parse_requests(input: &[u8], segment: usize, eof: bool, limits: Limits) -
         let end = matches!(what, What::End);
         if paused && !(all_in && eof && closed) {
             // Paused before start_next: not expected, since End is followed by start_next.
-            if parser.start_next().is_err() {
+            if parser.next().is_err() {
                 break;
             }
             continue;
@@ -265,10 +415,7 @@ pub fn parse_requests(input: &[u8], segment: usize, eof: bool, limits: Limits) -
         }
         if end {
             message += 1;
-            if base == input.len() && !eof {
-                break;
-            }
-            if parser.start_next().is_err() {
+            if base == input.len() || parser.next().is_err() {
                 break;
             }
         } else if need_more {
@@ -311,7 +458,7 @@ mod tests {
             .iter()
             .map(|r| match r.what {
                 What::NeedMore { .. } => "need-more",
-                What::Head(_) => "head",
+                What::Head(_) | What::ResponseHead(_) => "head",
                 What::ChunkHeader { .. } => "chunk-header",
                 What::Data { .. } => "data",
                 What::Trailers(_) => "trailers",
@@ -435,6 +582,49 @@ mod tests {
             matches!(r.last().map(|r| &r.what), Some(What::Error { .. })),
             "{r:?}"
         );
+    }
+
+    #[test]
+    fn responses_interim_chunked_and_close_delimited() {
+        let input = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
+        let r = parse_responses(input, 0, false, "PUT", Limits::default());
+        assert_eq!(
+            kinds(&r),
+            [
+                "head",
+                "head",
+                "chunk-header",
+                "data",
+                "chunk-header",
+                "end"
+            ]
+        );
+        let What::ResponseHead(h) = &r[0].what else {
+            panic!("{r:?}")
+        };
+        assert!(h.interim);
+        assert_eq!((h.status, h.reason.as_str()), (100, "Continue"));
+        assert_eq!(&input[h.status_line.clone()], b"HTTP/1.1 100 Continue\r\n");
+
+        // Close-delimited: the body ends only when the server closes.
+        let input = b"HTTP/1.0 200 OK\r\n\r\nbody bytes";
+        let open = parse_responses(input, 0, false, "GET", Limits::default());
+        assert!(matches!(
+            open.last().map(|r| &r.what),
+            Some(What::NeedMore { input_done: true })
+        ));
+        let closed = parse_responses(input, 3, true, "GET", Limits::default());
+        assert_eq!(kinds(&closed).last(), Some(&"end"), "{closed:?}");
+
+        // A response to HEAD has no body, whatever Content-Length says.
+        let r = parse_responses(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n",
+            0,
+            false,
+            "HEAD",
+            Limits::default(),
+        );
+        assert_eq!(kinds(&r), ["head", "end"]);
     }
 
     #[test]

@@ -9,6 +9,8 @@
 //!   each `{ kind, start, end, received, message, ... }` where `start..end` are the bytes the
 //!   step consumed; `kind` is `need-more`, `head`, `chunk-header`, `data`, `trailers`, `end`,
 //!   `closed` or `error`. See [`parse_request`].
+//! - `parseResponse(bytes: Uint8Array, segment: number, eof?: boolean, method?: string)`:
+//!   the same for responses, read by the client side of the core. See [`parse_response`].
 //! - `serveRequests(bytes: Uint8Array, files: Entry[], readOnly: boolean, now: number)`:
 //!   answers each request as `simple-server` would, against an in-memory store holding
 //!   `files` (`{ path, dir, data: Uint8Array | string, modified }`, `modified` and `now` in
@@ -68,6 +70,7 @@ fn record(r: &Record) -> Object {
             "need-more"
         }
         What::Head(h) => {
+            set(&o, "role", "request");
             set(&o, "method", h.method.as_str());
             set(&o, "target", h.target.as_str());
             set(&o, "targetForm", h.target_form);
@@ -84,6 +87,27 @@ fn record(r: &Record) -> Object {
             set(&o, "framingRfc", h.framing_rfc);
             set(&o, "keepAlive", h.keep_alive);
             set(&o, "expectsContinue", h.expects_continue);
+            "head"
+        }
+        What::ResponseHead(h) => {
+            set(&o, "role", "response");
+            set(&o, "status", f64::from(h.status));
+            set(&o, "reason", h.reason.as_str());
+            set(&o, "version", h.version);
+            set(&o, "interim", h.interim);
+            set(&o, "statusLine", range(&h.status_line));
+            set(&o, "fields", fields(&h.fields));
+            set(&o, "framing", h.framing.kind);
+            set(
+                &o,
+                "length",
+                h.framing
+                    .length
+                    .map_or(JsValue::NULL, |n| JsValue::from(n as f64)),
+            );
+            set(&o, "framingWhy", h.framing.why);
+            set(&o, "framingRfc", h.framing.rfc);
+            set(&o, "keepAlive", h.keep_alive);
             "head"
         }
         What::ChunkHeader { size, extensions } => {
@@ -226,6 +250,31 @@ pub fn serve_requests(bytes: &[u8], files: &Array, read_only: bool, now: f64) ->
             .collect::<Array>(),
     );
     o
+}
+
+/// Parses `bytes` as one or more responses with the core's `ResponseParser`, as a client
+/// would read them after sending requests with `method` (a response to `HEAD` has no body):
+/// `segment` bytes per read (0: one read); with `eof` the server closes after the last byte,
+/// which ends a close-delimited body. Returns one object per step, as [`parse_request`];
+/// heads have `role: "response"`, `status`, `reason`, `interim` and `statusLine`.
+#[wasm_bindgen(js_name = parseResponse)]
+#[must_use]
+pub fn parse_response(
+    bytes: &[u8],
+    segment: usize,
+    eof: Option<bool>,
+    method: Option<String>,
+) -> Array {
+    explore::parse_responses(
+        bytes,
+        segment,
+        eof.unwrap_or(false),
+        method.as_deref().unwrap_or("GET"),
+        Limits::default(),
+    )
+    .iter()
+    .map(|r| JsValue::from(record(r)))
+    .collect()
 }
 
 /// The version of `simplehttp-core` inside this module.

@@ -1,7 +1,7 @@
 // The simplehttp explorer: the page around simplehttp-core's WebAssembly build.
 // No HTTP rule lives here: every step and every answer shown comes from the core
 // (parseRequest, serveRequests).
-import init, { parseRequest, serveRequests, coreVersion } from "./pkg/simplehttp_web_demo.js";
+import init, { parseRequest, parseResponse, serveRequests, coreVersion } from "./pkg/simplehttp_web_demo.js";
 
 // In the editor, these two marks stand for a bare CR and a bare LF byte. Every other line
 // break becomes CR LF (or LF, when the CR LF box is unticked): a <textarea> turns CR LF
@@ -58,9 +58,31 @@ export const PRESETS = [
   },
 ];
 
+// Responses, read by the client side of the core. `method` is the request's; `eof` means the
+// server closes after the last byte.
+export const RESPONSE_PRESETS = [
+  {
+    id: "r-chunked",
+    name: "chunked with trailers",
+    text: "HTTP/1.1 200 OK\nContent-Type: text/plain\nTransfer-Encoding: chunked\nTrailer: X-Sum\n\n7\nchunked\n9;ext=1\n response\n0\nX-Sum: 16\n\n",
+  },
+  { id: "r-length", name: "Content-Length", text: "HTTP/1.1 200 OK\nContent-Type: text/plain\nContent-Length: 13\n\nhello, world\n" },
+  { id: "r-close", name: "close-delimited (HTTP/1.0)", eof: true, text: "HTTP/1.0 200 OK\nContent-Type: text/plain\n\nthe body runs until the server closes" },
+  { id: "r-304", name: "304 Not Modified (no body)", text: 'HTTP/1.1 304 Not Modified\nETag: "d-6553f100"\n\n' },
+  { id: "r-continue", name: "100 Continue, then 201", method: "PUT", text: "HTTP/1.1 100 Continue\n\nHTTP/1.1 201 Created\nLocation: /notes.txt\nContent-Length: 0\n\n" },
+  { id: "r-head", name: "response to HEAD (no body)", method: "HEAD", text: "HTTP/1.1 200 OK\nContent-Length: 13\n\n" },
+  { id: "r-conflict", name: "Content-Length with Transfer-Encoding (refused)", text: "HTTP/1.1 200 OK\nContent-Length: 3\nTransfer-Encoding: chunked\n\n0\n\n" },
+  { id: "r-malformed", name: "malformed status line (refused)", text: "HTTP/1.1 2OO OK\nContent-Length: 0\n\n" },
+];
+
 const $ = (id) => document.getElementById(id);
 const ui = {
   preset: $("preset"),
+  modeRequest: $("mode-request"),
+  modeResponse: $("mode-response"),
+  method: $("method"),
+  methodLabel: $("method-label"),
+  inputTitle: $("input-title"),
   crlf: $("crlf"),
   segment: $("segment"),
   eof: $("eof"),
@@ -203,6 +225,8 @@ function rawBytes(bytes) {
 }
 
 const total = () => state.bytes.length;
+const responseMode = () => ui.modeResponse.checked;
+const presets = () => (responseMode() ? RESPONSE_PRESETS : PRESETS);
 
 // ---------------------------------------------------------------------------------------
 // Parse steps
@@ -214,8 +238,11 @@ function label(s) {
       return s.inputDone
         ? "input ends here: the message is incomplete"
         : `waiting for more bytes (${s.received} of ${total()} arrived)`;
-    case "head":
-      return `head: ${s.method} ${s.target} ${s.version}, ${s.fields.length} field${s.fields.length === 1 ? "" : "s"}`;
+    case "head": {
+      const n = `${s.fields.length} field${s.fields.length === 1 ? "" : "s"}`;
+      if (s.role === "response") return `${s.interim ? "interim head" : "head"}: ${s.version} ${s.status} ${s.reason}, ${n}`;
+      return `head: ${s.method} ${s.target} ${s.version}, ${n}`;
+    }
     case "chunk-header":
       return s.size === 0 ? "last chunk (size 0)" : `chunk header: ${s.size} bytes follow`;
     case "data":
@@ -223,11 +250,11 @@ function label(s) {
     case "trailers":
       return `trailers: ${s.fields.map((f) => f.name).join(", ")}`;
     case "end":
-      return `end of request ${s.message + 1}`;
+      return `end of ${responseMode() ? "response" : "request"} ${s.message + 1}`;
     case "closed":
       return "the peer closed between requests";
     case "error":
-      return `error → ${s.status}: ${s.error}`;
+      return responseMode() ? `error: ${s.error}` : `error → ${s.status}: ${s.error}`;
     default:
       return s.kind;
   }
@@ -244,7 +271,7 @@ function byteClasses(i, s) {
   else if (i < s.start) c.push("done");
   if (i >= s.start && i < s.end) c.push("hl");
   if (s.kind === "head" || s.kind === "trailers") {
-    if (s.kind === "head" && within(i, s.requestLine)) c.push("reqline");
+    if (s.kind === "head" && within(i, s.requestLine || s.statusLine)) c.push("reqline");
     for (const f of s.fields) {
       if (within(i, f.nameAt)) c.push("fname");
       else if (within(i, f.valueAt)) c.push("fval");
@@ -298,7 +325,19 @@ function renderDetail() {
   d.append(el("h3", { textContent: label(s) }));
   d.append(el("p", { className: "muted", textContent:
     s.end > s.start ? `consumed bytes ${s.start}–${s.end} (${s.end - s.start})` : "consumed no bytes" }));
-  if (s.kind === "head") {
+  if (s.kind === "head" && s.role === "response") {
+    d.append(el("dl", {},
+      el("dt", { textContent: "status" }), el("dd", { className: "v-status", textContent: `${s.status} ${s.reason}` }),
+      el("dt", { textContent: "version" }), el("dd", { textContent: s.version }),
+      el("dt", { textContent: "body" }),
+      el("dd", {}, s.interim ? "none: an interim (1xx) response; the final response follows — " :
+        `${s.framing}${s.length !== null ? ` (${s.length} bytes)` : ""}: ${s.framingWhy} — `,
+      rfcLinks(s.interim ? "RFC 9110 §15.2" : s.framingRfc)),
+      el("dt", { textContent: "connection" }),
+      el("dd", { textContent: s.keepAlive ? "may stay open" : "closes after this response" }),
+    ));
+    if (s.fields.length) d.append(fieldTable(s.fields));
+  } else if (s.kind === "head") {
     d.append(el("dl", {},
       el("dt", { textContent: "method" }), el("dd", { className: "v-method", textContent: s.method }),
       el("dt", { textContent: "target" }), el("dd", { className: "v-target", textContent: `${s.target} (${s.targetForm} form)` }),
@@ -316,8 +355,20 @@ function renderDetail() {
     const b = s.at !== null && s.at < total() ? state.bytes[s.at] : null;
     const where = s.at === null ? "" : b === null ? ` at the end of the input (byte ${s.at})` :
       ` at byte ${s.at} (0x${b.toString(16).padStart(2, "0")})`;
-    d.append(el("p", { className: "error-text", textContent: `The parser refused the request${where}: ${s.error}.` }));
-    d.append(el("p", { textContent: `The server answers ${s.status} and closes the connection. (${s.code})` }));
+    if (responseMode()) {
+      d.append(el("p", { className: "error-text", textContent: `The client refused the response${where}: ${s.error}.` }));
+      d.append(el("p", { textContent: `The client reports an error and closes the connection. (${s.code})` }));
+    } else {
+      d.append(el("p", { className: "error-text", textContent: `The parser refused the request${where}: ${s.error}.` }));
+      d.append(el("p", { textContent: `The server answers ${s.status} and closes the connection. (${s.code})` }));
+    }
+  } else if (s.kind === "chunk-header") {
+    const ext = s.extensions ? new TextDecoder().decode(state.bytes.subarray(s.extensions[0], s.extensions[1])) : "";
+    d.append(el("dl", {},
+      el("dt", { textContent: "chunk size" }), el("dd", { textContent: `${s.size} bytes${s.size === 0 ? " (the last chunk: trailers may follow)" : ""}` }),
+      el("dt", { textContent: "extensions" }), el("dd", { textContent: ext || "none" }),
+      el("dt", { textContent: "rule" }), el("dd", {}, "chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF — ", rfcLinks("RFC 9112 §7.1")),
+    ));
   } else if (s.kind === "data" && s.at) {
     const text = new TextDecoder().decode(state.bytes.subarray(s.at[0], s.at[1]));
     d.append(el("pre", { className: "body-text", textContent: text }));
@@ -451,6 +502,8 @@ function editFile(f) {
 
 function saveToUrl() {
   const s = {
+    m: responseMode() ? "response" : "request",
+    x: ui.method.value,
     p: ui.preset.value,
     t: ui.editor.value,
     c: ui.crlf.checked ? 1 : 0,
@@ -467,7 +520,9 @@ function loadFromUrl() {
   if (!m) return false;
   try {
     const s = JSON.parse(unb64url(m[1]));
-    ui.preset.value = PRESETS.some((p) => p.id === s.p) ? s.p : "";
+    setMode(s.m === "response" ? "response" : "request");
+    if (["GET", "HEAD", "PUT", "POST"].includes(s.x)) ui.method.value = s.x;
+    ui.preset.value = presets().some((p) => p.id === s.p) ? s.p : "";
     ui.editor.value = String(s.t ?? "");
     ui.crlf.checked = s.c !== 0;
     ui.segment.value = String(s.g ?? 0);
@@ -494,21 +549,41 @@ function loadFromUrl() {
 function run() {
   state.bytes = encode(ui.editor.value, ui.crlf.checked);
   const segment = Math.max(0, parseInt(ui.segment.value, 10) || 0);
-  state.steps = parseRequest(state.bytes, segment, ui.eof.checked);
+  state.steps = responseMode()
+    ? parseResponse(state.bytes, segment, ui.eof.checked, ui.method.value)
+    : parseRequest(state.bytes, segment, ui.eof.checked);
   state.current = Math.min(state.current, Math.max(0, state.steps.length - 1));
-  state.outcome = serveRequests(state.bytes, state.files, ui.readonly.checked, Math.floor(Date.now() / 1000));
   renderSteps();
   renderBytes();
   renderDetail();
-  renderExchanges();
-  renderStore();
+  if (!responseMode()) {
+    state.outcome = serveRequests(state.bytes, state.files, ui.readonly.checked, Math.floor(Date.now() / 1000));
+    renderExchanges();
+    renderStore();
+  }
   saveToUrl();
 }
 
+/** Switches between the server's side (requests) and the client's (responses). */
+function setMode(mode) {
+  const response = mode === "response";
+  ui.modeResponse.checked = response;
+  ui.modeRequest.checked = !response;
+  ui.methodLabel.hidden = !response;
+  ui.inputTitle.textContent = response ? "Response bytes" : "Request bytes";
+  for (const e of document.querySelectorAll(".server-only")) e.hidden = response;
+  ui.preset.replaceChildren(el("option", { value: "", textContent: "(your own)" }),
+    ...presets().map((p) => el("option", { value: p.id, textContent: p.name })));
+}
+
 function loadPreset(id) {
-  const p = PRESETS.find((x) => x.id === id) || PRESETS[0];
+  const p = presets().find((x) => x.id === id) || presets()[0];
   ui.preset.value = p.id;
   ui.editor.value = p.text;
+  if (responseMode()) {
+    ui.method.value = p.method || "GET";
+    ui.eof.checked = !!p.eof;
+  }
   state.current = 0;
   run();
 }
@@ -525,8 +600,14 @@ function insertAtCursor(text) {
 async function main() {
   await init();
   ui.version.textContent = `simplehttp-core ${coreVersion()}`;
-  ui.preset.append(el("option", { value: "", textContent: "(your own)" }));
-  for (const p of PRESETS) ui.preset.append(el("option", { value: p.id, textContent: p.name }));
+  setMode("request");
+  for (const r of [ui.modeRequest, ui.modeResponse]) {
+    r.addEventListener("change", () => {
+      setMode(r.value);
+      loadPreset(presets()[0].id);
+    });
+  }
+  ui.method.addEventListener("change", run);
   ui.preset.addEventListener("change", () => ui.preset.value && loadPreset(ui.preset.value));
   ui.editor.addEventListener("input", () => {
     ui.preset.value = "";
