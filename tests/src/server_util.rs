@@ -224,6 +224,28 @@ impl Server {
         )
     }
 
+    /// How many file descriptors the process has open (from /proc/PID/fd).
+    #[must_use]
+    pub fn fd_count(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid())).map_or(0, |rd| rd.count())
+    }
+
+    /// The process's resident memory in KiB (VmRSS in /proc/PID/status).
+    #[must_use]
+    pub fn rss_kib(&self) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))?
+                    .split_whitespace()
+                    .nth(1)?
+                    .parse()
+                    .ok()
+            })
+            .unwrap_or(0)
+    }
+
     /// The names of upload temporaries left anywhere under the root.
     #[must_use]
     pub fn temporaries(&self) -> Vec<PathBuf> {
