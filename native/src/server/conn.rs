@@ -41,6 +41,10 @@ const DISCARD_MAX: u64 = 64 * 1024;
 /// reply instead of a reset.
 const LINGER_TIME: Duration = Duration::from_secs(2);
 const LINGER_BYTES: usize = 1 << 20;
+/// Most buffers of each kind a worker keeps for reuse.
+const POOLED: usize = 256;
+/// Output buffers larger than this are freed rather than kept.
+const POOLED_WBUF_MAX: usize = 64 * 1024;
 
 /// What the worker does with a connection after driving it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -302,17 +306,28 @@ impl Conn {
                 ctx.idle_timeout
             };
         if self.rend == self.rstart {
+            // An idle connection holds no buffers: they go back to the worker's pools,
+            // so thousands of idle keep-alive connections cost little memory, and busy
+            // ones neither allocate nor zero a buffer per request.
             self.rstart = 0;
             self.rend = 0;
-            // An idle connection keeps no large buffers.
-            if self.rbuf.len() > HEAD_READ {
-                self.rbuf = Vec::new();
-            }
-            if self.wbuf.capacity() > 64 * 1024 {
-                self.wbuf = Vec::new();
+            self.release_rbuf(ctx);
+            let mut wbuf = std::mem::take(&mut self.wbuf);
+            self.wpos = 0;
+            if (1..=POOLED_WBUF_MAX).contains(&wbuf.capacity()) && ctx.wpool.len() < POOLED {
+                wbuf.clear();
+                ctx.wpool.push(wbuf);
             }
         }
         true
+    }
+
+    /// Gives the (empty) input buffer back to the worker's pool.
+    fn release_rbuf(&mut self, ctx: &mut Ctx) {
+        let rbuf = std::mem::take(&mut self.rbuf);
+        if rbuf.len() == HEAD_READ && ctx.rpool.len() < POOLED {
+            ctx.rpool.push(rbuf);
+        }
     }
 
     fn linger(&mut self) -> Next {
@@ -337,9 +352,15 @@ impl Conn {
 
     /// Reads more input into the buffer.
     fn fill(&mut self, ctx: &mut Ctx) -> Fill {
+        if !self.readable {
+            return Fill::Blocked;
+        }
         if self.rstart == self.rend {
             self.rstart = 0;
             self.rend = 0;
+        }
+        if self.rbuf.is_empty() {
+            self.rbuf = ctx.rpool.pop().unwrap_or_else(|| vec![0; HEAD_READ]);
         }
         let want = if matches!(
             self.state,
@@ -367,9 +388,6 @@ impl Conn {
             let new_len = (self.rend + want).max(self.rbuf.len());
             self.rbuf.resize(new_len, 0);
         }
-        if !self.readable {
-            return Fill::Blocked;
-        }
         loop {
             let space = self.rbuf.len() - self.rend;
             match self.sock.read(&mut self.rbuf[self.rend..]) {
@@ -391,6 +409,10 @@ impl Conn {
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     self.readable = false;
+                    if self.rend == 0 {
+                        // Nothing buffered: an idle connection holds no input buffer.
+                        self.release_rbuf(ctx);
+                    }
                     return Fill::Blocked;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -531,6 +553,11 @@ impl Conn {
         }
         ctx.store.forget_open();
         let chunked = says_chunked(&reply);
+        if self.wbuf.capacity() == 0 {
+            if let Some(b) = ctx.wpool.pop() {
+                self.wbuf = b;
+            }
+        }
         let before = self.wbuf.len();
         reply.write_head(&mut self.wbuf);
         if !self.cur.is_head {

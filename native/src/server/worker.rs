@@ -55,6 +55,10 @@ pub struct Ctx {
     pub shutting_down: bool,
     /// Reused for access-log lines.
     pub log_scratch: String,
+    /// Input buffers of idle connections, for reuse (all `HEAD_READ` bytes, initialized).
+    pub rpool: Vec<Vec<u8>>,
+    /// Output buffers of idle connections, for reuse (empty, with capacity).
+    pub wpool: Vec<Vec<u8>>,
 }
 
 impl Ctx {
@@ -96,6 +100,8 @@ pub fn run(
         ts: Timestamp(0),
         shutting_down: false,
         log_scratch: String::new(),
+        rpool: Vec::new(),
+        wpool: Vec::new(),
     };
     ctx.tick();
     let mut conns: Vec<Option<Conn>> = Vec::new();
