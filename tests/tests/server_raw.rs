@@ -362,3 +362,109 @@ fn concurrent_puts_to_one_path_leave_one_complete_version() {
     assert!(data.iter().all(|&b| b == data[0]), "a mix of versions");
     assert!(s.temporaries().is_empty(), "{:?}", s.temporaries());
 }
+
+#[test]
+fn http10_closes_unless_asked_to_keep_alive() {
+    let s = Server::start(&["--quiet"]);
+    std::fs::write(s.file("a.txt"), "a").unwrap();
+    // Plain HTTP/1.0: one response, then the server closes.
+    let mut sock = s.connect();
+    sock.write_all(b"GET /a.txt HTTP/1.0\r\n\r\n").unwrap();
+    let (bytes, closed) = read_until_close(&mut sock);
+    assert!(closed);
+    assert!(String::from_utf8_lossy(&bytes).ends_with("\r\n\r\na"));
+    // HTTP/1.0 with Connection: keep-alive: the connection stays for a second request.
+    let mut sock = s.connect();
+    let mut r = BufReader::new(sock.try_clone().unwrap());
+    sock.write_all(b"GET /a.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        .unwrap();
+    let first = read_response(&mut r, false).unwrap();
+    assert_eq!(
+        first
+            .header("connection")
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
+        Some("keep-alive")
+    );
+    sock.write_all(b"GET /a.txt HTTP/1.0\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut r, false).unwrap().body, b"a");
+}
+
+/// Open file descriptors of a process.
+fn fd_count(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())
+}
+
+#[test]
+fn peers_that_vanish_mid_response_do_not_leak_connections() {
+    let s = Server::start(&["--quiet"]);
+    std::fs::write(s.file("big.bin"), vec![1u8; 32 << 20]).unwrap();
+    std::fs::write(s.file("ok.txt"), "ok").unwrap();
+    assert_eq!(s.get("/ok.txt").status, 200);
+    std::thread::sleep(Duration::from_millis(200));
+    let baseline = fd_count(s.pid());
+    for _ in 0..20 {
+        let mut sock = s.connect();
+        sock.write_all(b"GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n")
+            .unwrap();
+        let mut some = [0u8; 4096];
+        sock.read_exact(&mut some).unwrap();
+        drop(sock);
+    }
+    let end = Instant::now() + Duration::from_secs(10);
+    while fd_count(s.pid()) > baseline && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(fd_count(s.pid()), baseline);
+    assert_eq!(s.get("/ok.txt").status, 200);
+}
+
+#[test]
+fn random_bytes_never_stop_the_server() {
+    let s = Server::start(&[]);
+    std::fs::write(s.file("ok.txt"), "ok").unwrap();
+    // A small deterministic generator: no dependency needed.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let pieces: [&[u8]; 12] = [
+        b"GET ",
+        b"PUT ",
+        b"/",
+        b"%2e",
+        b" HTTP/1.1",
+        b"\r\n",
+        b"Host: t",
+        b"Content-Length: 3",
+        b"Transfer-Encoding: chunked",
+        b"0\r\n",
+        b":",
+        b"\x00\xff",
+    ];
+    for _ in 0..150 {
+        let mut req = Vec::new();
+        for _ in 0..(next() % 20) {
+            let r = next();
+            if r % 3 == 0 {
+                req.push((r >> 8) as u8);
+            } else {
+                req.extend_from_slice(pieces[(r >> 8) as usize % pieces.len()]);
+            }
+        }
+        req.extend_from_slice(b"\r\n\r\n");
+        let mut sock = s.connect();
+        sock.set_read_timeout(Some(Duration::from_millis(500)))
+            .unwrap();
+        let _ = sock.write_all(&req);
+        let _ = sock.shutdown(std::net::Shutdown::Write);
+        let _ = read_until_close(&mut sock);
+    }
+    assert_eq!(s.get("/ok.txt").body, b"ok");
+    std::thread::sleep(Duration::from_millis(200));
+    let log = s.log();
+    assert!(!log.iter().any(|l| l.contains("panicked")), "{log:?}");
+}

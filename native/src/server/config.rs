@@ -177,7 +177,39 @@ pub fn parse_size(s: &str) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_size;
+    use super::{parse_size, Cli, Config};
+    use clap::Parser;
+
+    fn config(args: &[&str]) -> Config {
+        let mut argv = vec!["simple-server", "0", "--root", "/"];
+        argv.extend_from_slice(args);
+        Config::from_cli(Cli::parse_from(argv)).unwrap()
+    }
+
+    #[test]
+    fn warns_only_when_writable_and_exposed_without_auth() {
+        assert!(!config(&[]).exposed_writable());
+        assert!(!config(&["--bind", "::1"]).exposed_writable());
+        assert!(config(&["--bind", "0.0.0.0"]).exposed_writable());
+        assert!(config(&["--bind", "127.0.0.1", "--bind", "::"]).exposed_writable());
+        assert!(!config(&["--bind", "0.0.0.0", "--read-only"]).exposed_writable());
+        assert!(!config(&["--bind", "0.0.0.0", "--auth", "a:b"]).exposed_writable());
+    }
+
+    #[test]
+    fn defaults_are_loopback_and_safe() {
+        let c = config(&[]);
+        assert!(c.default_addrs);
+        assert!(c.addrs.iter().all(|a| a.is_loopback()));
+        assert_eq!(c.policy.max_upload, 1 << 30);
+        assert_eq!(c.limits.max_body, 1 << 30);
+        assert!(c.threads >= 1);
+        assert_eq!(config(&["--max-upload", "10M"]).limits.max_body, 10 << 20);
+        assert!(Config::from_cli(Cli::parse_from(["simple-server", "--auth", "nocolon"])).is_err());
+        assert!(
+            Config::from_cli(Cli::parse_from(["simple-server", "--header-timeout", "0"])).is_err()
+        );
+    }
 
     #[test]
     fn parses_sizes_with_binary_units() {
