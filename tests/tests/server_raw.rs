@@ -468,3 +468,24 @@ fn random_bytes_never_stop_the_server() {
     let log = s.log();
     assert!(!log.iter().any(|l| l.contains("panicked")), "{log:?}");
 }
+
+#[test]
+fn requests_before_the_peers_eof_are_all_answered() {
+    let s = Server::start(&["--quiet"]);
+    std::fs::write(s.file("a.txt"), "A").unwrap();
+    let mut sock = s.connect();
+    sock.write_all(
+        b"GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n\
+          PUT /b.txt HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\nB\
+          GET /b.txt HTTP/1.1\r\nHost: t\r\n\r\n",
+    )
+    .unwrap();
+    sock.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut r = BufReader::new(sock);
+    assert_eq!(read_response(&mut r, false).unwrap().body, b"A");
+    assert_eq!(read_response(&mut r, false).unwrap().status, 201);
+    assert_eq!(read_response(&mut r, false).unwrap().body, b"B");
+    let mut rest = Vec::new();
+    r.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty());
+}

@@ -22,7 +22,7 @@ use super::worker::Ctx;
 use simplehttp_core::write::{write_chunk, write_last_chunk};
 use simplehttp_core::{
     decide, finish, reply_to_error, Body, Event, FileStore, Framing, HeaderValue, Method,
-    ParseError, Reply, RequestHead, RequestParser, StoreError, Upload, Version,
+    ParseError, Reply, RequestHead, RequestParser, Step, StoreError, Upload, Version,
 };
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -429,10 +429,21 @@ impl Conn {
                 return Some(Next::Keep);
             }
             let buf = &self.rbuf[self.rstart..self.rend];
-            let result = if self.eof {
+            // Complete messages before the peer's EOF are answered (a client may send its
+            // requests and shut down its side); EOF matters only once more is needed.
+            let first = self.parser.handle_bytes(buf);
+            let at_eof = self.eof
+                && matches!(
+                    first,
+                    Ok(Step {
+                        event: Event::NeedMore,
+                        ..
+                    })
+                );
+            let result = if at_eof {
                 self.parser.handle_eof(buf)
             } else {
-                self.parser.handle_bytes(buf)
+                first
             };
             let step = match result {
                 Ok(step) => step,
