@@ -423,6 +423,21 @@ fn command_line_errors_are_one_clear_line() {
         "{err}"
     );
 
+    // Another simple-server on the port: refused too, although both use SO_REUSEPORT.
+    let first = Server::start(&[]);
+    let out = Command::new(bin_path("simple-server"))
+        .args([
+            &first.port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--root",
+            "/tmp",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    drop(first);
+
     let out = Command::new(bin_path("simple-server"))
         .args(["0", "--root", "/no/such/dir"])
         .output()

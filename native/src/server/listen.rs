@@ -63,6 +63,16 @@ fn listener(addr: SocketAddr, v6_only: bool) -> io::Result<Socket> {
     Ok(socket)
 }
 
+/// Binds (without listening or sharing) to see whether `addr` is free.
+fn probe(addr: SocketAddr, v6_only: bool) -> io::Result<()> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    if addr.is_ipv6() && v6_only {
+        socket.set_only_v6(true)?;
+    }
+    socket.bind(&addr.into())
+}
+
 fn unavailable(e: &io::Error) -> bool {
     e.kind() == io::ErrorKind::AddrNotAvailable
         || e.raw_os_error() == Some(rustix::io::Errno::AFNOSUPPORT.raw_os_error())
@@ -116,7 +126,15 @@ fn try_bind(
         let mut sockets = Vec::with_capacity(workers);
         for w in 0..workers {
             let addr = SocketAddr::new(ip, port);
-            match listener(addr, v6_only) {
+            // SO_REUSEPORT would let this server share a port another one (of the same
+            // user) listens on, splitting the traffic between them: check first with a
+            // socket that cannot share.
+            let probed = if w == 0 && port != 0 {
+                probe(addr, v6_only)
+            } else {
+                Ok(())
+            };
+            match probed.and_then(|()| listener(addr, v6_only)) {
                 Ok(s) => {
                     if port == 0 {
                         port = s
@@ -151,4 +169,40 @@ fn try_bind(
         });
     }
     Ok(Bound { addrs, per_worker })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bind_errors_say_what_to_try() {
+        let e = BindError {
+            addr: "127.0.0.1:80".parse().unwrap(),
+            error: io::ErrorKind::PermissionDenied.into(),
+        };
+        assert_eq!(
+            e.describe(),
+            "cannot listen on 127.0.0.1:80: permission denied \
+             (ports below 1024 need privileges; try: simple-server 8080)"
+        );
+        let e = BindError {
+            addr: "[::1]:8080".parse().unwrap(),
+            error: io::ErrorKind::AddrInUse.into(),
+        };
+        assert!(e
+            .describe()
+            .starts_with("cannot listen on [::1]:8080: address already in use"));
+        assert!(e.describe().contains("simple-server 8081"));
+    }
+
+    #[test]
+    fn a_port_in_use_is_refused_even_by_reuseport_sockets() {
+        let first = bind_all(&["127.0.0.1".parse().unwrap()], 0, 2, false).unwrap();
+        assert_eq!(first.per_worker.len(), 2);
+        let port = first.addrs[0].port();
+        assert_ne!(port, 0);
+        let second = bind_all(&["127.0.0.1".parse().unwrap()], port, 2, false).unwrap_err();
+        assert_eq!(second.error.kind(), io::ErrorKind::AddrInUse);
+    }
 }
