@@ -262,3 +262,39 @@ fn sigkill_during_uploads_loses_nothing_and_a_restart_cleans_up() {
     assert!(matches!(status, 201 | 204), "{status}");
     assert_eq!(std::fs::read(root_path.join(target(7))).unwrap(), body);
 }
+
+/// Uploads may create directories as deep as a request line allows; a crash can leave a
+/// temporary at any of those depths, and the restart removes it there too.
+#[test]
+fn a_restart_removes_temporaries_at_any_depth() {
+    let server = Server::start(&["--quiet"]);
+    let deep = "d/".repeat(300);
+    let resp = server.exchange(
+        format!("PUT /{deep}x.txt HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi").as_bytes(),
+    );
+    assert_eq!(resp.status, 201);
+    // What uploads in flight at these depths leave behind when the process is killed.
+    let depths = [0, 1, 64, 65, 100, 299, 300];
+    for d in depths {
+        let dir = server.file(&"d/".repeat(d));
+        std::fs::write(dir.join(".simplehttp-upload-00000000deadbeef"), "partial").unwrap();
+    }
+    let mut server = server;
+    server.signal("KILL");
+    assert!(server.wait_exit(Duration::from_secs(10)).is_some());
+    let root = std::mem::replace(&mut server.root, TempDir(PathBuf::from("/nonexistent")));
+    drop(server);
+    let server = Server::start_in(root, &[]);
+    assert!(
+        server.temporaries().is_empty(),
+        "left after the restart: {} temporaries",
+        server.temporaries().len()
+    );
+    let log = server.log();
+    assert!(
+        log.iter()
+            .any(|l| l.contains(&format!("removed {} unfinished upload(s)", depths.len()))),
+        "{log:?}"
+    );
+    assert_eq!(server.get(&format!("/{deep}x.txt")).body, b"hi");
+}

@@ -384,31 +384,63 @@ fn random_u64() -> u64 {
     h.finish()
 }
 
-/// Removes upload temporaries under `root` (left by a crash), without following symlinks.
-/// Returns how many were removed.
+/// Removes upload temporaries under `root` (left by a crash), at any depth an upload can
+/// create, without following symlinks. Returns how many were removed.
+///
+/// Each directory is opened relative to its parent's handle, so no path grows past
+/// PATH_MAX however deep the tree is; a handle stays open only while subdirectories of it
+/// are still to be read (so at most one per level).
 pub fn remove_stale_temporaries(root: &Path) -> usize {
-    fn walk(dir: &Path, depth: u32, removed: &mut usize) {
-        if depth > 64 {
-            return;
-        }
-        let Ok(rd) = std::fs::read_dir(dir) else {
-            return;
+    use std::ffi::CString;
+    use std::rc::Rc;
+    // openat2 takes paths of at most PATH_MAX (4096) bytes, so uploads cannot create
+    // directories deeper than this; the bound also ends a walk caught in a bind-mount loop.
+    const MAX_DEPTH: usize = 4096;
+    let dir_flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let Ok(root_fd) = rustix::fs::open(root, dir_flags, Mode::empty()) else {
+        return 0;
+    };
+    let mut removed = 0;
+    // (parent, name, depth); the root has no name.
+    let mut pending: Vec<(Rc<OwnedFd>, Option<CString>, usize)> = vec![(Rc::new(root_fd), None, 0)];
+    while let Some((parent, name, depth)) = pending.pop() {
+        let dir = match name {
+            None => parent,
+            Some(name) => {
+                match rustix::fs::openat(&*parent, name.as_c_str(), dir_flags, Mode::empty()) {
+                    Ok(fd) => Rc::new(fd),
+                    Err(_) => continue,
+                }
+            }
         };
-        for entry in rd.flatten() {
-            let Ok(ft) = entry.file_type() else { continue };
+        let Ok(entries) = rustix::fs::Dir::read_from(&*dir) else {
+            continue;
+        };
+        for entry in entries {
+            let Ok(entry) = entry else { break };
             let name = entry.file_name();
-            if ft.is_dir() {
-                walk(&entry.path(), depth + 1, removed);
-            } else if ft.is_file()
-                && name.to_str().is_some_and(is_temp_name)
-                && std::fs::remove_file(entry.path()).is_ok()
-            {
-                *removed += 1;
+            if name == c"." || name == c".." {
+                continue;
+            }
+            let kind = match entry.file_type() {
+                FileType::Unknown => rustix::fs::statat(&*dir, name, AtFlags::SYMLINK_NOFOLLOW)
+                    .map_or(FileType::Unknown, |st| FileType::from_raw_mode(st.st_mode)),
+                known => known,
+            };
+            match kind {
+                FileType::Directory if depth < MAX_DEPTH => {
+                    pending.push((Rc::clone(&dir), Some(name.to_owned()), depth + 1));
+                }
+                FileType::RegularFile
+                    if name.to_str().is_ok_and(is_temp_name)
+                        && rustix::fs::unlinkat(&*dir, name, AtFlags::empty()).is_ok() =>
+                {
+                    removed += 1;
+                }
+                _ => {}
             }
         }
     }
-    let mut removed = 0;
-    walk(root, 0, &mut removed);
     removed
 }
 
