@@ -29,6 +29,8 @@ const CANARY: &str = "CANARY-7f3c1e9a-outside-the-root";
 ///   up       -> ..               (the base itself)
 ///   slash    -> /
 ///   leak.txt -> base/canary.txt
+///   dangle   -> base/created-outside.txt   (does not exist)
+///   loop     -> loop
 ///   deep/down -> ../../outside
 /// ```
 struct Sandbox {
@@ -56,6 +58,8 @@ impl Sandbox {
         link(Path::new(".."), "up");
         link(Path::new("/"), "slash");
         link(&b.join("canary.txt"), "leak.txt");
+        link(&b.join("created-outside.txt"), "dangle");
+        link(Path::new("loop"), "loop");
         std::fs::create_dir(root.join("deep")).unwrap();
         link(Path::new("../../outside"), "deep/down");
         let before = snapshot_outside(b);
@@ -752,6 +756,9 @@ fn escape_cases() -> Vec<(&'static str, u16)> {
         ("/deep/down/secret.txt", 403),
         ("/slash/etc/passwd", 403),
         ("/leak.txt", 403),
+        ("/dangle", 403),
+        ("/loop", 403),
+        ("/loop/x", 403),
         ("http://t/out/secret.txt", 403),
         ("/out/../up/canary.txt", 400),
     ]
@@ -836,4 +843,48 @@ fn double_encoded_dots_are_literal_names_inside_the_root() {
     let (response, _) = sb.raw(request("DELETE", target).as_bytes());
     assert!(response.starts_with("HTTP/1.1 204 "), "{response:?}");
     sb.assert_unharmed("DELETE %252e%252e", &response);
+}
+
+/// A body the server does not read (the request is refused, or its method takes no body)
+/// is never read as the next request: the server closes instead. The hidden request
+/// carries the credentials, so it would succeed if it ran.
+#[test]
+fn unread_bodies_are_never_taken_for_requests() {
+    let sb = Sandbox::new(&["--quiet", "--auth", "u:p", "--max-upload", "1M"]);
+    // "u:p" in base64.
+    let hidden = "DELETE /victim.txt HTTP/1.1\r\nHost: t\r\nAuthorization: Basic dTpw\r\n\r\n";
+    let n = hidden.len();
+    let chunked = format!("{n:x}\r\n{hidden}\r\n0\r\n\r\n");
+    let cases: Vec<(&str, String, u16)> = vec![
+        ("GET with a body", format!("GET /ok.txt HTTP/1.1\r\nHost: t\r\nContent-Length: {n}\r\n\r\n{hidden}"), 200),
+        ("GET with a chunked body", format!("GET /ok.txt HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n{chunked}"), 200),
+        ("HEAD with a body", format!("HEAD /ok.txt HTTP/1.1\r\nHost: t\r\nContent-Length: {n}\r\n\r\n{hidden}"), 200),
+        ("OPTIONS with a body", format!("OPTIONS /ok.txt HTTP/1.1\r\nHost: t\r\nContent-Length: {n}\r\n\r\n{hidden}"), 204),
+        ("POST (405) with a body", format!("POST /ok.txt HTTP/1.1\r\nHost: t\r\nContent-Length: {n}\r\n\r\n{hidden}"), 405),
+        ("PUT without credentials", format!("PUT /new.txt HTTP/1.1\r\nHost: t\r\nContent-Length: {n}\r\n\r\n{hidden}"), 401),
+        ("PUT without credentials, chunked", format!("PUT /new.txt HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n{chunked}"), 401),
+        ("PUT without credentials, 100-continue", format!("PUT /new.txt HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: {n}\r\n\r\n{hidden}"), 401),
+        ("PUT with wrong credentials", format!("PUT /new.txt HTTP/1.1\r\nHost: t\r\nAuthorization: Basic dTp4\r\nContent-Length: {n}\r\n\r\n{hidden}"), 401),
+        ("PUT over --max-upload", format!("PUT /new.txt HTTP/1.1\r\nHost: t\r\nAuthorization: Basic dTpw\r\nContent-Length: 2000000\r\n\r\n{hidden}"), 413),
+        ("PUT with an unknown expectation", format!("PUT /new.txt HTTP/1.1\r\nHost: t\r\nAuthorization: Basic dTpw\r\nExpect: nothing\r\nContent-Length: {n}\r\n\r\n{hidden}"), 417),
+        ("PUT to a directory", format!("PUT /deep/ HTTP/1.1\r\nHost: t\r\nAuthorization: Basic dTpw\r\nContent-Length: {n}\r\n\r\n{hidden}"), 409),
+        ("DELETE with a body", format!("DELETE /missing HTTP/1.1\r\nHost: t\r\nAuthorization: Basic dTpw\r\nContent-Length: {n}\r\n\r\n{hidden}"), 404),
+        ("a bad target with a body", format!("GET /../x HTTP/1.1\r\nHost: t\r\nContent-Length: {n}\r\n\r\n{hidden}"), 400),
+    ];
+    for (what, request, status) in cases {
+        let (response, closed) = sb.raw(request.as_bytes());
+        let interim = response.starts_with("HTTP/1.1 100 ");
+        assert!(
+            response.contains(&format!("HTTP/1.1 {status} ")),
+            "{what}: expected {status}, got {response:?}"
+        );
+        assert_eq!(
+            response.matches("HTTP/1.1 ").count(),
+            1 + usize::from(interim),
+            "{what}: {response:?}"
+        );
+        assert!(closed, "{what}: the connection was left open");
+        sb.assert_unharmed(what, &response);
+        assert!(!sb.server.file("new.txt").exists(), "{what}");
+    }
 }
