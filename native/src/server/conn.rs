@@ -108,6 +108,12 @@ pub struct Conn {
     /// readable event (edge-triggered polls report every arrival), so the common case
     /// does not pay a read that only says "nothing yet".
     readable: bool,
+    /// The poll said the peer closed its side (or the socket failed): read until EOF,
+    /// whatever the size of the reads.
+    hup: bool,
+    /// Whether the request being answered was read to its end (nothing of it is left
+    /// unread, so closing cannot reset the connection under the reply).
+    complete: bool,
     cur: Current,
 }
 
@@ -150,6 +156,8 @@ impl Conn {
             head_started: true,
             eof: false,
             readable: true,
+            hup: false,
+            complete: false,
             cur: Current {
                 line: String::new(),
                 started: ctx.now,
@@ -175,9 +183,11 @@ impl Conn {
     }
 
     /// Does everything that can be done without blocking: write, parse, decide, read.
-    /// `readable`: the poll reported new input (or a closed or failed socket).
-    pub fn drive(&mut self, ctx: &mut Ctx, readable: bool) -> Next {
-        self.readable |= readable;
+    /// `readable`: the poll reported new input; `hup`: it reported the peer's EOF or an
+    /// error (which a short read does not reveal).
+    pub fn drive(&mut self, ctx: &mut Ctx, readable: bool, hup: bool) -> Next {
+        self.readable |= readable || hup;
+        self.hup |= hup;
         loop {
             match self.flush(ctx) {
                 Flush::Failed => return Next::Close,
@@ -228,13 +238,13 @@ impl Conn {
                 self.cur.started = ctx.now;
                 let reply = plain_reply(408, "request timeout: the head took too long\n", ctx);
                 self.respond(reply, ctx);
-                self.drive(ctx, false)
+                self.drive(ctx, false, false)
             }
             State::Body { .. } => {
                 // Dropping the state drops the upload: no partial file.
                 let reply = plain_reply(408, "request timeout: the body stalled\n", ctx);
                 self.respond(reply, ctx);
-                self.drive(ctx, false)
+                self.drive(ctx, false, false)
             }
             _ => Next::Close,
         }
@@ -289,9 +299,14 @@ impl Conn {
             );
         }
         if close || ctx.shutting_down || self.parser.start_next().is_err() {
-            if self.eof {
+            if self.eof || (self.complete && self.rend == self.rstart) {
+                // Nothing unread: close at once (the kernel still delivers what is
+                // queued, then FIN).
                 return false;
             }
+            // Unread input (a refused body, pipelined requests after an error): shut the
+            // write side and drain for a while, so the peer reads the reply rather than
+            // a reset.
             let _ = self.sock.shutdown(Shutdown::Write);
             self.state = State::Linger { drained: 0 };
             self.deadline = ctx.now + LINGER_TIME;
@@ -394,7 +409,7 @@ impl Conn {
                 Ok(0) => return Fill::Eof,
                 Ok(n) => {
                     self.rend += n;
-                    if n < space {
+                    if n < space && !self.hup {
                         self.readable = false;
                     }
                     match self.state {
@@ -497,6 +512,7 @@ impl Conn {
                         _ => return Some(Next::Close),
                     };
                     self.respond(reply, ctx);
+                    self.complete = true;
                     return Some(Next::Keep);
                 }
                 Act::UploadFailed(e) => {
@@ -539,6 +555,7 @@ impl Conn {
 
     /// Queues `reply` (head and body plan) and moves to `Send`.
     fn respond(&mut self, mut reply: Reply, ctx: &mut Ctx) {
+        self.complete = false;
         if ctx.shutting_down {
             reply.close = true;
         }

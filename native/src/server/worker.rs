@@ -162,8 +162,8 @@ pub fn run(
             let Some(Some(conn)) = conns.get_mut(idx) else {
                 continue;
             };
-            let readable = event.is_readable() || event.is_read_closed() || event.is_error();
-            if guarded(|| conn.drive(&mut ctx, readable)) == Next::Close {
+            let hup = event.is_read_closed() || event.is_error();
+            if guarded(|| conn.drive(&mut ctx, event.is_readable(), hup)) == Next::Close {
                 conns[idx] = None;
                 free.push(idx);
                 live -= 1;
