@@ -59,6 +59,9 @@ impl TempDir {
 
 impl Drop for TempDir {
     fn drop(&mut self) {
+        if self.0.as_os_str().is_empty() {
+            return;
+        }
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
@@ -177,6 +180,16 @@ impl Server {
             .status()
             .expect("run kill");
         assert!(status.success(), "kill -{name} failed");
+    }
+
+    /// Kills the server (SIGKILL) and hands back its root, for a restart on it.
+    #[must_use]
+    pub fn kill_keep_root(mut self) -> TempDir {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        std::mem::replace(&mut self.root, TempDir(PathBuf::new()))
     }
 
     /// Waits up to `timeout` for the process to exit.

@@ -103,3 +103,53 @@ fn sigint_with_an_upload_in_flight_leaves_no_temporary() {
     assert!(!s.file("up.bin").exists());
     assert!(!s.is_running());
 }
+
+#[test]
+fn a_restart_after_sigkill_removes_unfinished_uploads() {
+    let s = Server::start(&["--quiet"]);
+    std::fs::create_dir(s.file("d")).unwrap();
+    std::fs::write(s.file("d/keep.txt"), "previous").unwrap();
+    let mut socks = Vec::new();
+    for i in 0..5 {
+        let target = if i % 2 == 0 {
+            format!("/u{i}.bin")
+        } else {
+            "/d/keep.txt".to_string()
+        };
+        let mut sock = connect(s.addr());
+        write!(
+            sock,
+            "PUT {target} HTTP/1.1\r\nHost: t\r\nContent-Length: 10000000\r\n\r\n"
+        )
+        .unwrap();
+        sock.write_all(&vec![b'z'; 200_000]).unwrap();
+        socks.push(sock);
+    }
+    let end = Instant::now() + Duration::from_secs(5);
+    while s.temporaries().len() < 5 && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(s.temporaries().len(), 5, "{:?}", s.temporaries());
+    // A crash leaves the temporaries behind...
+    let root = s.kill_keep_root();
+    drop(socks);
+    assert_eq!(
+        simplehttp_tests::server_util::temporaries(root.path()).len(),
+        5
+    );
+    // ...and the next start removes them, with a word about it.
+    let s = Server::start_in(root, &["--quiet"]);
+    assert!(s.temporaries().is_empty(), "{:?}", s.temporaries());
+    assert!(
+        s.log()
+            .iter()
+            .any(|l| l.contains("removed 5 unfinished upload")),
+        "{:?}",
+        s.log()
+    );
+    for i in [0, 2, 4] {
+        assert!(!s.file(&format!("u{i}.bin")).exists());
+    }
+    assert_eq!(std::fs::read(s.file("d/keep.txt")).unwrap(), b"previous");
+    assert_eq!(s.get("/d/keep.txt").body, b"previous");
+}

@@ -98,6 +98,9 @@ fn serve(config: Config) -> io::Result<u8> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     raise_nofile_limit();
     let stale = fs_store::remove_stale_temporaries(&config.root);
+    if stale > 0 {
+        eprintln!("simple-server: removed {stale} unfinished upload(s) left by an earlier run");
+    }
     let bound = match listen::bind_all(
         &config.addrs,
         config.port,
@@ -143,9 +146,6 @@ fn serve(config: Config) -> io::Result<u8> {
         config.root.display(),
         urls.join(" and ")
     );
-    if stale > 0 {
-        eprintln!("simple-server: removed {stale} unfinished upload(s) left by an earlier run");
-    }
     if config.exposed_writable() {
         eprintln!(
             "simple-server: warning: anyone who can reach {} may upload and delete files; \
