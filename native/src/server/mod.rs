@@ -27,6 +27,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use worker::Shared;
 
+/// Prints a line on stderr, ignoring failures: a closed or broken stderr must not stop
+/// the server (`eprintln!` would panic).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 /// Exit status: stopped by a signal after finishing the requests in flight.
 pub const EXIT_OK: u8 = 0;
 /// Exit status: an unexpected error while running.
@@ -81,14 +90,14 @@ pub fn run(cli: Cli) -> ExitCode {
     let config = match Config::from_cli(cli) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("simple-server: {}", e.message);
+            say!("simple-server: {}", e.message);
             return ExitCode::from(e.code);
         }
     };
     match serve(config) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("simple-server: {}", io_reason(&e));
+            say!("simple-server: {}", io_reason(&e));
             ExitCode::from(EXIT_ERROR)
         }
     }
@@ -99,7 +108,7 @@ fn serve(config: Config) -> io::Result<u8> {
     raise_nofile_limit();
     let stale = fs_store::remove_stale_temporaries(&config.root);
     if stale > 0 {
-        eprintln!("simple-server: removed {stale} unfinished upload(s) left by an earlier run");
+        say!("simple-server: removed {stale} unfinished upload(s) left by an earlier run");
     }
     let bound = match listen::bind_all(
         &config.addrs,
@@ -109,7 +118,7 @@ fn serve(config: Config) -> io::Result<u8> {
     ) {
         Ok(b) => b,
         Err(e) => {
-            eprintln!("simple-server: {}", e.describe());
+            say!("simple-server: {}", e.describe());
             return Ok(EXIT_LISTEN);
         }
     };
@@ -141,13 +150,13 @@ fn serve(config: Config) -> io::Result<u8> {
     } else {
         "read-write"
     };
-    eprintln!(
+    say!(
         "Serving {} on {} ({mode})",
         config.root.display(),
         urls.join(" and ")
     );
     if config.exposed_writable() {
-        eprintln!(
+        say!(
             "simple-server: warning: anyone who can reach {} may upload and delete files; \
              add --auth USER:PASS or --read-only",
             urls.join(" and ")
@@ -164,7 +173,7 @@ fn serve(config: Config) -> io::Result<u8> {
             if first.is_some() {
                 // A second signal stops at once.
                 if signals.forever().next().is_some() {
-                    eprintln!("simple-server: stopping now");
+                    say!("simple-server: stopping now");
                     std::process::exit(130);
                 }
             }
@@ -186,7 +195,7 @@ fn serve(config: Config) -> io::Result<u8> {
         match handle.join() {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
-                eprintln!("simple-server: worker stopped: {}", io_reason(&e));
+                say!("simple-server: worker stopped: {}", io_reason(&e));
                 failed = true;
             }
             Err(_) => failed = true,
