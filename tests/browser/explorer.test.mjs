@@ -284,6 +284,27 @@ describe("web explorer", { timeout: 120_000 }, () => {
     assert.equal(await page.isVisible("#exchanges"), true);
   });
 
+  it("lets the user choose where reads end by clicking bytes", async () => {
+    await load();
+    const whole = await kinds();
+    await page.check("#cutmode");
+    await page.click('#bytes span[data-i="10"]');
+    await page.click('#bytes span[data-i="40"]');
+    const waits = await page.$$eval('#steplist li[data-kind="need-more"]', (l) => l.map((li) => li.textContent));
+    assert.deepEqual(waits, [
+      `waiting for more bytes (10 of ${GET.length} arrived)`,
+      `waiting for more bytes (40 of ${GET.length} arrived)`,
+    ]);
+    assert.deepEqual(await kinds(), whole, "the same events, whatever the reads");
+    assert.deepEqual(await marked("cut"), [10, 40]);
+    assert.equal(await page.isDisabled("#segment"), true, "cuts take the place of the read size");
+    await page.click('#bytes span[data-i="10"]');
+    assert.deepEqual(await marked("cut"), [40], "a second click removes a cut");
+    await page.click("#clearcuts");
+    assert.deepEqual(await marked("cut"), []);
+    await page.uncheck("#cutmode");
+  });
+
   it("keeps bytes the text field would lose: CR LF by default, a bare LF on purpose", async () => {
     await load();
     await page.selectOption("#preset", "bare-lf");

@@ -288,21 +288,46 @@ fn code_of(e: &impl core::fmt::Debug) -> String {
         .into()
 }
 
-/// Parses `input` as one or more requests, delivered `segment` bytes at a time (0: all at
-/// once), the way a server's read loop would. With `eof`, the peer closes after the last
+/// How the input arrives: the reads a peer's bytes come in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reads {
+    /// Reads of this many bytes (0: everything in one read).
+    Every(usize),
+    /// A read ends at each of these offsets, and at the end of the input.
+    At(Vec<usize>),
+}
+
+impl Reads {
+    /// How many bytes have arrived after the read that follows `received` bytes.
+    fn next(&self, received: usize, len: usize) -> usize {
+        match self {
+            Reads::Every(0) => len,
+            Reads::Every(n) => received.saturating_add(*n).min(len),
+            Reads::At(cuts) => cuts
+                .iter()
+                .copied()
+                .filter(|&c| c > received && c < len)
+                .min()
+                .unwrap_or(len),
+        }
+    }
+}
+
+/// Parses `input` as one or more requests, delivered in `reads`, the way a server's read
+/// loop would. With `eof`, the peer closes after the last
 /// byte. Stops at the first error, or when the input is used up.
 #[must_use]
-pub fn parse_requests(input: &[u8], segment: usize, eof: bool, limits: Limits) -> Vec<Record> {
-    drive(RequestParser::new(limits), input, segment, eof)
+pub fn parse_requests(input: &[u8], reads: &Reads, eof: bool, limits: Limits) -> Vec<Record> {
+    drive(RequestParser::new(limits), input, reads, eof)
 }
 
 /// Parses `input` as the responses to requests made with `method` (`HEAD` responses have no
-/// body), delivered `segment` bytes at a time, the way a client's read loop would. With
+/// body), delivered in `reads`, the way a client's read loop would. With
 /// `eof`, the server closes after the last byte (which ends a close-delimited body).
 #[must_use]
 pub fn parse_responses(
     input: &[u8],
-    segment: usize,
+    reads: &Reads,
     eof: bool,
     method: &str,
     limits: Limits,
@@ -315,20 +340,15 @@ pub fn parse_responses(
             method: method.into(),
         },
         input,
-        segment,
+        reads,
         eof,
     )
 }
 
-fn drive<P: Parser>(mut parser: P, input: &[u8], segment: usize, eof: bool) -> Vec<Record> {
-    let segment = if segment == 0 {
-        input.len().max(1)
-    } else {
-        segment
-    };
+fn drive<P: Parser>(mut parser: P, input: &[u8], reads: &Reads, eof: bool) -> Vec<Record> {
     let mut records = Vec::new();
     let mut base = 0; // first byte not consumed yet
-    let mut received = segment.min(input.len());
+    let mut received = reads.next(0, input.len());
     let mut message = 0;
     let mut closed = false;
     // A correct parser consumes or asks for more on every step; this bound only keeps a
@@ -428,7 +448,7 @@ fn drive<P: Parser>(mut parser: P, input: &[u8], segment: usize, eof: bool) -> V
                 }
                 break;
             }
-            received = (received + segment).min(input.len());
+            received = reads.next(received, input.len());
         }
     }
     records
@@ -450,7 +470,7 @@ mod tests {
     use super::*;
 
     fn run(input: &[u8], segment: usize) -> Vec<Record> {
-        parse_requests(input, segment, false, Limits::default())
+        parse_requests(input, &Reads::Every(segment), false, Limits::default())
     }
 
     fn kinds(records: &[Record]) -> Vec<&'static str> {
@@ -577,7 +597,7 @@ mod tests {
             r.last().map(|r| &r.what),
             Some(What::NeedMore { input_done: true })
         ));
-        let r = parse_requests(input, 0, true, Limits::default());
+        let r = parse_requests(input, &Reads::Every(0), true, Limits::default());
         assert!(
             matches!(r.last().map(|r| &r.what), Some(What::Error { .. })),
             "{r:?}"
@@ -587,7 +607,7 @@ mod tests {
     #[test]
     fn responses_interim_chunked_and_close_delimited() {
         let input = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
-        let r = parse_responses(input, 0, false, "PUT", Limits::default());
+        let r = parse_responses(input, &Reads::Every(0), false, "PUT", Limits::default());
         assert_eq!(
             kinds(&r),
             [
@@ -608,23 +628,41 @@ mod tests {
 
         // Close-delimited: the body ends only when the server closes.
         let input = b"HTTP/1.0 200 OK\r\n\r\nbody bytes";
-        let open = parse_responses(input, 0, false, "GET", Limits::default());
+        let open = parse_responses(input, &Reads::Every(0), false, "GET", Limits::default());
         assert!(matches!(
             open.last().map(|r| &r.what),
             Some(What::NeedMore { input_done: true })
         ));
-        let closed = parse_responses(input, 3, true, "GET", Limits::default());
+        let closed = parse_responses(input, &Reads::Every(3), true, "GET", Limits::default());
         assert_eq!(kinds(&closed).last(), Some(&"end"), "{closed:?}");
 
         // A response to HEAD has no body, whatever Content-Length says.
         let r = parse_responses(
             b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n",
-            0,
+            &Reads::Every(0),
             false,
             "HEAD",
             Limits::default(),
         );
         assert_eq!(kinds(&r), ["head", "end"]);
+    }
+
+    #[test]
+    fn reads_end_at_the_chosen_cuts() {
+        let r = parse_requests(
+            GET,
+            &Reads::At(vec![30, 5, 30, 500]),
+            false,
+            Limits::default(),
+        );
+        let waits: Vec<usize> = r
+            .iter()
+            .filter(|r| matches!(r.what, What::NeedMore { .. }))
+            .map(|r| r.received)
+            .collect();
+        assert_eq!(waits, [5, 30], "{r:?}");
+        assert_eq!(kinds(&r), ["head", "end"]);
+        assert_eq!(r.last().map(|r| r.received), Some(GET.len()));
     }
 
     #[test]

@@ -5,11 +5,11 @@
 //! on the host); the `#[wasm_bindgen]` functions below hand them to the page.
 //!
 //! JavaScript API (`web-demo/dist/pkg/simplehttp_web_demo.js`):
-//! - `parseRequest(bytes: Uint8Array, segment: number, eof?: boolean)`: an array of steps,
+//! - `parseRequest(bytes: Uint8Array, segment: number, eof?: boolean, cuts?: Uint32Array)`: an array of steps,
 //!   each `{ kind, start, end, received, message, ... }` where `start..end` are the bytes the
 //!   step consumed; `kind` is `need-more`, `head`, `chunk-header`, `data`, `trailers`, `end`,
 //!   `closed` or `error`. See [`parse_request`].
-//! - `parseResponse(bytes: Uint8Array, segment: number, eof?: boolean, method?: string)`:
+//! - `parseResponse(bytes, segment, eof?, method?: string, cuts?)`:
 //!   the same for responses, read by the client side of the core. See [`parse_response`].
 //! - `serveRequests(bytes: Uint8Array, files: Entry[], readOnly: boolean, now: number)`:
 //!   answers each request as `simple-server` would, against an in-memory store holding
@@ -22,7 +22,7 @@ pub mod explore;
 pub mod serve;
 
 use core::ops::Range;
-use explore::{FieldRecord, Record, What};
+use explore::{FieldRecord, Reads, Record, What};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use serve::{Entry, Exchange, Outcome};
 use simplehttp_core::Limits;
@@ -147,17 +147,36 @@ fn record(r: &Record) -> Object {
     o
 }
 
+/// Reads ending at `cuts` when there are some, else of `segment` bytes.
+fn reads(segment: usize, cuts: Option<Vec<u32>>) -> Reads {
+    match cuts {
+        Some(c) if !c.is_empty() => Reads::At(c.into_iter().map(|c| c as usize).collect()),
+        _ => Reads::Every(segment),
+    }
+}
+
 /// Parses `bytes` as one or more pipelined requests with the core's `RequestParser`, as a
 /// server would read them: `segment` bytes per read (0: everything in one read), and with
-/// `eof` the peer closes after the last byte. Returns one object per step (see the crate
-/// docs); parsing stops at the first error.
+/// `eof` the peer closes after the last byte. With `cuts` (offsets), each read ends at a
+/// cut instead. Returns one object per step (see the crate docs); parsing stops at the first
+/// error.
 #[wasm_bindgen(js_name = parseRequest)]
 #[must_use]
-pub fn parse_request(bytes: &[u8], segment: usize, eof: Option<bool>) -> Array {
-    explore::parse_requests(bytes, segment, eof.unwrap_or(false), Limits::default())
-        .iter()
-        .map(|r| JsValue::from(record(r)))
-        .collect()
+pub fn parse_request(
+    bytes: &[u8],
+    segment: usize,
+    eof: Option<bool>,
+    cuts: Option<Vec<u32>>,
+) -> Array {
+    explore::parse_requests(
+        bytes,
+        &reads(segment, cuts),
+        eof.unwrap_or(false),
+        Limits::default(),
+    )
+    .iter()
+    .map(|r| JsValue::from(record(r)))
+    .collect()
 }
 
 fn get(o: &JsValue, key: &str) -> JsValue {
@@ -264,10 +283,11 @@ pub fn parse_response(
     segment: usize,
     eof: Option<bool>,
     method: Option<String>,
+    cuts: Option<Vec<u32>>,
 ) -> Array {
     explore::parse_responses(
         bytes,
-        segment,
+        &reads(segment, cuts),
         eof.unwrap_or(false),
         method.as_deref().unwrap_or("GET"),
         Limits::default(),

@@ -24,7 +24,7 @@ fn kinds(steps: &Array) -> Vec<String> {
 #[wasm_bindgen_test]
 fn parse_request_returns_a_head_object_with_ranges() {
     let wire = b"GET /hello.txt HTTP/1.1\r\nHost: example.com\r\n\r\n";
-    let steps = parse_request(wire, 0, None);
+    let steps = parse_request(wire, 0, None, None);
     assert_eq!(kinds(&steps), ["head", "end"]);
     let head = steps.get(0);
     assert_eq!(get(&head, "method").as_string().as_deref(), Some("GET"));
@@ -47,15 +47,15 @@ fn parse_request_returns_a_head_object_with_ranges() {
 #[wasm_bindgen_test]
 fn one_byte_segments_give_the_same_events() {
     let wire = b"PUT /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc";
-    let mut split = kinds(&parse_request(wire, 1, None));
+    let mut split = kinds(&parse_request(wire, 1, None, None));
     split.dedup();
-    assert_eq!(split, kinds(&parse_request(wire, 0, None)));
+    assert_eq!(split, kinds(&parse_request(wire, 0, None, None)));
 }
 
 #[wasm_bindgen_test]
 fn errors_carry_status_and_offset() {
     let wire = b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n";
-    let steps = parse_request(wire, 0, None);
+    let steps = parse_request(wire, 0, None, None);
     let last = steps.get(steps.length() - 1);
     assert_eq!(get(&last, "kind").as_string().as_deref(), Some("error"));
     assert_eq!(get(&last, "status").as_f64(), Some(400.0));
@@ -92,4 +92,16 @@ fn serve_requests_answers_and_changes_the_store() {
         .filter_map(|f| get(&f, "path").as_string())
         .collect();
     assert_eq!(paths, ["hello.txt", "new.txt"]);
+}
+
+#[wasm_bindgen_test]
+fn cuts_choose_where_reads_end() {
+    let wire = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    let steps = parse_request(wire, 0, None, Some(vec![3, 20]));
+    let waits: Vec<f64> = steps
+        .iter()
+        .filter(|s| get(s, "kind").as_string().as_deref() == Some("need-more"))
+        .filter_map(|s| get(&s, "received").as_f64())
+        .collect();
+    assert_eq!(waits, [3.0, 20.0]);
 }

@@ -95,6 +95,9 @@ const ui = {
   version: $("version"),
   exchanges: $("exchanges"),
   readonly: $("readonly"),
+  cutmode: $("cutmode"),
+  cuts: $("cuts"),
+  cutlist: $("cutlist"),
   files: $("files").querySelector("tbody"),
   changes: $("changes"),
   fileEditor: $("file-editor"),
@@ -102,7 +105,7 @@ const ui = {
   fileData: $("file-data"),
 };
 
-const state = { bytes: new Uint8Array(), steps: [], current: 0, files: DEFAULT_FILES(), outcome: null };
+const state = { bytes: new Uint8Array(), steps: [], current: 0, files: DEFAULT_FILES(), outcome: null, cuts: [] };
 
 // ---------------------------------------------------------------------------------------
 // Bytes and text
@@ -286,6 +289,7 @@ function renderBytes() {
   const s = state.steps[state.current];
   const frag = document.createDocumentFragment();
   const shown = Math.min(total(), 65536);
+  const cutSet = new Set(state.cuts);
   for (let i = 0; i < shown; i++) {
     const b = state.bytes[i];
     const [text, kind] = showByte(b);
@@ -294,6 +298,7 @@ function renderBytes() {
     span.dataset.i = i;
     const cls = s ? byteClasses(i, s) : [];
     if (kind) cls.push(kind);
+    if (cutSet.has(i)) cls.push("cut");
     if (cls.length) span.className = cls.join(" ");
     if (kind) span.title = `byte ${i}: 0x${b.toString(16).padStart(2, "0")}`;
     frag.append(span);
@@ -304,6 +309,9 @@ function renderBytes() {
   }
   ui.bytes.replaceChildren(frag);
   ui.bytecount.textContent = `(${total()} bytes)`;
+  ui.cuts.hidden = state.cuts.length === 0;
+  ui.cutlist.textContent = `Reads end before bytes ${state.cuts.join(", ")} and at the end.`;
+  ui.segment.disabled = state.cuts.length > 0;
 }
 
 function fieldTable(fields) {
@@ -510,6 +518,7 @@ function saveToUrl() {
     g: Math.max(0, parseInt(ui.segment.value, 10) || 0),
     e: ui.eof.checked ? 1 : 0,
     r: ui.readonly.checked ? 1 : 0,
+    k: state.cuts,
     f: state.files.map((f) => [f.path, f.dir ? 1 : 0, toBase64(f.data), f.modified]),
   };
   history.replaceState(null, "", `#s=${b64url(JSON.stringify(s))}`);
@@ -528,6 +537,7 @@ function loadFromUrl() {
     ui.segment.value = String(s.g ?? 0);
     ui.eof.checked = s.e === 1;
     ui.readonly.checked = s.r === 1;
+    state.cuts = Array.isArray(s.k) ? s.k.map(Number).filter((n) => Number.isInteger(n) && n > 0) : [];
     if (Array.isArray(s.f)) {
       state.files = s.f.map(([path, dir, data, modified]) => ({
         path: String(path), dir: dir === 1, data: fromBase64(String(data || "")), modified: Number(modified) || 0,
@@ -548,10 +558,12 @@ function loadFromUrl() {
 
 function run() {
   state.bytes = encode(ui.editor.value, ui.crlf.checked);
+  state.cuts = state.cuts.filter((c) => c > 0 && c < state.bytes.length);
   const segment = Math.max(0, parseInt(ui.segment.value, 10) || 0);
+  const cuts = state.cuts.length ? new Uint32Array(state.cuts) : undefined;
   state.steps = responseMode()
-    ? parseResponse(state.bytes, segment, ui.eof.checked, ui.method.value)
-    : parseRequest(state.bytes, segment, ui.eof.checked);
+    ? parseResponse(state.bytes, segment, ui.eof.checked, ui.method.value, cuts)
+    : parseRequest(state.bytes, segment, ui.eof.checked, cuts);
   state.current = Math.min(state.current, Math.max(0, state.steps.length - 1));
   renderSteps();
   renderBytes();
@@ -580,6 +592,7 @@ function loadPreset(id) {
   const p = presets().find((x) => x.id === id) || presets()[0];
   ui.preset.value = p.id;
   ui.editor.value = p.text;
+  state.cuts = [];
   if (responseMode()) {
     ui.method.value = p.method || "GET";
     ui.eof.checked = !!p.eof;
@@ -624,6 +637,12 @@ async function main() {
   ui.bytes.addEventListener("click", (e) => {
     const i = Number(e.target?.dataset?.i);
     if (Number.isNaN(i)) return;
+    if (ui.cutmode.checked) {
+      if (i === 0) return;
+      state.cuts = state.cuts.includes(i) ? state.cuts.filter((c) => c !== i) : [...state.cuts, i].sort((a, b) => a - b);
+      run();
+      return;
+    }
     const found = state.steps.findIndex((s) => s.kind !== "need-more" && i >= s.start && i < s.end);
     if (found >= 0) select(found);
   });
@@ -650,6 +669,11 @@ async function main() {
     if (!rejected.length) state.files = canonical(files).files;
     run();
   });
+  $("clearcuts").addEventListener("click", () => {
+    state.cuts = [];
+    run();
+  });
+  ui.cutmode.addEventListener("change", () => ui.bytes.classList.toggle("cutting", ui.cutmode.checked));
   $("store-reset").addEventListener("click", () => {
     state.files = DEFAULT_FILES();
     run();
