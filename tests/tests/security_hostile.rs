@@ -888,3 +888,42 @@ fn unread_bodies_are_never_taken_for_requests() {
         assert!(!sb.server.file("new.txt").exists(), "{what}");
     }
 }
+
+/// A client that pipelines requests without ever reading the responses cannot make the
+/// server buffer without bound: it stops reading, and others are still served.
+#[test]
+fn a_client_that_never_reads_cannot_grow_the_server() {
+    let sb = Sandbox::new(&["--quiet"]);
+    std::fs::write(sb.server.file("big.bin"), vec![b'b'; 64 * 1024]).unwrap();
+    assert_eq!(sb.server.get("/big.bin").status, 200);
+    let rss_before = sb.server.rss_kib();
+    let mut sock = sb.server.connect();
+    sock.set_write_timeout(Some(Duration::from_secs(2)))
+        .unwrap();
+    let batch = "GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n".repeat(1000);
+    let started = Instant::now();
+    let mut sent = 0usize;
+    while started.elapsed() < Duration::from_secs(4) {
+        match sock.write_all(batch.as_bytes()) {
+            Ok(()) => sent += batch.len(),
+            // The server stopped reading: the write blocks until its timeout.
+            Err(_) => break,
+        }
+    }
+    let rss_after = sb.server.rss_kib();
+    eprintln!(
+        "{} KiB of requests accepted before the server stopped reading; RSS {rss_before} -> {rss_after} KiB",
+        sent / 1024
+    );
+    assert!(
+        sent < 64 << 20,
+        "the server read {sent} bytes of requests unanswered"
+    );
+    assert!(
+        rss_after < rss_before + 16 * 1024,
+        "RSS grew from {rss_before} to {rss_after} KiB"
+    );
+    // Meanwhile others are served.
+    sb.assert_unharmed("a client that never reads", "");
+    drop(sock);
+}
