@@ -84,6 +84,18 @@ describe("web explorer", { timeout: 120_000 }, () => {
     await screenshot(page, "explorer-get");
   });
 
+  it("selects the step of a byte that is clicked, and the bytes of a step that is clicked", async () => {
+    await load();
+    await page.selectOption("#preset", "put-new");
+    const input = await page.evaluate(() => document.getElementById("editor").value.replaceAll("\n", "\r\n"));
+    const bodyAt = input.indexOf("hello again");
+    await page.click(`#bytes span[data-i="${bodyAt + 3}"]`);
+    assert.match(await page.textContent("#steplist li.current"), /^body: 11 bytes$/);
+    assert.equal(bytesAt(input, await marked("hl")), "hello again");
+    await page.click('#steplist li[data-kind="head"] button');
+    assert.deepEqual(await marked("hl"), [...Array(bodyAt).keys()]);
+  });
+
   it("steps forward and back with the buttons and the arrow keys", async () => {
     await load();
     assert.equal(await page.textContent("#position"), "step 1 of 2");
