@@ -76,7 +76,9 @@ EOF
         log "python packages present: $(grep -v '^#' "$req" | tr '\n' ' ')"
     else
         log "pip install -r $req"
-        python3 -m pip install --quiet --root-user-action=ignore -r "$req"
+        # A Debian-managed python3 refuses plain installs (PEP 668); pyenv's does not.
+        python3 -m pip install --quiet --root-user-action=ignore -r "$req" ||
+            python3 -m pip install --quiet --root-user-action=ignore --break-system-packages -r "$req"
     fi
 }
 

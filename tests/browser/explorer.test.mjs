@@ -1,6 +1,8 @@
 // The explorer in headless Chromium: it loads without a console error or warning, and the
 // steps and highlighted bytes it shows are the core's.
 import assert from "node:assert/strict";
+import { statSync } from "node:fs";
+import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
 import { DIST, openBrowser, screenshot, serveStatic } from "./harness.mjs";
 
@@ -167,6 +169,7 @@ describe("web explorer", { timeout: 120_000 }, () => {
     range: [206],
     listing: [200],
     "put-new": [201],
+    "put-continue": [201],
     "put-existing": [204],
     delete: [204],
     options: [204],
@@ -208,6 +211,20 @@ describe("web explorer", { timeout: 120_000 }, () => {
     assert.match(head, /^HTTP\/1\.1 200 OKCRLF\n/);
     assert.match(head, /Content-Length: 13CRLF\n/);
     assert.equal(await page.textContent("#exchanges .resp-body"), "hello, world\n");
+  });
+
+  it("says when 100 Continue goes out before the body", async () => {
+    await load();
+    await page.selectOption("#preset", "put-continue");
+    assert.match(await page.textContent("#exchanges .exchange .note"), /100 Continue went out before the body was read/);
+    await page.click('#steplist li[data-kind="head"] button');
+    assert.match(await page.textContent("#detail"), /The client waits for 100 Continue before the body\./);
+  });
+
+  it("keeps the WebAssembly module under 250 KB", () => {
+    const wasm = join(DIST, "pkg", "simplehttp_web_demo_bg.wasm");
+    const size = statSync(wasm).size;
+    assert.ok(size < 250 * 1024, `${wasm} is ${size} bytes`);
   });
 
   it("PUT and DELETE change the store once applied, and the store can be edited", async () => {

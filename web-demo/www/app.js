@@ -29,6 +29,11 @@ export const PRESETS = [
   { id: "range", name: "range request (206)", text: `GET /hello.txt HTTP/1.1\n${H}Range: bytes=0-4\n\n` },
   { id: "listing", name: "directory listing (200)", text: `GET /docs/ HTTP/1.1\n${H}\n` },
   { id: "put-new", name: "PUT of a new file (201)", text: `PUT /docs/new.txt HTTP/1.1\n${H}Content-Length: 11\n\nhello again` },
+  {
+    id: "put-continue",
+    name: "PUT with Expect: 100-continue (201)",
+    text: `PUT /docs/draft.txt HTTP/1.1\n${H}Expect: 100-continue\nContent-Length: 5\n\ndraft`,
+  },
   { id: "put-existing", name: "PUT over a file (204)", text: `PUT /hello.txt HTTP/1.1\n${H}Content-Length: 7\n\nchanged` },
   { id: "delete", name: "DELETE (204)", text: `DELETE /hello.txt HTTP/1.1\n${H}\n` },
   { id: "options", name: "OPTIONS (204)", text: `OPTIONS /hello.txt HTTP/1.1\n${H}\n` },
