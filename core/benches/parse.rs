@@ -98,18 +98,28 @@ fn benches(c: &mut Criterion) {
     g.finish();
 }
 
+/// Where criterion keeps its results: `CRITERION_HOME`, else `criterion/` in the target
+/// directory (`CARGO_TARGET_DIR`, else the one holding this executable: target/release/deps).
+fn criterion_home() -> std::path::PathBuf {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return home.into();
+    }
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        return std::path::PathBuf::from(dir).join("criterion");
+    }
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.ancestors().nth(3).map(|t| t.join("criterion")))
+        .unwrap_or_else(|| "target/criterion".into())
+}
+
 /// The mean time of one benchmark, from criterion's saved estimates.
 fn mean_ns(group: &str, function: &str) -> Option<f64> {
-    let home = std::env::var_os("CRITERION_HOME")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::env::var_os("CARGO_TARGET_DIR")
-                .map(std::path::PathBuf::from)
-                .unwrap_or_else(|| "target".into())
-                .join("criterion")
-        });
-    let text =
-        std::fs::read_to_string(home.join(group).join(function).join("new/estimates.json")).ok()?;
+    let path = criterion_home()
+        .join(group)
+        .join(function)
+        .join("new/estimates.json");
+    let text = std::fs::read_to_string(path).ok()?;
     let at = text.find("\"mean\"")?;
     let rest = &text[at..];
     let at = rest.find("\"point_estimate\":")? + "\"point_estimate\":".len();

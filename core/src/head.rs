@@ -50,6 +50,23 @@ impl<'a> Method<'a> {
         }
     }
 
+    /// Classifies a method token given as bytes; `text` turns it into a `&str` only for
+    /// `Other`, so the common methods cost no UTF-8 check.
+    pub(crate) fn from_bytes(token: &'a [u8], text: impl FnOnce(&'a [u8]) -> &'a str) -> Self {
+        match token {
+            b"GET" => Method::Get,
+            b"HEAD" => Method::Head,
+            b"POST" => Method::Post,
+            b"PUT" => Method::Put,
+            b"DELETE" => Method::Delete,
+            b"CONNECT" => Method::Connect,
+            b"OPTIONS" => Method::Options,
+            b"TRACE" => Method::Trace,
+            b"PATCH" => Method::Patch,
+            other => Method::Other(text(other)),
+        }
+    }
+
     /// The method as it appears on the wire.
     #[must_use]
     pub fn as_str(&self) -> &'a str {

@@ -193,18 +193,34 @@ static HOST: [bool; 256] = {
 
 /// Host = uri-host [ ":" port ] (RFC 9110 §7.2); empty is allowed.
 pub(crate) fn valid_host(h: &[u8]) -> bool {
-    let (host, port) = match h.iter().rposition(|&b| b == b':') {
-        Some(i) if !h.ends_with(b"]") => (&h[..i], &h[i + 1..]),
-        _ => (h, &b""[..]),
-    };
-    if !port.iter().all(u8::is_ascii_digit) {
-        return false;
-    }
-    if let [b'[', inner @ .., b']'] = host {
+    if let [b'[', ..] = h {
+        // IP-literal, then an optional port.
+        let Some(close) = h.iter().position(|&b| b == b']') else {
+            return false;
+        };
+        let inner = &h[1..close];
+        let port = match &h[close + 1..] {
+            [] => &b""[..],
+            [b':', port @ ..] => port,
+            _ => return false,
+        };
         return !inner.is_empty()
             && inner
                 .iter()
-                .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+                .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+            && port.iter().all(u8::is_ascii_digit);
     }
-    host.iter().fold(true, |ok, &b| ok & HOST[b as usize])
+    // reg-name or IPv4, then an optional port: one pass over the bytes, counting colons.
+    let mut colons = 0u32;
+    let mut last_colon = h.len();
+    let mut ok = true;
+    for (i, &b) in h.iter().enumerate() {
+        if b == b':' {
+            colons += 1;
+            last_colon = i;
+        } else {
+            ok &= HOST[b as usize];
+        }
+    }
+    ok && (colons == 0 || (colons == 1 && h[last_colon + 1..].iter().all(u8::is_ascii_digit)))
 }

@@ -140,11 +140,11 @@ impl RequestParser {
         self.m.state = State::Body(Decoder::new(p.framing));
         let raw = &buf[..p.len];
         // Method and target were checked to be ASCII tokens / visible ASCII.
-        let text = |r: (usize, usize)| core::str::from_utf8(&raw[r.0..r.1]).unwrap_or("");
+        let text = |r: &'a [u8]| core::str::from_utf8(r).unwrap_or("");
         let head = RequestHead {
             raw,
-            method: Method::from_token(text(p.method)),
-            target: text(p.target),
+            method: Method::from_bytes(&raw[p.method.0..p.method.1], text),
+            target: text(&raw[p.target.0..p.target.1]),
             target_form: p.form,
             version: p.version,
             fields: Fields::new(raw, &self.m.fields),
