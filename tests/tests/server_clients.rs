@@ -1,6 +1,6 @@
 //! simple-server against real clients: curl and Python's http.client.
 
-use simplehttp_tests::server_util::{bin_path, curl, Server};
+use simplehttp_tests::server_util::{bin_path, curl, Server, TempDir};
 use std::process::Command;
 
 fn text(out: &std::process::Output) -> String {
@@ -409,8 +409,10 @@ fn command_line_errors_are_one_clear_line() {
     // A port another program holds (without SO_REUSEPORT): exit 3 and one line.
     let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = holder.local_addr().unwrap().port().to_string();
+    let root = TempDir::new("cli");
+    let root = root.path().to_str().unwrap().to_string();
     let out = Command::new(bin_path("simple-server"))
-        .args([&port, "--bind", "127.0.0.1", "--root", "/tmp"])
+        .args([&port, "--bind", "127.0.0.1", "--root", &root])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3), "{out:?}");
@@ -431,7 +433,7 @@ fn command_line_errors_are_one_clear_line() {
             "--bind",
             "127.0.0.1",
             "--root",
-            "/tmp",
+            &root,
         ])
         .output()
         .unwrap();

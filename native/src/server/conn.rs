@@ -90,7 +90,8 @@ struct Current {
 pub struct Conn {
     sock: mio::net::TcpStream,
     peer: SocketAddr,
-    parser: RequestParser,
+    /// The core's parser; `None` while idle (it waits in the worker's pool).
+    parser: Option<RequestParser>,
     /// Input: `rbuf[rstart..rend]` are received bytes the parser has not consumed.
     rbuf: Vec<u8>,
     rstart: usize,
@@ -145,7 +146,7 @@ impl Conn {
         Conn {
             sock,
             peer,
-            parser: RequestParser::new(ctx.limits),
+            parser: None,
             rbuf: Vec::new(),
             rstart: 0,
             rend: 0,
@@ -298,7 +299,8 @@ impl Conn {
                 self.cur.started.elapsed(),
             );
         }
-        if close || ctx.shutting_down || self.parser.start_next().is_err() {
+        let next_ok = self.parser.as_mut().is_some_and(|p| p.start_next().is_ok());
+        if close || ctx.shutting_down || !next_ok {
             if self.eof || (self.complete && self.rend == self.rstart) {
                 // Nothing unread: close at once (the kernel still delivers what is
                 // queued, then FIN).
@@ -327,6 +329,11 @@ impl Conn {
             self.rstart = 0;
             self.rend = 0;
             self.release_rbuf(ctx);
+            if let Some(parser) = self.parser.take() {
+                if ctx.ppool.len() < POOLED {
+                    ctx.ppool.push(parser);
+                }
+            }
             let mut wbuf = std::mem::take(&mut self.wbuf);
             self.wpos = 0;
             if (1..=POOLED_WBUF_MAX).contains(&wbuf.capacity()) && ctx.wpool.len() < POOLED {
@@ -443,10 +450,20 @@ impl Conn {
             if !matches!(self.state, State::Head | State::Body { .. }) {
                 return Some(Next::Keep);
             }
+            if matches!(self.state, State::Head) && self.rstart == self.rend {
+                // Between requests with nothing received the parser has nothing to say
+                // (a head is consumed whole): EOF here is a clean end.
+                return if self.eof { Some(Next::Close) } else { None };
+            }
+            let parser = self.parser.get_or_insert_with(|| {
+                ctx.ppool
+                    .pop()
+                    .unwrap_or_else(|| RequestParser::new(ctx.limits))
+            });
             let buf = &self.rbuf[self.rstart..self.rend];
             // Complete messages before the peer's EOF are answered (a client may send its
             // requests and shut down its side); EOF matters only once more is needed.
-            let first = self.parser.handle_bytes(buf);
+            let first = parser.handle_bytes(buf);
             let at_eof = self.eof
                 && matches!(
                     first,
@@ -456,7 +473,7 @@ impl Conn {
                     })
                 );
             let result = if at_eof {
-                self.parser.handle_eof(buf)
+                parser.handle_eof(buf)
             } else {
                 first
             };

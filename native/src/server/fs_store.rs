@@ -274,6 +274,12 @@ impl FileStore for FsStore {
                 Mode::from_raw_mode(0o644),
             ) {
                 Ok(fd) => {
+                    // Held until the upload ends (or the process dies), so that a start
+                    // of another server on an overlapping root never sweeps it away.
+                    let _ = rustix::fs::flock(
+                        &fd,
+                        rustix::fs::FlockOperation::NonBlockingLockExclusive,
+                    );
                     return Ok(FsUpload {
                         dir: dir_fd,
                         temp,
@@ -281,7 +287,7 @@ impl FileStore for FsStore {
                         missing,
                         name: name.to_string(),
                         done: false,
-                    })
+                    });
                 }
                 Err(Errno::EXIST) if attempt < 8 => attempt += 1,
                 Err(e) => return Err(store_error(&e.into())),
@@ -385,12 +391,21 @@ fn random_u64() -> u64 {
 }
 
 /// Removes upload temporaries under `root` (left by a crash), at any depth an upload can
-/// create, without following symlinks. Returns how many were removed.
+/// create, without following symlinks. A temporary still locked by a live upload (of
+/// another server on an overlapping root) is left alone. Returns how many were removed.
 ///
 /// Each directory is opened relative to its parent's handle, so no path grows past
 /// PATH_MAX however deep the tree is; a handle stays open only while subdirectories of it
 /// are still to be read (so at most one per level).
 pub fn remove_stale_temporaries(root: &Path) -> usize {
+    /// Whether no live upload holds the temporary's lock.
+    fn abandoned(dir: &OwnedFd, name: &std::ffi::CStr) -> bool {
+        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+        let Ok(fd) = rustix::fs::openat(dir, name, flags, Mode::empty()) else {
+            return false;
+        };
+        rustix::fs::flock(&fd, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_ok()
+    }
     use std::ffi::CString;
     use std::rc::Rc;
     // openat2 takes paths of at most PATH_MAX (4096) bytes, so uploads cannot create
@@ -433,6 +448,7 @@ pub fn remove_stale_temporaries(root: &Path) -> usize {
                 }
                 FileType::RegularFile
                     if name.to_str().is_ok_and(is_temp_name)
+                        && abandoned(&dir, name)
                         && rustix::fs::unlinkat(&*dir, name, AtFlags::empty()).is_ok() =>
                 {
                     removed += 1;
@@ -495,8 +511,17 @@ mod tests {
         std::fs::write(root.join(format!("{TEMP_PREFIX}1")), b"x").unwrap();
         std::fs::write(root.join(format!("d/{TEMP_PREFIX}2")), b"x").unwrap();
         std::fs::write(root.join("keep"), b"x").unwrap();
+        // One in use by a live upload: locked, so kept until the lock goes.
+        let live = root.join(format!("d/{TEMP_PREFIX}3"));
+        std::fs::write(&live, b"x").unwrap();
+        let held = std::fs::File::open(&live).unwrap();
+        rustix::fs::flock(&held, rustix::fs::FlockOperation::LockExclusive).unwrap();
         assert_eq!(remove_stale_temporaries(&root), 2);
         assert!(root.join("keep").exists());
+        assert!(live.exists());
+        drop(held);
+        assert_eq!(remove_stale_temporaries(&root), 1);
+        assert!(!live.exists());
         std::fs::remove_dir_all(root).unwrap();
     }
 }

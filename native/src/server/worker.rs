@@ -59,6 +59,8 @@ pub struct Ctx {
     pub rpool: Vec<Vec<u8>>,
     /// Output buffers of idle connections, for reuse (empty, with capacity).
     pub wpool: Vec<Vec<u8>>,
+    /// Parsers of idle connections, ready for a new request.
+    pub ppool: Vec<simplehttp_core::RequestParser>,
 }
 
 impl Ctx {
@@ -102,9 +104,10 @@ pub fn run(
         log_scratch: String::new(),
         rpool: Vec::new(),
         wpool: Vec::new(),
+        ppool: Vec::new(),
     };
     ctx.tick();
-    let mut conns: Vec<Option<Conn>> = Vec::new();
+    let mut conns: Vec<Option<Box<Conn>>> = Vec::new();
     let mut free: Vec<usize> = Vec::new();
     let mut live = 0usize;
     let mut events = Events::with_capacity(1024);
@@ -131,7 +134,7 @@ pub fn run(
             }
             // Idle connections go now; the others after their response.
             for (i, slot) in conns.iter_mut().enumerate() {
-                if slot.as_ref().is_some_and(Conn::is_idle) {
+                if slot.as_ref().is_some_and(|c| c.is_idle()) {
                     *slot = None;
                     free.push(i);
                     live -= 1;
@@ -222,7 +225,7 @@ fn accept_all(
     listeners: &mut [Option<TcpListener>],
     i: usize,
     poll: &Poll,
-    conns: &mut Vec<Option<Conn>>,
+    conns: &mut Vec<Option<Box<Conn>>>,
     free: &mut Vec<usize>,
     live: &mut usize,
     ctx: &Ctx,
@@ -250,7 +253,7 @@ fn accept_all(
                     free.push(idx);
                     continue;
                 }
-                conns[idx] = Some(Conn::new(sock, peer, ctx));
+                conns[idx] = Some(Box::new(Conn::new(sock, peer, ctx)));
                 *live += 1;
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return None,
