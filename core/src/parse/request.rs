@@ -80,6 +80,11 @@ impl RequestParser {
             State::Failed(e) => Err(e),
             State::Done => Ok(step(0, Event::Paused)),
             State::Head => self.head(buf, false),
+            // No body (most GETs): the end, without a trip through the decoder.
+            State::Body(Decoder::Finished) => {
+                self.m.state = State::Done;
+                Ok(step(0, Event::End))
+            }
             State::Body(_) => self.m.body(buf, false),
         }
     }
