@@ -36,10 +36,10 @@ describe("web explorer", { timeout: 120_000 }, () => {
     await page.waitForSelector("html[data-ready=true]", { timeout: 20_000 });
   }
 
-  /** The kinds of the steps listed, without the "need more" waits. */
+  /** The kinds of the core's events listed, without the "need more" waits and head parts. */
   async function kinds() {
     const all = await page.$$eval("#steplist li", (lis) => lis.map((li) => li.dataset.kind));
-    return all.filter((k) => k !== "need-more");
+    return all.filter((k) => k !== "need-more" && k !== "part");
   }
 
   /** The offsets of the bytes carrying `cls` in the byte view. */
@@ -98,17 +98,36 @@ describe("web explorer", { timeout: 120_000 }, () => {
     assert.deepEqual(await marked("hl"), [...Array(bodyAt).keys()]);
   });
 
-  it("steps forward and back with the buttons and the arrow keys", async () => {
+  it("steps through the head's parts, forward and back, with the buttons and the arrow keys", async () => {
     await load();
-    assert.equal(await page.textContent("#position"), "step 1 of 2");
+    // head, request line, 3 fields, the framing decision, end
+    assert.equal(await page.textContent("#position"), "step 1 of 7");
     await page.click("#next");
+    assert.equal(await page.textContent("#steplist li.current"), "request line: GET /hello.txt HTTP/1.1");
+    assert.equal(bytesAt(GET, await marked("hl")), "GET /hello.txt HTTP/1.1\r\n");
+    assert.match(await page.textContent("#detail"), /request-line = method SP request-target SP HTTP-version CRLF/);
+    await page.click("#next");
+    assert.equal(await page.textContent("#steplist li.current"), "field: Host: example.com");
+    assert.equal(bytesAt(GET, await marked("hl")), "Host: example.com\r\n");
+    assert.equal(await page.getAttribute("#detail dd a", "href"), "https://www.rfc-editor.org/rfc/rfc9110#section-7.2");
+    await page.locator("#bytes").focus();
+    await page.keyboard.press("ArrowRight");
+    await page.keyboard.press("ArrowRight");
+    await page.keyboard.press("ArrowRight");
+    assert.equal(await page.textContent("#steplist li.current"), "body framing: none");
+    assert.match(await page.textContent("#detail"), /a request with neither content-length nor transfer-encoding has no body/);
+    await page.keyboard.press("ArrowRight");
     assert.match(await page.textContent("#steplist li.current"), /^end of request 1$/);
     assert.deepEqual(await marked("hl"), [], "End consumes no bytes");
-    await page.locator("#bytes").focus();
-    await page.keyboard.press("ArrowLeft");
-    assert.equal(await page.textContent("#position"), "step 1 of 2");
+    await page.keyboard.press("Home");
+    assert.equal(await page.textContent("#position"), "step 1 of 7");
     await page.keyboard.press("End");
-    assert.equal(await page.textContent("#position"), "step 2 of 2");
+    assert.equal(await page.textContent("#position"), "step 7 of 7");
+    await page.click("#prev");
+    assert.equal(await page.textContent("#position"), "step 6 of 7");
+    // A click on a field's byte selects that field's step.
+    await page.click('#bytes span[data-i="50"]');
+    assert.equal(await page.textContent("#steplist li.current"), "field: User-Agent: explorer/1");
   });
 
   it("shows chunk extensions, body bytes and trailers of a chunked upload", async () => {
@@ -288,7 +307,7 @@ describe("web explorer", { timeout: 120_000 }, () => {
 
     await page.selectOption("#preset", "r-continue");
     assert.equal(await page.inputValue("#method"), "PUT");
-    const labels = await page.$$eval("#steplist li", (lis) => lis.map((li) => li.textContent));
+    const labels = await page.$$eval('#steplist li[data-kind="head"]', (lis) => lis.map((li) => li.textContent));
     assert.match(labels[0], /^interim head: HTTP\/1\.1 100 Continue/);
     assert.match(labels[1], /^head: HTTP\/1\.1 201 Created/);
 

@@ -263,8 +263,93 @@ function label(s) {
       return "the peer closed between requests";
     case "error":
       return responseMode() ? `error: ${s.error}` : `error → ${s.status}: ${s.error}`;
+    case "part":
+      return partLabel(s);
     default:
       return s.kind;
+  }
+}
+
+// A head is one event of the core; the explorer also walks through what it holds: the start
+// line, each field line, and the framing decision taken from them.
+
+/** The parts of a head step, each a step of its own that points back at the head. */
+function headParts(h) {
+  const parts = [];
+  const line = h.requestLine || h.statusLine;
+  parts.push({ kind: "part", part: "line", parent: h, start: line[0], end: line[1] });
+  for (const f of h.fields) parts.push({ kind: "part", part: "field", field: f, parent: h, start: f.line[0], end: f.line[1] });
+  // The blank line that ends the head is where the framing is decided.
+  parts.push({ kind: "part", part: "framing", parent: h, start: Math.max(h.start, h.end - 2), end: h.end });
+  for (const p of parts) {
+    p.received = h.received;
+    p.message = h.message;
+  }
+  return parts;
+}
+
+/** The core's steps, with the parts of each head after it. */
+function expand(steps) {
+  return steps.flatMap((s) => (s.kind === "head" ? [s, ...headParts(s)] : [s]));
+}
+
+function partLabel(p) {
+  const h = p.parent;
+  switch (p.part) {
+    case "line":
+      return h.role === "response" ? `status line: ${h.version} ${h.status} ${h.reason}` : `request line: ${h.method} ${h.target} ${h.version}`;
+    case "field":
+      return `field: ${p.field.name}: ${p.field.value}`;
+    default:
+      return h.interim ? "interim: the final response follows" : `body framing: ${h.framing}${h.length !== null ? ` (${h.length} bytes)` : ""}`;
+  }
+}
+
+// Where a few fields are defined, to link from their step (explanations only: the rules
+// themselves are the core's).
+const FIELD_RFC = {
+  "host": "RFC 9110 §7.2",
+  "content-length": "RFC 9110 §8.6",
+  "transfer-encoding": "RFC 9112 §6.1",
+  "connection": "RFC 9110 §7.6.1",
+  "expect": "RFC 9110 §10.1.1",
+  "range": "RFC 9110 §14.2",
+  "if-none-match": "RFC 9110 §13.1.2",
+  "if-modified-since": "RFC 9110 §13.1.3",
+  "if-match": "RFC 9110 §13.1.1",
+  "if-range": "RFC 9110 §13.1.5",
+  "trailer": "RFC 9110 §6.6.2",
+  "content-type": "RFC 9110 §8.3",
+  "etag": "RFC 9110 §8.8.3",
+  "location": "RFC 9110 §10.2.2",
+};
+
+function partDetail(d, p) {
+  const h = p.parent;
+  if (p.part === "line" && h.role === "response") {
+    d.append(el("p", {}, el("code", { textContent: "status-line = HTTP-version SP status-code SP [ reason-phrase ] CRLF" }), " — ", rfcLinks("RFC 9112 §4")));
+    d.append(el("dl", {},
+      el("dt", { textContent: "version" }), el("dd", { textContent: h.version }),
+      el("dt", { textContent: "status" }), el("dd", { textContent: `${h.status}${h.interim ? " (interim)" : ""}` }),
+      el("dt", { textContent: "reason" }), el("dd", { textContent: h.reason || "(none)" })));
+  } else if (p.part === "line") {
+    d.append(el("p", {}, el("code", { textContent: "request-line = method SP request-target SP HTTP-version CRLF" }), " — ", rfcLinks("RFC 9112 §3")));
+    d.append(el("dl", {},
+      el("dt", { textContent: "method" }), el("dd", { textContent: h.method }),
+      el("dt", { textContent: "target" }), el("dd", { textContent: `${h.target} (${h.targetForm} form, `, }, rfcLinks("RFC 9112 §3.2"), ")"),
+      el("dt", { textContent: "version" }), el("dd", { textContent: h.version })));
+  } else if (p.part === "field") {
+    const ref = FIELD_RFC[p.field.name.toLowerCase()];
+    d.append(el("p", {}, el("code", { textContent: 'field-line = field-name ":" OWS field-value OWS' }), " — ", rfcLinks("RFC 9112 §5")));
+    d.append(el("dl", {},
+      el("dt", { textContent: "name" }), el("dd", { textContent: p.field.name }),
+      el("dt", { textContent: "value" }), el("dd", { textContent: p.field.value }),
+      ...(ref ? [el("dt", { textContent: "defined in" }), el("dd", {}, rfcLinks(ref))] : [])));
+  } else if (h.interim) {
+    d.append(el("p", {}, "A 1xx response is interim: it has no body, and the final response follows on the same connection — ", rfcLinks("RFC 9110 §15.2")));
+  } else {
+    d.append(el("p", {}, `The blank line ends the head. Body: ${h.framing}${h.length !== null ? ` (${h.length} bytes)` : ""}, because ${h.framingWhy} — `, rfcLinks(h.framingRfc)));
+    d.append(el("p", { textContent: `The connection ${h.keepAlive ? "may stay open" : "closes"} after this ${h.role === "response" ? "response" : "exchange"}.` }));
   }
 }
 
@@ -274,6 +359,11 @@ function within(i, r) {
 
 /** Classes of byte `i` for the selected step `s`. */
 function byteClasses(i, s) {
+  if (s.kind === "part") {
+    // The head's colours, within the part only.
+    const c = byteClasses(i, { ...s.parent, start: s.start, end: s.end });
+    return within(i, [s.start, s.end]) ? c : c.filter((k) => k === "done" || k === "pending");
+  }
   const c = [];
   if (i >= s.received) c.push("pending");
   else if (i < s.start) c.push("done");
@@ -336,9 +426,12 @@ function renderDetail() {
   d.replaceChildren();
   if (!s) return;
   d.append(el("h3", { textContent: label(s) }));
-  d.append(el("p", { className: "muted", textContent:
-    s.end > s.start ? `consumed bytes ${s.start}–${s.end} (${s.end - s.start})` : "consumed no bytes" }));
-  if (s.kind === "head" && s.role === "response") {
+  d.append(el("p", { className: "muted", textContent: s.kind === "part"
+    ? `bytes ${s.start}–${s.end} of the head (the core reads a head in one step)`
+    : s.end > s.start ? `consumed bytes ${s.start}–${s.end} (${s.end - s.start})` : "consumed no bytes" }));
+  if (s.kind === "part") {
+    partDetail(d, s);
+  } else if (s.kind === "head" && s.role === "response") {
     d.append(el("dl", {},
       el("dt", { textContent: "status" }), el("dd", { className: "v-status", textContent: `${s.status} ${s.reason}` }),
       el("dt", { textContent: "version" }), el("dd", { textContent: s.version }),
@@ -569,6 +662,7 @@ function run() {
   state.steps = responseMode()
     ? parseResponse(state.bytes, segment, ui.eof.checked, ui.method.value, cuts)
     : parseRequest(state.bytes, segment, ui.eof.checked, cuts);
+  state.steps = expand(state.steps);
   state.current = Math.min(state.current, Math.max(0, state.steps.length - 1));
   renderSteps();
   renderBytes();
@@ -648,7 +742,12 @@ async function main() {
       run();
       return;
     }
-    const found = state.steps.findIndex((s) => s.kind !== "need-more" && i >= s.start && i < s.end);
+    // The narrowest step holding the byte: a field line rather than the whole head.
+    let found = -1;
+    state.steps.forEach((s, k) => {
+      if (s.kind === "need-more" || i < s.start || i >= s.end) return;
+      if (found < 0 || s.end - s.start < state.steps[found].end - state.steps[found].start) found = k;
+    });
     if (found >= 0) select(found);
   });
   document.addEventListener("keydown", (e) => {
