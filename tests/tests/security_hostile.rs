@@ -927,3 +927,43 @@ fn a_client_that_never_reads_cannot_grow_the_server() {
     sb.assert_unharmed("a client that never reads", "");
     drop(sock);
 }
+
+/// After a request that ends the connection (`Connection: close`, HTTP/1.0 without
+/// keep-alive), bytes that follow are never run as a request.
+#[test]
+fn nothing_runs_after_the_last_request_of_a_connection() {
+    let sb = Sandbox::new(&["--quiet"]);
+    let cases: &[(&str, &str)] = &[
+        (
+            "Connection: close",
+            "GET /ok.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        ),
+        (
+            "close among other options",
+            "GET /ok.txt HTTP/1.1\r\nHost: t\r\nConnection: keep-alive, close\r\n\r\n",
+        ),
+        (
+            "HEAD with Connection: close",
+            "HEAD /ok.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        ),
+        ("HTTP/1.0", "GET /ok.txt HTTP/1.0\r\n\r\n"),
+        (
+            "HTTP/1.0 PUT",
+            "PUT /p.txt HTTP/1.0\r\nContent-Length: 2\r\n\r\nhi",
+        ),
+        (
+            "PUT with Connection: close",
+            "PUT /p.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Length: 2\r\n\r\nhi",
+        ),
+    ];
+    for (what, request) in cases {
+        let (response, closed) = sb.raw(format!("{request}{SMUGGLED}").as_bytes());
+        assert!(closed, "{what}: the connection was left open");
+        assert_eq!(
+            response.matches("HTTP/1.").count(),
+            1,
+            "{what}: {response:?}"
+        );
+        sb.assert_unharmed(what, &response);
+    }
+}
