@@ -110,12 +110,13 @@ impl Server {
                 let mut tx = Some(tx);
                 for line in BufReader::new(stderr).lines() {
                     let Ok(line) = line else { break };
-                    if line.starts_with("Serving ") {
+                    let start = line.starts_with("Serving ");
+                    log.lock().unwrap().push(line.clone());
+                    if start {
                         if let Some(tx) = tx.take() {
-                            let _ = tx.send(line.clone());
+                            let _ = tx.send(line);
                         }
                     }
-                    log.lock().unwrap().push(line);
                 }
             });
         }

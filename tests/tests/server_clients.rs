@@ -477,3 +477,23 @@ fn command_line_errors_are_one_clear_line() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("simple-server "));
 }
+
+#[test]
+fn serves_ipv6_loopback_beside_ipv4() {
+    if std::net::TcpListener::bind("[::1]:0").is_err() {
+        eprintln!("skipped: this machine has no IPv6 loopback");
+        return;
+    }
+    let s = Server::start(&["--bind", "::1", "--threads", "1"]);
+    std::fs::write(s.file("six.txt"), "over ipv6").unwrap();
+    let line = s
+        .log()
+        .into_iter()
+        .find(|l| l.starts_with("Serving "))
+        .unwrap();
+    assert!(line.contains(&format!("http://[::1]:{}", s.port)), "{line}");
+    let out = curl(&["-g", &format!("http://[::1]:{}/six.txt", s.port)]);
+    assert_eq!(out.stdout, b"over ipv6", "{out:?}");
+    let out = curl(&[&s.url("/six.txt")]);
+    assert_eq!(out.stdout, b"over ipv6");
+}
