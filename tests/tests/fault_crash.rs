@@ -151,7 +151,7 @@ fn sigkill_during_uploads_loses_nothing_and_a_restart_cleans_up() {
                     let _ = halfway_tx.send(i);
                     // The rest goes slowly: the kill comes before most of it.
                     for part in body[half..].chunks(64 * 1024) {
-                        std::thread::sleep(Duration::from_millis(100));
+                        std::thread::sleep(Duration::from_millis(250));
                         sock.write_all(part)?;
                     }
                 }

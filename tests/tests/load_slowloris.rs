@@ -59,8 +59,13 @@ fn slowloris_does_not_keep_a_normal_client_waiting() {
             socks
         })
     };
-    std::thread::sleep(Duration::from_millis(500));
-    let fd_attack = server.fd_count();
+    // Wait until the server holds every connection of the attack.
+    let mut fd_attack = 0;
+    let end = Instant::now() + Duration::from_secs(2);
+    while fd_attack < fd_base + DRIBBLERS + IDLE && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(50));
+        fd_attack = fd_attack.max(server.fd_count());
+    }
 
     // The normal client: fresh connections and one keep-alive connection, in turn.
     let began = Instant::now();
