@@ -9,6 +9,23 @@
 //! classifier below recognises a known difference; each one says which RFC 9112 / 9110
 //! rule makes our verdict the right one (or an allowed one).
 //!
+//! The known differences (see `KNOWN` for the classifiers and their reasoning):
+//! - h11 is lenient where RFC 9112 lets a recipient choose and we choose to refuse: bare LF
+//!   line endings (§2.2), obs-fold and lines starting with whitespace (§5.2, §2.2),
+//!   Content-Length with Transfer-Encoding (§6.3);
+//! - h11 accepts what the RFCs make invalid and we refuse: an invalid Host value (§3.2,
+//!   MUST 400), a target in none of the four forms (§3.2), control bytes in field values
+//!   (RFC 9110 §5.5), Transfer-Encoding in HTTP/1.0 (§6.1), an HTTP major version other
+//!   than 1 (RFC 9110 §15.6.6), malformed chunk extensions or whitespace after a chunk size
+//!   (§7.1), chunk sizes beyond 64 bits (§7.1);
+//! - h11 refuses what the RFCs allow and we accept: whitespace before a chunk extension's
+//!   `;` (BWS, §7.1.1) and an empty line before the request line (§2.2);
+//! - our limits: a Content-Length above `Limits::max_body` (RFC 9110 §15.5.14);
+//! - timing: we refuse a bad line as soon as it is complete, h11 once the head is.
+//!
+//! Empty Host values, repeated identical Content-Lengths and obs-text in values are
+//! accepted by both.
+//!
 //! h11 and python3 are installed by `scripts/test` (scripts/requirements-test.txt); when
 //! they are missing this test fails and says so.
 
