@@ -161,6 +161,7 @@ describe("web explorer", { timeout: 120_000 }, () => {
     await page.click("#last");
     assert.match(await page.textContent("#steplist li.current"), /^error → 400: /);
     assert.match(await page.textContent("#detail"), /The server answers 400/);
+    assert.equal(await page.getAttribute("#detail .rule-ref a", "href"), "https://www.rfc-editor.org/rfc/rfc9112#section-6.1");
     assert.equal((await marked("err")).length, 1, "one byte is marked");
     await screenshot(page, "explorer-error");
   });
