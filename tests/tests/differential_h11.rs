@@ -937,3 +937,115 @@ fn parser_agrees_with_h11_except_for_known_differences() {
     assert!(count(Verdict::Reject) > 1000, "{agreed:?}");
     assert!(count(Verdict::Incomplete) > 10, "{agreed:?}");
 }
+
+// ---------------------------------------------------------------------------------------
+// The same corpus against the running server
+// ---------------------------------------------------------------------------------------
+
+/// What the parser makes of `input`: the verdict, the status of its error, and whether the
+/// head was read before the error (a body error the server may never read).
+fn parse_outcome(input: &[u8]) -> (Verdict, u16, bool) {
+    let mut parser = RequestParser::new(Limits::default());
+    let mut at = 0;
+    let mut head_seen = false;
+    loop {
+        match parser.handle_bytes(&input[at..]) {
+            Err(e) => return (Verdict::Reject, e.status(), head_seen),
+            Ok(step) => {
+                at += step.consumed;
+                match step.event {
+                    Event::NeedMore => return (Verdict::Incomplete, 0, head_seen),
+                    Event::End | Event::Paused => return (Verdict::Accept, 0, head_seen),
+                    Event::Head(_) => head_seen = true,
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// Every complete case of the corpus, sent to simple-server on a connection of its own
+/// (half-closed after the request): a request the parser refuses in its head gets exactly
+/// the parser's status; any other gets some well-formed answer; the server never stops.
+#[test]
+fn the_server_answers_the_corpus_as_the_parser_decides() {
+    use simplehttp_tests::server_util::{read_until_close, Server};
+    use std::net::Shutdown;
+    use std::sync::{Arc, Mutex};
+
+    let mut server = Server::start(&["--quiet"]);
+    std::fs::write(server.file("a.txt"), "a").unwrap();
+    let cases: Vec<(Vec<u8>, Verdict, u16, bool)> = corpus()
+        .into_iter()
+        .map(|c| {
+            let (v, status, head_seen) = parse_outcome(&c);
+            (c, v, status, head_seen)
+        })
+        .filter(|(_, v, _, _)| *v != Verdict::Incomplete)
+        .collect();
+    let cases = Arc::new(cases);
+    let problems = Arc::new(Mutex::new(Vec::new()));
+    let addr = server.addr();
+    let workers: Vec<_> = (0..4)
+        .map(|w| {
+            let (cases, problems) = (Arc::clone(&cases), Arc::clone(&problems));
+            std::thread::spawn(move || {
+                for (i, (input, verdict, status, head_seen)) in
+                    cases.iter().enumerate().skip(w).step_by(4)
+                {
+                    let mut sock = simplehttp_tests::server_util::connect(addr);
+                    sock.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+                        .unwrap();
+                    let _ = sock.write_all(input);
+                    let _ = sock.shutdown(Shutdown::Write);
+                    let (bytes, closed) = read_until_close(&mut sock);
+                    let text = String::from_utf8_lossy(&bytes);
+                    // The final answer: after any interim 100.
+                    let finals: Vec<&str> = text
+                        .split("HTTP/1.1 ")
+                        .skip(1)
+                        .filter(|r| !r.starts_with("100 "))
+                        .collect();
+                    let first = finals.first().and_then(|r| r.get(..3)).unwrap_or("");
+                    let problem = if !closed {
+                        Some("the connection stayed open after the request was half-closed".into())
+                    } else if first.is_empty() || !first.bytes().all(|b| b.is_ascii_digit()) {
+                        Some(format!("no answer: {text:?}"))
+                    } else if *verdict == Verdict::Reject
+                        && !*head_seen
+                        && first != status.to_string()
+                    {
+                        Some(format!("answered {first}, the parser says {status}"))
+                    } else {
+                        None
+                    };
+                    if let Some(p) = problem {
+                        problems
+                            .lock()
+                            .unwrap()
+                            .push(format!("case {i}: {p}\n    {}", show(input)));
+                    }
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    let problems = problems.lock().unwrap();
+    eprintln!("{} complete cases sent to the server", cases.len());
+    assert!(
+        problems.is_empty(),
+        "{} problems, the first ones:\n{}",
+        problems.len(),
+        problems[..problems.len().min(10)].join("\n")
+    );
+    // Still serving (the corpus itself puts and deletes /a.txt, so ask for the root).
+    assert_eq!(server.get("/").status, 200);
+    assert!(
+        server.temporaries().is_empty(),
+        "{:?}",
+        server.temporaries()
+    );
+    assert!(server.is_running(), "the server stopped");
+}
