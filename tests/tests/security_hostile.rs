@@ -973,3 +973,49 @@ fn nothing_runs_after_the_last_request_of_a_connection() {
         sb.assert_unharmed(what, &response);
     }
 }
+
+/// --max-upload holds for chunked uploads too, whose size is only known as they arrive:
+/// 413 once the chunks pass it, the previous version intact, no temporary left.
+#[test]
+fn chunked_uploads_cannot_pass_the_upload_limit() {
+    let sb = Sandbox::new(&["--quiet", "--max-upload", "1M"]);
+    std::fs::write(sb.server.file("kept.bin"), "old version").unwrap();
+    for target in ["/kept.bin", "/new.bin", "/new/dir/deep.bin"] {
+        let mut sock = sb.server.connect();
+        write!(
+            sock,
+            "PUT {target} HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
+        .unwrap();
+        let chunk = [b'c'; 64 * 1024];
+        let mut writer = sock.try_clone().unwrap();
+        let feeder = std::thread::spawn(move || {
+            // 2 MiB in 64 KiB chunks; the server stops reading at the limit.
+            for _ in 0..32 {
+                if write!(writer, "{:x}\r\n", chunk.len())
+                    .and_then(|()| writer.write_all(&chunk))
+                    .and_then(|()| writer.write_all(b"\r\n"))
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            let _ = writer.write_all(b"0\r\n\r\n");
+        });
+        let (response, closed) = read_until_close(&mut sock);
+        let response = String::from_utf8_lossy(&response).into_owned();
+        feeder.join().unwrap();
+        assert!(
+            response.starts_with("HTTP/1.1 413 "),
+            "{target}: {response:?}"
+        );
+        assert!(closed, "{target}");
+        sb.assert_unharmed(target, &response);
+    }
+    assert_eq!(
+        std::fs::read(sb.server.file("kept.bin")).unwrap(),
+        b"old version"
+    );
+    assert!(!sb.server.file("new.bin").exists());
+    assert!(!sb.server.file("new").exists());
+}
