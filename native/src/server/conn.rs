@@ -27,6 +27,7 @@ use simplehttp_core::{
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 /// Files up to this size go out in the same write as the head.
@@ -72,7 +73,7 @@ enum Sink {
 }
 
 struct FileSend {
-    file: File,
+    file: Rc<File>,
     offset: u64,
     remaining: u64,
 }

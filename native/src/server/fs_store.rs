@@ -18,11 +18,13 @@ use simplehttp_core::{
     DirEntry, FileStore, Kind, Metadata, StoreError, StorePath, Timestamp, Upload,
 };
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Write};
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// Name prefix of upload temporaries.
 pub const TEMP_PREFIX: &str = ".simplehttp-upload-";
@@ -36,8 +38,30 @@ pub struct FsStore {
     /// Whether `openat2` works here (cleared on ENOSYS).
     openat2: Cell<bool>,
     /// The file the last `metadata` call opened, for [`FsStore::open_file`].
-    last_open: RefCell<Option<(String, File)>>,
+    last_open: RefCell<Option<(String, Rc<File>)>>,
+    /// Files opened in the last second, by path: a hit costs one `fstat` instead of an
+    /// `openat2`, an `fstat` and a `close`.
+    cache: RefCell<HashMap<String, Cached>>,
+    /// The time in whole seconds, as last told by [`FsStore::tick`].
+    now: Cell<u64>,
 }
+
+/// An open file and what `fstat` said about it.
+#[derive(Debug)]
+struct Cached {
+    file: Rc<File>,
+    meta: Metadata,
+    /// When it was opened (whole seconds).
+    opened: u64,
+}
+
+/// How long an open file is reused for its path. Changes to the file itself show at once
+/// (each hit runs `fstat`), and so does its removal or replacement by a rename (the old
+/// file has no link left); only a file replaced while hard-linked elsewhere is seen late,
+/// by this much at most.
+const CACHE_SECONDS: u64 = 1;
+/// Most files a worker keeps open this way.
+const CACHE_ENTRIES: usize = 1024;
 
 impl FsStore {
     /// A store on `root`, which must be an absolute, canonical directory path.
@@ -53,6 +77,8 @@ impl FsStore {
             read_only,
             openat2: Cell::new(cfg!(any(target_os = "linux", target_os = "android"))),
             last_open: RefCell::new(None),
+            cache: RefCell::new(HashMap::new()),
+            now: Cell::new(0),
         })
     }
 
@@ -96,8 +122,51 @@ impl FsStore {
         missing
     }
 
+    /// Tells the store the time (whole seconds); once a second, files kept open longer
+    /// than the cache allows are closed.
+    pub fn tick(&self, now: u64) {
+        if now != self.now.get() {
+            self.now.set(now);
+            self.cache
+                .borrow_mut()
+                .retain(|_, c| now.saturating_sub(c.opened) < CACHE_SECONDS);
+        }
+    }
+
+    /// Whether files are kept open for reuse.
+    #[must_use]
+    pub fn is_caching(&self) -> bool {
+        !self.cache.borrow().is_empty()
+    }
+
+    /// Closes every file kept open for reuse (the worker calls it when idle, so an idle
+    /// server holds no file open).
+    pub fn drop_cache(&self) {
+        self.cache.borrow_mut().clear();
+    }
+
+    /// The cached metadata of `rel`, checked with `fstat`; `None` when not cached (or
+    /// no longer valid).
+    fn cached(&self, rel: &str) -> Option<Metadata> {
+        let mut cache = self.cache.borrow_mut();
+        let entry = cache.get_mut(rel)?;
+        let fresh = self.now.get().saturating_sub(entry.opened) < CACHE_SECONDS;
+        let st = match rustix::fs::fstat(&*entry.file) {
+            // No link left: removed, or replaced by a rename. Look the path up again.
+            Ok(st) if fresh && st.st_nlink > 0 => st,
+            _ => {
+                cache.remove(rel);
+                return None;
+            }
+        };
+        let meta = file_metadata(&st)?;
+        entry.meta = meta;
+        *self.last_open.borrow_mut() = Some((rel.to_string(), Rc::clone(&entry.file)));
+        Some(meta)
+    }
+
     /// The file at `path` for sending, reusing the one `metadata` just opened.
-    pub fn open_file(&self, path: &StorePath) -> Result<File, StoreError> {
+    pub fn open_file(&self, path: &StorePath) -> Result<Rc<File>, StoreError> {
         if let Some((rel, file)) = self.last_open.borrow_mut().take() {
             if rel == path.as_str() {
                 return Ok(file);
@@ -106,7 +175,7 @@ impl FsStore {
         let fd = self
             .open_beneath(path.as_str(), OFlags::RDONLY | OFlags::NONBLOCK)
             .map_err(|e| store_error(&e))?;
-        Ok(File::from(fd))
+        Ok(Rc::new(File::from(fd)))
     }
 
     /// Forgets the file kept by the last `metadata` call.
@@ -115,6 +184,11 @@ impl FsStore {
     }
 
     fn stat_beneath(&self, rel: &str, keep: bool) -> Result<Option<Metadata>, StoreError> {
+        if keep {
+            if let Some(meta) = self.cached(rel) {
+                return Ok(Some(meta));
+            }
+        }
         let fd = match self.open_beneath(rel, OFlags::RDONLY | OFlags::NONBLOCK) {
             Ok(fd) => fd,
             Err(e) => {
@@ -142,10 +216,35 @@ impl FsStore {
             modified_nanos: u32::try_from(st.st_mtime_nsec).unwrap_or(0),
         };
         if keep && kind == Kind::File {
-            *self.last_open.borrow_mut() = Some((rel.to_string(), File::from(fd)));
+            let file = Rc::new(File::from(fd));
+            let mut cache = self.cache.borrow_mut();
+            if cache.len() >= CACHE_ENTRIES {
+                cache.clear();
+            }
+            let opened = self.now.get();
+            let cached = Cached {
+                file: Rc::clone(&file),
+                meta,
+                opened,
+            };
+            cache.insert(rel.to_string(), cached);
+            *self.last_open.borrow_mut() = Some((rel.to_string(), file));
         }
         Ok(Some(meta))
     }
+}
+
+/// The metadata of a regular file from `fstat` (`None` for anything else).
+fn file_metadata(st: &rustix::fs::Stat) -> Option<Metadata> {
+    if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
+        return None;
+    }
+    Some(Metadata {
+        kind: Kind::File,
+        len: u64::try_from(st.st_size).unwrap_or(0),
+        modified: Timestamp(u64::try_from(st.st_mtime).unwrap_or(0)),
+        modified_nanos: u32::try_from(st.st_mtime_nsec).unwrap_or(0),
+    })
 }
 
 fn errno(e: &io::Error) -> Option<Errno> {
@@ -492,6 +591,46 @@ mod tests {
             Err(StoreError::Forbidden)
         );
         assert_eq!(store.stat_beneath("ok", false).unwrap().unwrap().len, 2);
+        std::fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn cached_files_follow_changes_removals_and_renames() {
+        let root = temp_root("cache");
+        std::fs::write(root.join("f"), b"one").unwrap();
+        let store = FsStore::new(&root, false).unwrap();
+        store.tick(100);
+        let len = |store: &FsStore| store.stat_beneath("f", true).unwrap().map(|m| m.len);
+        assert_eq!(len(&store), Some(3));
+        // A hit: the same open file, and what it holds now.
+        let first = store
+            .last_open
+            .borrow()
+            .as_ref()
+            .map(|(_, f)| Rc::as_ptr(f))
+            .unwrap();
+        std::fs::write(root.join("f"), b"three").unwrap();
+        assert_eq!(len(&store), Some(5));
+        let second = store
+            .last_open
+            .borrow()
+            .as_ref()
+            .map(|(_, f)| Rc::as_ptr(f))
+            .unwrap();
+        assert_eq!(first, second);
+        // Replaced by a rename: the new file is seen at once.
+        std::fs::write(root.join("g"), b"renamed!").unwrap();
+        std::fs::rename(root.join("g"), root.join("f")).unwrap();
+        assert_eq!(len(&store), Some(8));
+        // Removed: gone at once.
+        std::fs::remove_file(root.join("f")).unwrap();
+        assert_eq!(len(&store), None);
+        // Entries older than the cache allows are closed on the next tick.
+        std::fs::write(root.join("f"), b"x").unwrap();
+        assert_eq!(len(&store), Some(1));
+        assert_eq!(store.cache.borrow().len(), 1);
+        store.tick(100 + CACHE_SECONDS);
+        assert!(store.cache.borrow().is_empty());
         std::fs::remove_dir_all(root).unwrap();
     }
 

@@ -19,6 +19,8 @@ pub const WAKER: Token = Token(usize::MAX);
 const FIRST_CONN: usize = 1 << 16;
 /// How often deadlines are checked.
 const TICK: Duration = Duration::from_millis(200);
+/// With files kept open for reuse, a poll this long without events closes them.
+const CACHE_IDLE: Duration = Duration::from_millis(50);
 /// How long accepting pauses when the process is out of file descriptors.
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
@@ -116,12 +118,23 @@ pub fn run(
     let mut grace_deadline: Option<Instant> = None;
 
     loop {
-        match poll.poll(&mut events, Some(TICK)) {
+        // While files are kept open for reuse, wake up soon to close them once traffic
+        // stops: an idle server holds no file open.
+        let timeout = if ctx.store.is_caching() {
+            CACHE_IDLE
+        } else {
+            TICK
+        };
+        match poll.poll(&mut events, Some(timeout)) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
         ctx.tick();
+        ctx.store.tick(ctx.ts.0);
+        if events.is_empty() {
+            ctx.store.drop_cache();
+        }
 
         if grace_deadline.is_none() && shared.shutdown.load(Ordering::Relaxed) {
             grace_deadline = Some(ctx.now + config.shutdown_grace);
