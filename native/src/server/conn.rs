@@ -36,7 +36,9 @@ const INLINE_FILE: u64 = 16 * 1024;
 const HEAD_READ: usize = 16 * 1024;
 /// Read size while receiving an upload.
 const BODY_READ: usize = 64 * 1024;
-/// A refused request body of at most this size is read and dropped, keeping the connection.
+/// A refused request body of at most this size, already on its way, is read and dropped
+/// before the reply, so that closing afterwards (as the core asks) cannot reset the
+/// connection under the reply; a larger one is answered at once and drained while lingering.
 const DISCARD_MAX: u64 = 64 * 1024;
 /// How long, and how much, a closing connection's input is drained so the peer reads the
 /// reply instead of a reset.
@@ -168,11 +170,6 @@ impl Conn {
                 bytes: 0,
             },
         }
-    }
-
-    /// The socket, for (de)registration.
-    pub fn socket(&mut self) -> &mut mio::net::TcpStream {
-        &mut self.sock
     }
 
     /// Whether the connection is between requests with nothing received: it can be closed
