@@ -7,6 +7,20 @@ use std::time::{Duration, Instant};
 
 #[test]
 fn holds_a_thousand_concurrent_connections() {
+    // 1,000 client sockets in this process, beside its other tests': make sure the soft
+    // limit on open files allows them (the server raises its own).
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    let lim = getrlimit(Resource::Nofile);
+    if lim.current.is_some_and(|c| c < 4096) {
+        let want = lim.maximum.map_or(4096, |m| m.min(4096));
+        let _ = setrlimit(
+            Resource::Nofile,
+            Rlimit {
+                current: Some(want),
+                maximum: lim.maximum,
+            },
+        );
+    }
     let s = Server::start(&["--quiet"]);
     std::fs::write(s.file("one.txt"), "one").unwrap();
     // All connections are open at once before any request is made.
