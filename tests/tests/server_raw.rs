@@ -300,6 +300,7 @@ fn an_upload_cut_mid_body_leaves_no_trace() {
         drop(sock);
     }
     // A chunked body that stops: the body timeout fires (408), nothing is kept.
+    let stalled_at = Instant::now();
     let mut stalled = s.connect();
     stalled.write_all(b"PUT /stalled.bin HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n0123456789abcdef\r\n").unwrap();
     let (bytes, closed) = read_until_close(&mut stalled);
@@ -309,6 +310,12 @@ fn an_upload_cut_mid_body_leaves_no_trace() {
         String::from_utf8_lossy(&bytes)
     );
     assert!(closed);
+    // Cut by the body timeout (1 s), not by the header timeout (10 s by default).
+    assert!(
+        stalled_at.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        stalled_at.elapsed()
+    );
     // A broken chunked body: 400, nothing kept.
     let mut broken = s.connect();
     broken.write_all(b"PUT /broken.bin HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\nnothex\r\n").unwrap();

@@ -480,6 +480,7 @@ impl Conn {
                 Err(e) => return Some(self.fail(e, ctx)),
             };
             let consumed = step.consumed;
+            let is_head = matches!(step.event, Event::Head(_));
             let act = match step.event {
                 Event::NeedMore => Act::NeedMore,
                 Event::Head(head) => {
@@ -500,6 +501,11 @@ impl Conn {
                 Event::Paused => Act::Paused,
             };
             self.rstart = (self.rstart + consumed).min(self.rend);
+            if is_head && matches!(self.state, State::Body { .. }) {
+                // From here on the body must make progress (the head's own timeout no
+                // longer applies).
+                self.deadline = ctx.now + ctx.body_timeout;
+            }
             match act {
                 Act::NeedMore => {
                     // At EOF the parser answers with Paused or an error, never NeedMore;
