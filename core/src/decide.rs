@@ -834,6 +834,9 @@ fn html_escape(s: &str, out: &mut String) {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            // A local file name may hold control characters no client could have sent: show
+            // them as U+FFFD rather than pass them to the reader's browser or terminal.
+            c if c.is_control() => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
@@ -1178,6 +1181,13 @@ pub fn reply_to_error(err: ParseError, now: Timestamp) -> Reply {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn html_escape_replaces_control_characters() {
+        let mut out = String::new();
+        super::html_escape("a<b>\u{1b}[31m\u{85}&", &mut out);
+        assert_eq!(out, "a&lt;b&gt;\u{fffd}[31m\u{fffd}&amp;");
+    }
     use super::*;
 
     fn b64(s: &[u8]) -> String {
@@ -1436,6 +1446,7 @@ mod tests {
             (StoreError::Forbidden, 403),
             (StoreError::NotFound, 404),
             (StoreError::ReadOnly, 405),
+            (StoreError::Unavailable, 503),
         ];
         for (e, status) in table {
             let r = finish(&planned(up(false), 201, false), Err(e), t);

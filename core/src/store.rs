@@ -55,6 +55,8 @@ pub enum StoreError {
     NoSpace,
     /// The store is read-only (405).
     ReadOnly,
+    /// Out of a passing resource, such as file descriptors: try again later (503).
+    Unavailable,
     /// Any other failure (500).
     Io,
 }
@@ -69,6 +71,7 @@ impl StoreError {
             StoreError::Conflict => 409,
             StoreError::NoSpace => 507,
             StoreError::ReadOnly => 405,
+            StoreError::Unavailable => 503,
             StoreError::Io => 500,
         }
     }
@@ -82,6 +85,7 @@ impl core::fmt::Display for StoreError {
             StoreError::Conflict => "a file and a directory are in each other's way",
             StoreError::NoSpace => "no space left",
             StoreError::ReadOnly => "the store is read-only",
+            StoreError::Unavailable => "temporarily out of resources",
             StoreError::Io => "input/output error",
         })
     }

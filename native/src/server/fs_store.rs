@@ -264,6 +264,8 @@ pub fn store_error(e: &io::Error) -> StoreError {
         }
         Some(Errno::NOSPC) | Some(Errno::DQUOT) | Some(Errno::FBIG) => StoreError::NoSpace,
         Some(Errno::ROFS) => StoreError::ReadOnly,
+        // Out of descriptors or memory: the next attempt may well succeed (503).
+        Some(Errno::MFILE) | Some(Errno::NFILE) | Some(Errno::NOMEM) => StoreError::Unavailable,
         _ => StoreError::Io,
     }
 }
@@ -641,6 +643,8 @@ mod tests {
         assert_eq!(store_error(&Errno::NOTDIR.into()), StoreError::Conflict);
         assert_eq!(store_error(&Errno::ISDIR.into()), StoreError::Conflict);
         assert_eq!(store_error(&Errno::IO.into()), StoreError::Io);
+        assert_eq!(store_error(&Errno::MFILE.into()), StoreError::Unavailable);
+        assert_eq!(StoreError::Unavailable.status(), 503);
     }
 
     #[test]
