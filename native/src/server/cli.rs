@@ -21,11 +21,17 @@ Exit status:
   1  an unexpected error while running
   2  bad command line
   3  cannot listen on an address (port in use, or below 1024 without privileges)
-  4  the root directory cannot be served (missing, not a directory, unreadable)";
+  4  the root directory cannot be served (missing, not a directory, unreadable)
+  130  a second Ctrl-C or SIGTERM during the grace period: stopped at once";
 
 /// `simple-server [PORT]`: serves a directory over HTTP/1.1; PUT uploads, DELETE removes.
 #[derive(Debug, Parser)]
-#[command(name = "simple-server", version, about, after_help = EXAMPLES)]
+#[command(
+    name = "simple-server",
+    version,
+    about = "Serves a directory over HTTP/1.1: GET and HEAD read files and listings, PUT uploads, DELETE removes.",
+    after_help = EXAMPLES
+)]
 pub struct Cli {
     /// TCP port to listen on (0 picks a free one and prints it).
     #[arg(default_value_t = 80)]
