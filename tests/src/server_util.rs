@@ -167,6 +167,19 @@ impl Server {
         self.log.lock().unwrap().clone()
     }
 
+    /// Waits (up to 10 s) until the log satisfies `ready`, and returns it. Access-log lines
+    /// are written once a response is sent, so they may trail the response a little.
+    pub fn wait_for_log(&self, ready: impl Fn(&[String]) -> bool) -> Vec<String> {
+        let end = Instant::now() + Duration::from_secs(10);
+        loop {
+            let log = self.log();
+            if ready(&log) || Instant::now() >= end {
+                return log;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// The process id.
     #[must_use]
     pub fn pid(&self) -> u32 {

@@ -72,8 +72,7 @@ fn curl_gets_heads_and_lists() {
     assert_eq!(code(&out), 404);
 
     // One access-log line per request: peer, request line, status.
-    std::thread::sleep(std::time::Duration::from_millis(200));
-    let log = s.log();
+    let log = s.wait_for_log(|log| log.iter().any(|l| l.contains("/missing.txt")));
     assert!(
         log.iter()
             .any(|l| l.contains("127.0.0.1:") && l.contains("\"GET /a.txt HTTP/1.1\" 200")),
@@ -308,9 +307,9 @@ print("ok")
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
     // Every request shared one connection: one peer port in the log.
-    std::thread::sleep(std::time::Duration::from_millis(200));
-    let peers: std::collections::BTreeSet<String> = s
-        .log()
+    // Seven requests, seven access-log lines.
+    let log = s.wait_for_log(|log| log.iter().filter(|l| l.contains(" HTTP/1.1\" ")).count() >= 7);
+    let peers: std::collections::BTreeSet<String> = log
         .iter()
         .filter(|l| l.contains("\" 2") || l.contains("\" 4"))
         .filter_map(|l| l.split(' ').nth(1).map(str::to_string))
