@@ -121,6 +121,23 @@ fn interim_100_then_200_is_skipped_and_shown_with_v() {
 }
 
 #[test]
+fn endless_interim_responses_are_a_protocol_error() {
+    // Each 1xx head is progress, so --timeout alone would never fire: the count is bounded.
+    let server = RawServer::one(|mut s, _| {
+        for _ in 0..40 {
+            send(&mut s, b"HTTP/1.1 102 Processing\r\n\r\n");
+        }
+        send(&mut s, b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nbody");
+        wait_for_close(&mut s);
+    });
+    let run = client([&server.url("/i")]).run();
+    run.assert_code(7);
+    assert!(run.stdout.is_empty());
+    assert!(run.stderr.contains("interim responses"), "{}", run.stderr);
+    server.finish();
+}
+
+#[test]
 fn large_put_waits_for_100_continue_then_sends_the_body() {
     let dir = TempDir::new("client-expect");
     let data = pattern(2 << 20, 11);

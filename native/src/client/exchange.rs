@@ -196,7 +196,13 @@ struct Reception<'c> {
     status: Option<u16>,
     framing: Framing,
     seen_head: bool,
+    /// Interim (1xx) heads so far: bounded, so that a server cannot stall the client
+    /// forever with them while each one counts as progress.
+    interim: u32,
 }
+
+/// The most interim responses accepted before the final one.
+const MAX_INTERIM: u32 = 32;
 
 impl Reception<'_> {
     fn on_event(
@@ -267,6 +273,12 @@ impl Reception<'_> {
             show::eprint_lines("* ", show::trace_head(h));
         }
         if h.is_interim() {
+            self.interim += 1;
+            if self.interim > MAX_INTERIM {
+                return Err(Failure::protocol(format!(
+                    "more than {MAX_INTERIM} interim responses before the final one"
+                )));
+            }
             let send = h.status() == 100 && upload.wait_until.is_some();
             return Ok(if send { Next::SendBody } else { Next::Go });
         }
@@ -420,6 +432,7 @@ pub fn exchange(
         status: None,
         framing: Framing::None,
         seen_head: false,
+        interim: 0,
     };
     loop {
         let slice = &conn.buf[conn.start..conn.end];
