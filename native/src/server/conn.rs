@@ -61,12 +61,18 @@ pub enum Next {
 enum State {
     /// Waiting for a request head.
     Head,
-    /// Receiving the request body; `reply` is the decided (planned) reply.
-    Body { sink: Sink, reply: Reply },
+    /// Receiving the request body (boxed: idle connections stay small).
+    Body(Box<Receiving>),
     /// Sending a response: `wbuf`, then `file`.
     Send { file: Option<FileSend>, close: bool },
     /// Reply sent, write side shut down: drain input until EOF or the deadline.
     Linger { drained: usize },
+}
+
+/// Where a request body goes, and the reply decided for it (the planned one for an upload).
+struct Receiving {
+    sink: Sink,
+    reply: Reply,
 }
 
 enum Sink {
@@ -192,7 +198,7 @@ impl Conn {
                 Flush::Failed => return Next::Close,
                 Flush::Blocked => {
                     // A pending `100 Continue` does not stop the body from being read.
-                    if !matches!(self.state, State::Body { .. }) {
+                    if !matches!(self.state, State::Body(_)) {
                         return Next::Keep;
                     }
                 }
@@ -239,7 +245,7 @@ impl Conn {
                 self.respond(reply, ctx);
                 self.drive(ctx, false, false)
             }
-            State::Body { .. } => {
+            State::Body(_) => {
                 // Dropping the state drops the upload: no partial file.
                 let reply = plain_reply(408, "request timeout: the body stalled\n", ctx);
                 self.respond(reply, ctx);
@@ -382,13 +388,7 @@ impl Conn {
         if self.rbuf.is_empty() {
             self.rbuf = ctx.rpool.pop().unwrap_or_else(|| vec![0; HEAD_READ]);
         }
-        let want = if matches!(
-            self.state,
-            State::Body {
-                sink: Sink::Upload(_),
-                ..
-            }
-        ) {
+        let want = if matches!(&self.state, State::Body(r) if matches!(r.sink, Sink::Upload(_))) {
             BODY_READ
         } else {
             HEAD_READ
@@ -422,7 +422,7 @@ impl Conn {
                             self.head_started = true;
                             self.deadline = ctx.now + ctx.header_timeout;
                         }
-                        State::Body { .. } => self.deadline = ctx.now + ctx.body_timeout,
+                        State::Body(_) => self.deadline = ctx.now + ctx.body_timeout,
                         _ => {}
                     }
                     return Fill::Got;
@@ -445,7 +445,7 @@ impl Conn {
     /// `Some(Keep)`: something changed (a reply is queued); `Some(Close)`: close now.
     fn parse(&mut self, ctx: &mut Ctx) -> Option<Next> {
         loop {
-            if !matches!(self.state, State::Head | State::Body { .. }) {
+            if !matches!(self.state, State::Head | State::Body(_)) {
                 return Some(Next::Keep);
             }
             if matches!(self.state, State::Head) && self.rstart == self.rend {
@@ -487,12 +487,12 @@ impl Conn {
                     on_head(&head, ctx, &mut self.state, &mut self.cur, &mut self.wbuf)
                 }
                 Event::Data(data) => match &mut self.state {
-                    State::Body {
-                        sink: Sink::Upload(up),
-                        ..
-                    } => match up.write(data) {
-                        Ok(()) => Act::Continue,
-                        Err(e) => Act::UploadFailed(e),
+                    State::Body(r) => match &mut r.sink {
+                        Sink::Upload(up) => match up.write(data) {
+                            Ok(()) => Act::Continue,
+                            Err(e) => Act::UploadFailed(e),
+                        },
+                        Sink::Discard => Act::Continue,
                     },
                     _ => Act::Continue,
                 },
@@ -501,7 +501,7 @@ impl Conn {
                 Event::Paused => Act::Paused,
             };
             self.rstart = (self.rstart + consumed).min(self.rend);
-            if is_head && matches!(self.state, State::Body { .. }) {
+            if is_head && matches!(self.state, State::Body(_)) {
                 // From here on the body must make progress (the head's own timeout no
                 // longer applies).
                 self.deadline = ctx.now + ctx.body_timeout;
@@ -518,30 +518,26 @@ impl Conn {
                     return Some(Next::Keep);
                 }
                 Act::End => {
-                    let reply = match std::mem::replace(&mut self.state, State::Head) {
-                        State::Body {
-                            sink: Sink::Upload(up),
-                            reply,
-                        } => {
+                    let State::Body(r) = std::mem::replace(&mut self.state, State::Head) else {
+                        return Some(Next::Close);
+                    };
+                    let Receiving { sink, reply } = *r;
+                    let reply = match sink {
+                        Sink::Upload(up) => {
                             let outcome = up.commit();
                             finish(&reply, outcome, ctx.ts)
                         }
-                        State::Body {
-                            sink: Sink::Discard,
-                            reply,
-                        } => reply,
-                        _ => return Some(Next::Close),
+                        Sink::Discard => reply,
                     };
                     self.respond(reply, ctx);
                     self.complete = true;
                     return Some(Next::Keep);
                 }
                 Act::UploadFailed(e) => {
-                    let State::Body { reply, .. } = std::mem::replace(&mut self.state, State::Head)
-                    else {
+                    let State::Body(r) = std::mem::replace(&mut self.state, State::Head) else {
                         return Some(Next::Close);
                     };
-                    let mut reply = finish(&reply, Err(e), ctx.ts);
+                    let mut reply = finish(&r.reply, Err(e), ctx.ts);
                     // The rest of the body is not read: the connection cannot be reused.
                     reply.close = true;
                     self.respond(reply, ctx);
@@ -682,10 +678,10 @@ fn on_head(
                     wbuf.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
                 }
                 reply.body = Body::Upload(plan);
-                *state = State::Body {
+                *state = State::Body(Box::new(Receiving {
                     sink: Sink::Upload(up),
                     reply,
-                };
+                }));
                 return Act::Continue;
             }
             Err(e) => reply = finish(&reply, Err(e), ctx.ts),
@@ -708,10 +704,10 @@ fn on_head(
         None => false,
     };
     if discard {
-        *state = State::Body {
+        *state = State::Body(Box::new(Receiving {
             sink: Sink::Discard,
             reply,
-        };
+        }));
         Act::Continue
     } else {
         reply.close = true;
