@@ -253,6 +253,19 @@ fn slow_headers_and_idle_connections_are_cut_off() {
         waited >= Duration::from_millis(900) && waited < Duration::from_secs(5),
         "{waited:?}"
     );
+    // After a HEAD on the same connection, the 408 still has its body.
+    let mut after_head = s.connect();
+    after_head
+        .write_all(b"HEAD /ok.txt HTTP/1.1\r\nHost: t\r\n\r\nGET /ok")
+        .unwrap();
+    let (bytes, closed) = read_until_close(&mut after_head);
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(closed);
+    assert!(text.starts_with("HTTP/1.1 200 "), "{text}");
+    assert!(
+        text.contains("HTTP/1.1 408 ") && text.ends_with("too long\n"),
+        "{text}"
+    );
     // Dribbling bytes does not extend the header timeout.
     let started = Instant::now();
     let mut dribble = s.connect();

@@ -241,6 +241,8 @@ impl Conn {
                 self.cur.line.clear();
                 self.cur.line.push('-');
                 self.cur.started = ctx.now;
+                // Not the previous request's method: this reply has its body.
+                self.cur.is_head = false;
                 let reply = plain_reply(408, "request timeout: the head took too long\n", ctx);
                 self.respond(reply, ctx);
                 self.drive(ctx, false, false)
