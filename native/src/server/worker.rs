@@ -116,11 +116,16 @@ pub fn run(
     let mut next_sweep = ctx.now + TICK;
     let mut accept_paused_until: Option<Instant> = None;
     let mut grace_deadline: Option<Instant> = None;
+    // Connections that stopped sending to let others have a turn; driven again next round.
+    let mut again: Vec<usize> = Vec::new();
+    let mut again_now: Vec<usize> = Vec::new();
 
     loop {
         // While files are kept open for reuse, wake up soon to close them once traffic
         // stops: an idle server holds no file open.
-        let timeout = if ctx.store.is_caching() {
+        let timeout = if !again.is_empty() {
+            Duration::ZERO
+        } else if ctx.store.is_caching() {
             CACHE_IDLE
         } else {
             TICK
@@ -132,7 +137,7 @@ pub fn run(
         }
         ctx.tick();
         ctx.store.tick(ctx.ts.0);
-        if events.is_empty() {
+        if events.is_empty() && again.is_empty() {
             ctx.store.drop_cache();
         }
 
@@ -183,6 +188,28 @@ pub fn run(
                 conns[idx] = None;
                 free.push(idx);
                 live -= 1;
+            } else if conn.yielded() {
+                again.push(idx);
+            }
+        }
+        // Those that yielded last round (and got no event this round) go on now.
+        std::mem::swap(&mut again, &mut again_now);
+        again_now.sort_unstable();
+        again_now.dedup();
+        for idx in again_now.drain(..) {
+            let Some(Some(conn)) = conns.get_mut(idx) else {
+                continue;
+            };
+            if !conn.yielded() {
+                // Driven by an event this round, and done or waiting for the socket.
+                continue;
+            }
+            if guarded(|| conn.drive(&mut ctx, false, false)) == Next::Close {
+                conns[idx] = None;
+                free.push(idx);
+                live -= 1;
+            } else if conn.yielded() {
+                again.push(idx);
             }
         }
 
