@@ -2,6 +2,7 @@
 //! on the same root: every target is absent, its old version or one complete new version,
 //! and the restart removes the temporaries the crash left.
 
+use simplehttp_tests::client_util::pattern;
 use simplehttp_tests::server_util::{connect, read_response, temporaries, Server, TempDir};
 use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -32,16 +33,10 @@ fn sha256(data: &[u8]) -> String {
 /// Version `version` of upload `i`: 1 to 4 MiB of seeded bytes.
 fn content(i: usize, version: u64) -> Vec<u8> {
     let len = (1 << 20) + (i * 61_681 + version as usize * 7_919) % (3 << 20);
-    let mut x = (i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ version;
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out.truncate(len);
-    out
+    pattern(
+        len,
+        (i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ version,
+    )
 }
 
 /// Target `i`: in the root, in existing subdirectories, or in ones still to be created.

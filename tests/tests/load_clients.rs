@@ -5,6 +5,7 @@
 //! A test of behaviour under load, not a benchmark: nothing here is timed beyond the
 //! bounds that keep the test short.
 
+use simplehttp_tests::client_util::pattern;
 use simplehttp_tests::server_util::{read_response, Server};
 use std::io::{BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -37,21 +38,9 @@ fn raise_nofile_limit(needed: u64) {
     );
 }
 
-fn xorshift(mut x: u64, len: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out.truncate(len);
-    out
-}
-
 /// Read-only file `k`: 100 bytes to 256 KiB.
 fn read_file(k: usize) -> Vec<u8> {
-    xorshift(k as u64 + 1, 100 + (k * k * 1031) % (256 << 10))
+    pattern(100 + (k * k * 1031) % (256 << 10), k as u64 + 1)
 }
 
 /// Version `v` written by client `c`: it says whose and which it is, so a shared file can
@@ -59,9 +48,9 @@ fn read_file(k: usize) -> Vec<u8> {
 fn payload(c: usize, v: usize) -> Vec<u8> {
     let mut out = format!("c={c:05} v={v:06}\n").into_bytes();
     let len = 512 + (c * 7_919 + v * 104_729) % (16 << 10);
-    out.extend(xorshift(
-        (c as u64) << 32 | v as u64 | 1 << 63,
+    out.extend(pattern(
         len - out.len(),
+        (c as u64) << 32 | v as u64 | 1 << 63,
     ));
     out
 }

@@ -1,6 +1,7 @@
 //! Readers and writers on one file at once: while uploads replace it (and a DELETE removes
 //! it now and then), every GET gets one whole version or a 404, never a mix or a part.
 
+use simplehttp_tests::client_util::pattern;
 use simplehttp_tests::server_util::{connect, read_response, Server};
 use std::io::{BufReader, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -13,14 +14,10 @@ const RUN_TIME: Duration = Duration::from_secs(5);
 fn version(v: u64) -> Vec<u8> {
     let len = (256 << 10) + (v as usize * 40_009) % (768 << 10);
     let mut out = v.to_le_bytes().to_vec();
-    let mut x = v.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    while out.len() < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out.truncate(len);
+    out.extend_from_slice(&pattern(
+        len - out.len(),
+        v.wrapping_mul(0x9e37_79b9_7f4a_7c15),
+    ));
     out
 }
 
