@@ -628,7 +628,6 @@ impl Conn {
                 }
             }
         }
-        ctx.store.forget_open();
         let chunked = says_chunked(&reply);
         if self.wbuf.capacity() == 0 {
             if let Some(b) = ctx.wpool.pop() {
@@ -652,12 +651,17 @@ impl Conn {
                 _ => {}
             }
         }
-        if let Some(fs) = &file {
+        if let (Some(fs), Body::File { path, .. }) = (&file, &body) {
             if fs.remaining <= INLINE_FILE {
                 let at = self.wbuf.len();
                 // Bounded by INLINE_FILE above.
                 self.wbuf.resize(at + fs.remaining as usize, 0);
-                if read_exact_at(&fs.file, &mut self.wbuf[at..], fs.offset).is_err() {
+                let buf = &mut self.wbuf[at..];
+                if ctx
+                    .store
+                    .read_small(path, &fs.file, fs.offset, buf)
+                    .is_err()
+                {
                     // The file changed under us; the head promised more than there is.
                     self.wbuf.truncate(at);
                     reply.close = true;
@@ -665,6 +669,7 @@ impl Conn {
                 file = None;
             }
         }
+        ctx.store.forget_open();
         self.cur.status = reply.status;
         self.cur.bytes =
             (self.wbuf.len() - before) as u64 + file.as_ref().map_or(0, |f| f.remaining);
@@ -771,11 +776,6 @@ fn plain_reply(status: u16, text: &'static str, ctx: &Ctx) -> Reply {
     }
     reply.close = true;
     reply
-}
-
-fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
-    use std::os::unix::fs::FileExt;
-    file.read_exact_at(buf, offset)
 }
 
 /// Sends part of a file: `sendfile` on Linux, a read/write loop elsewhere.

@@ -10,7 +10,10 @@
 //!   upload removes its temporary. Temporaries are hidden from listings and requests, and
 //!   [`remove_stale_temporaries`] deletes those a crash left behind.
 //! - Each worker owns its own store; `metadata` keeps the file it opened so the reply can
-//!   send it without opening it again ([`FsStore::open_file`]).
+//!   send it without opening it again ([`FsStore::open_file`]). Files opened in the last
+//!   second stay open for their path, checked with `fstat` on each use; a small file that
+//!   last changed seconds ago also keeps its contents, dropped as soon as `fstat` shows
+//!   another size, mtime or ctime ([`FsStore::read_small`]).
 
 use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 use rustix::io::Errno;
@@ -44,6 +47,8 @@ pub struct FsStore {
     cache: RefCell<HashMap<String, Cached>>,
     /// The time in whole seconds, as last told by [`FsStore::tick`].
     now: Cell<u64>,
+    /// Bytes of file contents held by `cache` (at most [`CACHE_BYTES`]).
+    cached_bytes: Cell<usize>,
 }
 
 /// An open file and what `fstat` said about it.
@@ -53,6 +58,37 @@ struct Cached {
     meta: Metadata,
     /// When it was opened (whole seconds).
     opened: u64,
+    /// What the last `fstat` said: any change to the file's contents changes its ctime.
+    stamp: Stamp,
+    /// The whole contents of a small file, read after an `fstat` that gave `stamp`; kept
+    /// only while `stamp` holds (see [`FsStore::read_small`]).
+    data: Option<Rc<[u8]>>,
+}
+
+/// Size, mtime and ctime (with nanoseconds) of a file, as `fstat` gave them (widened so
+/// that every platform's field types fit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    size: i128,
+    mtime: (i128, i128),
+    ctime: (i128, i128),
+}
+
+impl Stamp {
+    fn of(st: &rustix::fs::Stat) -> Stamp {
+        Stamp {
+            size: i128::from(st.st_size),
+            mtime: (i128::from(st.st_mtime), i128::from(st.st_mtime_nsec)),
+            ctime: (i128::from(st.st_ctime), i128::from(st.st_ctime_nsec)),
+        }
+    }
+
+    /// Whether the file was last changed well before `now` (whole seconds), so that any
+    /// later change is bound to give it another ctime, whatever the granularity of file
+    /// timestamps (git's "racily clean" rule). Only then may its contents be kept.
+    fn settled(&self, now: u64) -> bool {
+        self.ctime.0 + CONTENT_SETTLED < i128::from(now)
+    }
 }
 
 /// How long an open file is reused for its path. Changes to the file itself show at once
@@ -62,6 +98,13 @@ struct Cached {
 const CACHE_SECONDS: u64 = 1;
 /// Most files a worker keeps open this way.
 const CACHE_ENTRIES: usize = 1024;
+/// Files up to this size may have their contents kept with the open file, so a hit
+/// costs no read.
+pub const CONTENT_MAX: u64 = 16 * 1024;
+/// Most bytes of file contents a worker keeps.
+const CACHE_BYTES: usize = 1 << 20;
+/// A file's contents are kept only when it last changed at least this many seconds ago.
+const CONTENT_SETTLED: i128 = 2;
 
 impl FsStore {
     /// A store on `root`, which must be an absolute, canonical directory path.
@@ -79,6 +122,7 @@ impl FsStore {
             last_open: RefCell::new(None),
             cache: RefCell::new(HashMap::new()),
             now: Cell::new(0),
+            cached_bytes: Cell::new(0),
         })
     }
 
@@ -127,9 +171,15 @@ impl FsStore {
     pub fn tick(&self, now: u64) {
         if now != self.now.get() {
             self.now.set(now);
-            self.cache
-                .borrow_mut()
-                .retain(|_, c| now.saturating_sub(c.opened) < CACHE_SECONDS);
+            let mut bytes = 0;
+            self.cache.borrow_mut().retain(|_, c| {
+                let keep = now.saturating_sub(c.opened) < CACHE_SECONDS;
+                if keep {
+                    bytes += c.data.as_ref().map_or(0, |d| d.len());
+                }
+                keep
+            });
+            self.cached_bytes.set(bytes);
         }
     }
 
@@ -143,6 +193,7 @@ impl FsStore {
     /// server holds no file open).
     pub fn drop_cache(&self) {
         self.cache.borrow_mut().clear();
+        self.cached_bytes.set(0);
     }
 
     /// The cached metadata of `rel`, checked with `fstat`; `None` when not cached (or
@@ -155,12 +206,23 @@ impl FsStore {
             // No link left: removed, or replaced by a rename. Look the path up again.
             Ok(st) if fresh && st.st_nlink > 0 => st,
             _ => {
-                cache.remove(rel);
+                if let Some(gone) = cache.remove(rel) {
+                    self.uncount(&gone);
+                }
                 return None;
             }
         };
         let meta = file_metadata(&st)?;
         entry.meta = meta;
+        let stamp = Stamp::of(&st);
+        if stamp != entry.stamp {
+            // Changed since its contents were read: read them again.
+            entry.stamp = stamp;
+            if let Some(data) = entry.data.take() {
+                self.cached_bytes
+                    .set(self.cached_bytes.get().saturating_sub(data.len()));
+            }
+        }
         *self.last_open.borrow_mut() = Some((rel.to_string(), Rc::clone(&entry.file)));
         Some(meta)
     }
@@ -176,6 +238,57 @@ impl FsStore {
             .open_beneath(path.as_str(), OFlags::RDONLY | OFlags::NONBLOCK)
             .map_err(|e| store_error(&e))?;
         Ok(Rc::new(File::from(fd)))
+    }
+
+    /// Fills `buf` from `file` at `start`, where `file` is the one [`FsStore::open_file`]
+    /// gave for `path` right after `metadata`. A small file's contents are kept with its
+    /// open file: while `fstat` finds it unchanged (each `metadata` hit checks), they are
+    /// copied from memory instead of read.
+    pub fn read_small(
+        &self,
+        path: &StorePath,
+        file: &Rc<File>,
+        start: u64,
+        buf: &mut [u8],
+    ) -> io::Result<()> {
+        let mut cache = self.cache.borrow_mut();
+        let entry = cache
+            .get_mut(path.as_str())
+            .filter(|e| Rc::ptr_eq(&e.file, file));
+        let Some(entry) = entry else {
+            return file.read_exact_at(buf, start);
+        };
+        if let Some(data) = &entry.data {
+            let from = usize::try_from(start).unwrap_or(usize::MAX);
+            if let Some(src) = from
+                .checked_add(buf.len())
+                .and_then(|end| data.get(from..end))
+            {
+                buf.copy_from_slice(src);
+                return Ok(());
+            }
+        }
+        file.read_exact_at(buf, start)?;
+        // Keep the whole file when it has settled: a change after the `fstat` that gave
+        // `stamp` (even one before this read) gives it another ctime, so the next check
+        // drops what was read here.
+        let whole = start == 0 && buf.len() as u64 == entry.meta.len;
+        if whole
+            && entry.data.is_none()
+            && entry.meta.len <= CONTENT_MAX
+            && entry.stamp.settled(self.now.get())
+            && self.cached_bytes.get() + buf.len() <= CACHE_BYTES
+        {
+            entry.data = Some(Rc::from(&*buf));
+            self.cached_bytes.set(self.cached_bytes.get() + buf.len());
+        }
+        Ok(())
+    }
+
+    fn uncount(&self, entry: &Cached) {
+        let n = entry.data.as_ref().map_or(0, |d| d.len());
+        self.cached_bytes
+            .set(self.cached_bytes.get().saturating_sub(n));
     }
 
     /// Forgets the file kept by the last `metadata` call.
@@ -220,14 +333,19 @@ impl FsStore {
             let mut cache = self.cache.borrow_mut();
             if cache.len() >= CACHE_ENTRIES {
                 cache.clear();
+                self.cached_bytes.set(0);
             }
             let opened = self.now.get();
             let cached = Cached {
                 file: Rc::clone(&file),
                 meta,
                 opened,
+                stamp: Stamp::of(&st),
+                data: None,
             };
-            cache.insert(rel.to_string(), cached);
+            if let Some(old) = cache.insert(rel.to_string(), cached) {
+                self.uncount(&old);
+            }
             *self.last_open.borrow_mut() = Some((rel.to_string(), file));
         }
         Ok(Some(meta))
@@ -564,6 +682,7 @@ pub fn remove_stale_temporaries(root: &Path) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
     fn temp_root(tag: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("simplehttp-fs-{tag}-{:x}", random_u64()));
@@ -633,6 +752,55 @@ mod tests {
         assert_eq!(store.cache.borrow().len(), 1);
         store.tick(100 + CACHE_SECONDS);
         assert!(store.cache.borrow().is_empty());
+        std::fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn kept_contents_follow_changes_and_wait_for_a_settled_file() {
+        let root = temp_root("contents");
+        std::fs::write(root.join("f"), b"aaaa").unwrap();
+        let store = FsStore::new(&root, false).unwrap();
+        let path = StorePath::root().join("f").unwrap();
+        let read = |store: &FsStore| {
+            let meta = store.metadata(&path).unwrap().unwrap();
+            let file = store.open_file(&path).unwrap();
+            let mut buf = vec![0; usize::try_from(meta.len).unwrap()];
+            store.read_small(&path, &file, 0, &mut buf).unwrap();
+            store.forget_open();
+            buf
+        };
+        let kept = |store: &FsStore| {
+            store
+                .cache
+                .borrow()
+                .get("f")
+                .is_some_and(|c| c.data.is_some())
+        };
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        // Changed just now: read every time, never kept.
+        store.tick(now);
+        assert_eq!(read(&store), b"aaaa");
+        assert!(!kept(&store));
+        // Settled (as seen from a clock moved on): kept, and served from memory.
+        store.tick(now + 10);
+        std::fs::write(root.join("f"), b"bbbb").unwrap();
+        store.tick(now + 11);
+        assert_eq!(read(&store), b"bbbb");
+        assert!(kept(&store));
+        assert_eq!(store.cached_bytes.get(), 4);
+        assert_eq!(read(&store), b"bbbb");
+        // Rewritten in place with the same size: the new ctime drops what was kept.
+        std::thread::sleep(Duration::from_millis(30));
+        std::fs::write(root.join("f"), b"cccc").unwrap();
+        assert_eq!(read(&store), b"cccc");
+        assert_eq!(read(&store), b"cccc");
+        std::fs::write(root.join("f"), b"dd").unwrap();
+        assert_eq!(read(&store), b"dd");
+        store.drop_cache();
+        assert_eq!(store.cached_bytes.get(), 0);
         std::fs::remove_dir_all(root).unwrap();
     }
 
