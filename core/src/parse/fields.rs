@@ -137,36 +137,17 @@ pub(crate) fn scan_visible(buf: &[u8], mut i: usize, end: usize) -> usize {
         .unwrap_or(end - i)
 }
 
-/// The index of the first byte at or after `i` that is not a tchar, or `end`.
+/// The index of the first byte at or after `start` that is not a tchar, or `end`.
 ///
-/// Finds the first `:` or byte below 0x21 eight bytes at a time (every token ends at one),
-/// then checks the bytes before it without branching; only a bad name takes the slow path.
+/// A byte at a time through the table: names are short, and this beats finding the end
+/// first and checking the bytes after.
 #[inline]
 pub(crate) fn scan_token(buf: &[u8], start: usize, end: usize) -> usize {
-    let mut i = start;
-    let stop = loop {
-        if i + 8 > end {
-            break i + buf[i..end]
-                .iter()
-                .position(|&b| b == b':' || b < 0x21)
-                .unwrap_or(end - i);
-        }
-        let x = word(&buf[i..]);
-        let m = eq_mask(x, b':') | less_mask(x, 0x21);
-        if m != 0 {
-            break i + first(m);
-        }
-        i += 8;
-    };
-    let s = &buf[start..stop];
-    if s.iter().fold(true, |ok, &b| ok & TCHAR[b as usize]) {
-        stop
-    } else {
-        start
-            + s.iter()
-                .position(|&b| !TCHAR[b as usize])
-                .unwrap_or(s.len())
-    }
+    start
+        + buf[start..end]
+            .iter()
+            .position(|&b| !TCHAR[b as usize])
+            .unwrap_or(end - start)
 }
 
 /// The outcome of parsing a section that may still be incomplete.
