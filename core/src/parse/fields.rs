@@ -85,7 +85,7 @@ fn first(m: u64) -> usize {
 
 /// The index of the first byte at or after `i` that may not stand in a field value, or
 /// `end`. Eight bytes at a time; HTAB (allowed) is stepped over.
-#[inline]
+#[inline(always)]
 pub(crate) fn scan_value(buf: &[u8], mut i: usize, end: usize) -> usize {
     // Sixteen bytes at a time with a branch-free test the compiler turns into vector
     // compares; long values (cookies, user agents) go by in a few steps.
