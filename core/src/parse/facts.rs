@@ -43,11 +43,35 @@ fn elements(v: &[u8]) -> impl Iterator<Item = &[u8]> {
     v.split(|&b| b == b',').map(trim).filter(|e| !e.is_empty())
 }
 
+/// The first letter (lower case) of the field names `Facts` looks at, by name length;
+/// 0 where none has that length.
+static FIRST_BY_LEN: [u8; 18] = {
+    let mut t = [0u8; 18];
+    t[4] = b'h'; // host
+    t[6] = b'e'; // expect
+    t[10] = b'c'; // connection
+    t[14] = b'c'; // content-length
+    t[17] = b't'; // transfer-encoding
+    t
+};
+
 impl Facts {
     /// Looks at one field line: `name` and `value` as read, `value_at` the value's offset
     /// and `line_at` the line's.
-    #[inline]
+    ///
+    /// Length and first letter pass over most names here, without a call.
+    #[inline(always)]
     pub(crate) fn see(&mut self, name: &[u8], value: &[u8], value_at: usize, line_at: usize) {
+        if let (Some(&want), Some(&first)) = (FIRST_BY_LEN.get(name.len()), name.first()) {
+            if first | 0x20 == want {
+                self.see_special(name, value, value_at, line_at);
+            }
+        }
+    }
+
+    /// `see` for a name that may be one of those looked at.
+    #[inline]
+    fn see_special(&mut self, name: &[u8], value: &[u8], value_at: usize, line_at: usize) {
         match name.len() {
             4 if name.eq_ignore_ascii_case(b"host") => {
                 self.host_count += 1;
