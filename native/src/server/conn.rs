@@ -188,6 +188,11 @@ impl Conn {
         }
     }
 
+    /// The socket, for registering it with the poll.
+    pub fn sock_mut(&mut self) -> &mut mio::net::TcpStream {
+        &mut self.sock
+    }
+
     /// Whether the connection is between requests with nothing received: it can be closed
     /// at shutdown without cutting anything short.
     #[must_use]

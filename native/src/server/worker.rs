@@ -21,6 +21,8 @@ const FIRST_CONN: usize = 1 << 16;
 const TICK: Duration = Duration::from_millis(200);
 /// With files kept open for reuse, a poll this long without events closes them.
 const CACHE_IDLE: Duration = Duration::from_millis(50);
+/// Most connections accepted (and answered) in a row before the others get a turn.
+const ACCEPT_BATCH: usize = 64;
 /// How long accepting pauses when the process is out of file descriptors.
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
@@ -119,11 +121,15 @@ pub fn run(
     // Connections that stopped sending to let others have a turn; driven again next round.
     let mut again: Vec<usize> = Vec::new();
     let mut again_now: Vec<usize> = Vec::new();
+    // Listeners that stopped accepting to let the others have a turn; accepted from again
+    // next round.
+    let mut accept_more: Vec<usize> = Vec::new();
+    let mut accept_now: Vec<usize> = Vec::new();
 
     loop {
         // While files are kept open for reuse, wake up soon to close them once traffic
         // stops: an idle server holds no file open.
-        let timeout = if !again.is_empty() {
+        let timeout = if !again.is_empty() || !accept_more.is_empty() {
             Duration::ZERO
         } else if ctx.store.is_caching() {
             CACHE_IDLE
@@ -137,7 +143,7 @@ pub fn run(
         }
         ctx.tick();
         ctx.store.tick(ctx.ts.0);
-        if events.is_empty() && again.is_empty() {
+        if events.is_empty() && again.is_empty() && accept_more.is_empty() {
             ctx.store.drop_cache();
         }
 
@@ -174,7 +180,9 @@ pub fn run(
                         &mut conns,
                         &mut free,
                         &mut live,
-                        &ctx,
+                        &mut again,
+                        &mut accept_more,
+                        &mut ctx,
                     );
                 }
                 continue;
@@ -213,6 +221,26 @@ pub fn run(
             }
         }
 
+        // Listeners that had more to accept last round (edge-triggered: no new event).
+        std::mem::swap(&mut accept_more, &mut accept_now);
+        accept_now.sort_unstable();
+        accept_now.dedup();
+        for i in accept_now.drain(..) {
+            if accept_paused_until.is_none() {
+                accept_paused_until = accept_all(
+                    &mut listeners,
+                    i,
+                    &poll,
+                    &mut conns,
+                    &mut free,
+                    &mut live,
+                    &mut again,
+                    &mut accept_more,
+                    &mut ctx,
+                );
+            }
+        }
+
         if ctx.now >= next_sweep {
             next_sweep = ctx.now + TICK;
             for (idx, slot) in conns.iter_mut().enumerate() {
@@ -236,7 +264,9 @@ pub fn run(
                                 &mut conns,
                                 &mut free,
                                 &mut live,
-                                &ctx,
+                                &mut again,
+                                &mut accept_more,
+                                &mut ctx,
                             );
                         }
                     }
@@ -259,8 +289,16 @@ fn guarded(f: impl FnOnce() -> Next) -> Next {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(Next::Close)
 }
 
-/// Accepts every pending connection on listener `i`. Returns when to try again if the
-/// process ran out of file descriptors.
+/// Accepts the pending connections on listener `i`, at most [`ACCEPT_BATCH`] (then `i`
+/// goes into `more`). Returns when to try again if the process ran out of file
+/// descriptors.
+///
+/// A new connection is driven at once: its request has usually arrived with the
+/// handshake, so it is answered without waiting for an event, and one that is done by
+/// then (`Connection: close`) is closed without ever being registered with the poll.
+/// Registering afterwards loses nothing: an edge-triggered registration reports readiness
+/// that is already there.
+#[allow(clippy::too_many_arguments)]
 fn accept_all(
     listeners: &mut [Option<TcpListener>],
     i: usize,
@@ -268,15 +306,23 @@ fn accept_all(
     conns: &mut Vec<Option<Box<Conn>>>,
     free: &mut Vec<usize>,
     live: &mut usize,
-    ctx: &Ctx,
+    again: &mut Vec<usize>,
+    more: &mut Vec<usize>,
+    ctx: &mut Ctx,
 ) -> Option<Instant> {
     let Some(Some(listener)) = listeners.get_mut(i) else {
         return None;
     };
-    loop {
+    for _ in 0..ACCEPT_BATCH {
         match listener.accept() {
-            Ok((mut sock, peer)) => {
+            Ok((sock, peer)) => {
+                // On Linux the socket inherits TCP_NODELAY from the listener.
+                #[cfg(not(any(target_os = "linux", target_os = "android")))]
                 let _ = sock.set_nodelay(true);
+                let mut conn = Box::new(Conn::new(sock, peer, ctx));
+                if guarded(|| conn.drive(ctx, true, false)) == Next::Close {
+                    continue;
+                }
                 let idx = free.pop().unwrap_or_else(|| {
                     conns.push(None);
                     conns.len() - 1
@@ -284,7 +330,7 @@ fn accept_all(
                 if poll
                     .registry()
                     .register(
-                        &mut sock,
+                        conn.sock_mut(),
                         Token(FIRST_CONN + idx),
                         Interest::READABLE | Interest::WRITABLE,
                     )
@@ -293,7 +339,10 @@ fn accept_all(
                     free.push(idx);
                     continue;
                 }
-                conns[idx] = Some(Box::new(Conn::new(sock, peer, ctx)));
+                if conn.yielded() {
+                    again.push(idx);
+                }
+                conns[idx] = Some(conn);
                 *live += 1;
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return None,
@@ -309,4 +358,7 @@ fn accept_all(
             }
         }
     }
+    // Connections are answered as they are accepted: let the others have a turn.
+    more.push(i);
+    None
 }
