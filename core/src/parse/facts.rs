@@ -88,6 +88,15 @@ impl Facts {
                 self.expect_continue = true;
             }
             10 if name.eq_ignore_ascii_case(b"connection") => {
+                // One option alone (values arrive without OWS around them) needs no split.
+                if value.eq_ignore_ascii_case(b"keep-alive") {
+                    self.keep_alive = true;
+                    return;
+                }
+                if value.eq_ignore_ascii_case(b"close") {
+                    self.close = true;
+                    return;
+                }
                 for e in elements(value) {
                     if e.eq_ignore_ascii_case(b"close") {
                         self.close = true;
