@@ -385,6 +385,35 @@ fn output_file_is_replaced_once_complete() {
 }
 
 #[test]
+fn output_to_a_fifo_writes_through_it_and_keeps_it() {
+    // `-o /dev/null` or a named pipe: written in place, never replaced by a regular file.
+    use std::os::unix::fs::FileTypeExt;
+    let dir = TempDir::new("client-fifo");
+    let fifo = dir.join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).expect("read the fifo"))
+    };
+    let server = RawServer::one(|mut s, _| {
+        send(&mut s, b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
+        wait_for_close(&mut s);
+    });
+    let run = client(["-o", fifo.to_str().unwrap(), &server.url("/x")]).run();
+    run.assert_code(0);
+    // Checked before joining: were the fifo replaced, its reader would wait forever.
+    let kind = std::fs::symlink_metadata(&fifo).expect("stat").file_type();
+    assert!(kind.is_fifo(), "the fifo was replaced: {kind:?}");
+    assert_eq!(reader.join().expect("reader"), b"hello");
+    assert_eq!(dir.entries(), ["pipe"]);
+    server.finish();
+}
+
+#[test]
 fn remote_name_saves_under_the_last_path_segment() {
     let dir = TempDir::new("client-remote-name");
     let server = RawServer::one(|mut s, _| {

@@ -35,6 +35,8 @@ pub fn remove_partial_for_exit() {
 pub struct Sink {
     out: BufWriter<File>,
     temp: Option<(PathBuf, PathBuf)>,
+    /// A device or FIFO written in place (no temporary), for error messages.
+    direct: Option<PathBuf>,
     to_tty: bool,
     written: u64,
     progress: Option<ProgressBar>,
@@ -63,15 +65,29 @@ impl Sink {
                 let tty = stdout.is_terminal();
                 (stdout_file()?, None, tty)
             }
+            // A device, FIFO or socket (`-o /dev/null`, a named pipe) is written as it is:
+            // renaming a temporary file over it would replace it with a regular file.
+            Output::File(dest) if is_special(dest) => {
+                let file = OpenOptions::new()
+                    .write(true)
+                    .open(dest)
+                    .map_err(|e| Failure::local(format!("opening {}: {e}", dest.display())))?;
+                (file, None, false)
+            }
             Output::File(dest) => {
                 let (file, temp) = create_temp(dest)?;
                 (file, Some((temp, dest.clone())), false)
             }
         };
         let want_progress = progress && !to_tty && io::stderr().is_terminal();
+        let direct = match output {
+            Output::File(dest) if temp.is_none() => Some(dest.clone()),
+            _ => None,
+        };
         let mut sink = Sink {
             out: BufWriter::with_capacity(WRITE_BUFFER, file),
             temp,
+            direct,
             to_tty,
             written: 0,
             progress: None,
@@ -145,7 +161,13 @@ impl Sink {
     fn write_error(&self, e: io::Error) -> WriteFailure {
         match &self.temp {
             None if e.kind() == io::ErrorKind::BrokenPipe => WriteFailure::Closed(StdoutClosed),
-            None => WriteFailure::Failed(Failure::local(format!("writing to stdout: {e}"))),
+            None => {
+                let to = self
+                    .direct
+                    .as_ref()
+                    .map_or("stdout".into(), |p| p.display().to_string());
+                WriteFailure::Failed(Failure::local(format!("writing to {to}: {e}")))
+            }
             Some((temp, _)) => {
                 WriteFailure::Failed(Failure::local(format!("writing {}: {e}", temp.display())))
             }
@@ -208,6 +230,11 @@ fn stdout_file() -> Result<File, Failure> {
 }
 
 /// Creates `.NAME.PID.N.part` beside `dest`, registered for removal on Ctrl-C.
+/// Whether `dest` exists and is neither a regular file nor a directory (following links).
+fn is_special(dest: &Path) -> bool {
+    fs::metadata(dest).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
 fn create_temp(dest: &Path) -> Result<(File, PathBuf), Failure> {
     if dest.is_dir() {
         return Err(Failure::local(format!("{} is a directory", dest.display())));
