@@ -160,6 +160,47 @@ pub(crate) fn scan_token(buf: &[u8], start: usize, end: usize) -> usize {
         .unwrap_or(rest.len())
 }
 
+/// Reads `HTTP-version = "HTTP/" DIGIT "." DIGIT` (RFC 9112 §2.3) at `i`: the index after
+/// it and its two digits, or `None` when the input ends at `avail` first. A wrong prefix is
+/// `bad_prefix`; a wrong digit or dot is `InvalidVersion`.
+pub(crate) fn http_version(
+    buf: &[u8],
+    mut i: usize,
+    avail: usize,
+    bad_prefix: ParseError,
+) -> Result<Option<(usize, [u8; 2])>, Fail> {
+    for &want in b"HTTP/" {
+        if i >= avail {
+            return Ok(None);
+        }
+        if buf[i] != want {
+            return Err((bad_prefix, i));
+        }
+        i += 1;
+    }
+    let mut digits = [0u8; 2];
+    for (k, d) in digits.iter_mut().enumerate() {
+        if k == 1 {
+            if i >= avail {
+                return Ok(None);
+            }
+            if buf[i] != b'.' {
+                return Err((ParseError::InvalidVersion, i));
+            }
+            i += 1;
+        }
+        if i >= avail {
+            return Ok(None);
+        }
+        if !buf[i].is_ascii_digit() {
+            return Err((ParseError::InvalidVersion, i));
+        }
+        *d = buf[i] - b'0';
+        i += 1;
+    }
+    Ok(Some((i, digits)))
+}
+
 /// The outcome of parsing a section that may still be incomplete.
 pub(crate) enum Parsed<T> {
     Complete(T),

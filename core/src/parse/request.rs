@@ -7,7 +7,7 @@
 
 use super::body::Decoder;
 use super::facts::{valid_host, Facts};
-use super::fields::{parse_fields, scan_token, scan_visible, Fail, Parsed};
+use super::fields::{http_version, parse_fields, scan_token, scan_visible, Fail, Parsed};
 use super::machine::{head_limit, step, Machine, State};
 use super::{Event, Step};
 use crate::error::{ParseError, UsageError};
@@ -238,35 +238,10 @@ fn parse_request(
         // The version nearly every request has, compared at once.
         (Version::Http11, i + 10)
     } else {
-        for &want in b"HTTP/" {
-            if i >= avail {
-                return short();
-            }
-            if buf[i] != want {
-                return Err((ParseError::InvalidVersion, i));
-            }
-            i += 1;
-        }
-        let mut digits = [0u8; 2];
-        for (k, d) in digits.iter_mut().enumerate() {
-            if k == 1 {
-                if i >= avail {
-                    return short();
-                }
-                if buf[i] != b'.' {
-                    return Err((ParseError::InvalidVersion, i));
-                }
-                i += 1;
-            }
-            if i >= avail {
-                return short();
-            }
-            if !buf[i].is_ascii_digit() {
-                return Err((ParseError::InvalidVersion, i));
-            }
-            *d = buf[i] - b'0';
-            i += 1;
-        }
+        let Some((next, digits)) = http_version(buf, i, avail, ParseError::InvalidVersion)? else {
+            return short();
+        };
+        i = next;
         if i >= avail {
             return short();
         }

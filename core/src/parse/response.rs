@@ -11,7 +11,7 @@
 
 use super::body::Decoder;
 use super::facts::Facts;
-use super::fields::{parse_fields, Fail, Parsed};
+use super::fields::{http_version, parse_fields, Fail, Parsed};
 use super::machine::{head_limit, step, Machine, State};
 use super::{Event, Step};
 use crate::error::{ParseError, UsageError};
@@ -198,35 +198,10 @@ fn parse_response(
     };
     let mut i = 0;
     // HTTP-version
-    for &want in b"HTTP/" {
-        if i >= avail {
-            return short();
-        }
-        if buf[i] != want {
-            return Err((ParseError::InvalidStatusLine, i));
-        }
-        i += 1;
-    }
-    let mut digits = [0u8; 2];
-    for (k, d) in digits.iter_mut().enumerate() {
-        if k == 1 {
-            if i >= avail {
-                return short();
-            }
-            if buf[i] != b'.' {
-                return Err((ParseError::InvalidVersion, i));
-            }
-            i += 1;
-        }
-        if i >= avail {
-            return short();
-        }
-        if !buf[i].is_ascii_digit() {
-            return Err((ParseError::InvalidVersion, i));
-        }
-        *d = buf[i] - b'0';
-        i += 1;
-    }
+    let Some((next, digits)) = http_version(buf, i, avail, ParseError::InvalidStatusLine)? else {
+        return short();
+    };
+    i = next;
     if i >= avail {
         return short();
     }
