@@ -2,7 +2,11 @@
 //! Content-Length (RFC 9110 §8.6), Transfer-Encoding (RFC 9112 §6.1), Connection
 //! (RFC 9110 §7.6.1), Host (RFC 9110 §7.2) and Expect (RFC 9110 §10.1.1).
 
+use super::fields::{parse_fields, Fail, Parsed};
 use crate::error::ParseError;
+use crate::head::FieldSpan;
+use crate::limits::Limits;
+use alloc::vec::Vec;
 
 /// What the special fields of one head said.
 #[derive(Debug, Clone, Copy, Default)]
@@ -256,4 +260,34 @@ pub(crate) fn valid_host(h: &[u8]) -> bool {
         }
     }
     ok && (colons == 0 || (colons == 1 && h[last_colon + 1..].iter().all(u8::is_ascii_digit)))
+}
+
+/// Reads the field lines of a head from `line_end` (just past the start line) to the blank
+/// line, gathering `facts` on the way; returns the head's length.
+#[inline]
+pub(crate) fn head_fields(
+    buf: &[u8],
+    line_end: usize,
+    head_limit: usize,
+    limits: &Limits,
+    fields: &mut Vec<FieldSpan>,
+    facts: &mut Facts,
+) -> Result<Parsed<usize>, Fail> {
+    parse_fields(
+        buf,
+        line_end,
+        head_limit,
+        ParseError::HeadTooLarge,
+        limits.max_headers,
+        ParseError::TooManyHeaders,
+        fields,
+        |name, value, span| {
+            facts.see(
+                name,
+                value,
+                span.value_start as usize,
+                span.line_start as usize,
+            )
+        },
+    )
 }

@@ -6,8 +6,8 @@
 //! ```
 
 use super::body::Decoder;
-use super::facts::{valid_host, Facts};
-use super::fields::{http_version, parse_fields, scan_token, scan_visible, Fail, Parsed};
+use super::facts::{head_fields, valid_host, Facts};
+use super::fields::{http_version, scan_token, scan_visible, Fail, Parsed};
 use super::machine::{head_limit, step, Machine, State};
 use super::{Event, Step};
 use crate::error::{ParseError, UsageError};
@@ -271,23 +271,7 @@ fn parse_request(
         .map_err(|e| (e, target.0))?;
 
     let mut facts = Facts::default();
-    let len = match parse_fields(
-        buf,
-        line_end,
-        head_limit,
-        ParseError::HeadTooLarge,
-        limits.max_headers,
-        ParseError::TooManyHeaders,
-        fields,
-        |name, value, span| {
-            facts.see(
-                name,
-                value,
-                span.value_start as usize,
-                span.line_start as usize,
-            )
-        },
-    )? {
+    let len = match head_fields(buf, line_end, head_limit, limits, fields, &mut facts)? {
         Parsed::Complete(end) => end,
         Parsed::Incomplete => return Ok(Parsed::Incomplete),
     };

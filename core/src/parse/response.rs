@@ -10,8 +10,8 @@
 //! send it, and it is unambiguous.
 
 use super::body::Decoder;
-use super::facts::Facts;
-use super::fields::{http_version, parse_fields, Fail, Parsed};
+use super::facts::{head_fields, Facts};
+use super::fields::{http_version, Fail, Parsed};
 use super::machine::{head_limit, step, Machine, State};
 use super::{Event, Step};
 use crate::error::{ParseError, UsageError};
@@ -265,23 +265,7 @@ fn parse_response(
     let line_end = i + 2;
 
     let mut facts = Facts::default();
-    let len = match parse_fields(
-        buf,
-        line_end,
-        head_limit,
-        ParseError::HeadTooLarge,
-        limits.max_headers,
-        ParseError::TooManyHeaders,
-        fields,
-        |name, value, span| {
-            facts.see(
-                name,
-                value,
-                span.value_start as usize,
-                span.line_start as usize,
-            )
-        },
-    )? {
+    let len = match head_fields(buf, line_end, head_limit, limits, fields, &mut facts)? {
         Parsed::Complete(end) => end,
         Parsed::Incomplete => return Ok(Parsed::Incomplete),
     };
