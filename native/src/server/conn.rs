@@ -3,14 +3,15 @@
 //! ```text
 //!            ┌──────────────── response sent, keep-alive: start_next ─────────────┐
 //!            ▼                                                                    │
-//!        ┌──────┐  Head (decide)  ┌──────┐  Data… → upload / discarded   ┌──────┐ │
-//!  ────► │ Head │ ──────────────► │ Body │ ────────── End ─────────────► │ Send │─┘
-//!        └──────┘                 └──────┘  (commit, finish)             └──────┘
-//!            │ parse error,           │ body refused, error,                 │ close
-//!            │ header timeout (408)   │ body timeout (408)                   ▼
-//!            └────────────────────────┴──────── reply, close ─────────► ┌────────┐
-//!                                                                       │ Linger │ drain input,
-//!                                                                       └────────┘ then close
+//!        ┌──────┐  Head (decide)  ┌──────┐  Data… discarded, End          ┌──────┐ │
+//!  ────► │ Head │ ──────────────► │ Body │ ─────────────────────────────► │ Send │─┘
+//!        └──────┘                 └──────┘                                └──────┘
+//!            │                       │  Data… → upload, End   ┌────────┐   ▲   │ close
+//!            │                       └───────────────────────►│ Commit │───┘   ▼
+//!            │                         (to the commit pool)   └────────┘  ┌────────┐
+//!            │ parse error, header or body timeout (408),    outcome:     │ Linger │ drain
+//!            └ body refused, upload error: reply, close      finish       └────────┘ input,
+//!                                                                                    then close
 //! ```
 //!
 //! Output is written as far as the socket takes it and resumed on the next writable
@@ -73,6 +74,9 @@ enum State {
     Send { file: Option<FileSend>, close: bool },
     /// Reply sent, write side shut down: drain input until EOF or the deadline.
     Linger { drained: usize },
+    /// The upload's body is in; the commit pool makes it durable. The reply it was planned
+    /// with waits here for the outcome ([`Conn::committed`]); input waits unread.
+    Commit(Box<Reply>),
 }
 
 /// Where a request body goes, and the reply decided for it (the planned one for an upload).
@@ -104,6 +108,10 @@ struct Current {
 /// One connection.
 pub struct Conn {
     sock: mio::net::TcpStream,
+    /// Its slot in the worker, and a number no other connection of the worker has had:
+    /// an upload's commit comes back to (slot, serial).
+    slot: usize,
+    serial: u64,
     peer: SocketAddr,
     /// The core's parser; `None` while idle (it waits in the worker's pool).
     parser: Option<RequestParser>,
@@ -161,9 +169,12 @@ enum Fill {
 
 impl Conn {
     /// A new connection, waiting for its first head.
-    pub fn new(sock: mio::net::TcpStream, peer: SocketAddr, ctx: &Ctx) -> Conn {
+    pub fn new(sock: mio::net::TcpStream, peer: SocketAddr, slot: usize, ctx: &mut Ctx) -> Conn {
+        ctx.serial += 1;
         Conn {
             sock,
+            slot,
+            serial: ctx.serial,
             peer,
             parser: None,
             rbuf: Vec::new(),
@@ -240,6 +251,9 @@ impl Conn {
                     }
                 }
             }
+            if let State::Commit(_) = self.state {
+                return Next::Keep;
+            }
             if let State::Linger { .. } = self.state {
                 return self.linger();
             }
@@ -282,8 +296,33 @@ impl Conn {
                 self.respond(reply, ctx);
                 self.drive(ctx, false, false)
             }
+            State::Commit(_) => {
+                // The commit finishes whatever the peer does; its outcome is still owed.
+                self.deadline = ctx.now + ctx.body_timeout;
+                Next::Keep
+            }
             _ => Next::Close,
         }
+    }
+
+    /// The commit pool is done with this connection's upload: reply with the outcome.
+    /// `serial` tells whether the outcome is this connection's at all.
+    pub fn committed(
+        &mut self,
+        serial: u64,
+        outcome: Result<(), StoreError>,
+        ctx: &mut Ctx,
+    ) -> Next {
+        if serial != self.serial || !matches!(self.state, State::Commit(_)) {
+            return Next::Keep;
+        }
+        let State::Commit(reply) = std::mem::replace(&mut self.state, State::Head) else {
+            return Next::Keep;
+        };
+        let reply = finish(&reply, outcome, ctx.ts);
+        self.respond(reply, ctx);
+        self.complete = true;
+        self.drive(ctx, false, false)
     }
 
     /// Writes what is pending: `wbuf`, then the file being sent.
@@ -562,8 +601,9 @@ impl Conn {
                     let Receiving { sink, reply } = *r;
                     let reply = match sink {
                         Sink::Upload(up) => {
-                            let outcome = up.commit();
-                            finish(&reply, outcome, ctx.ts)
+                            ctx.commits.commit(up, self.slot, self.serial);
+                            self.state = State::Commit(Box::new(reply));
+                            return Some(Next::Keep);
                         }
                         Sink::Discard => reply,
                     };

@@ -4,6 +4,7 @@
 //! - [`listen`]: one SO_REUSEPORT listening socket per worker and address.
 //! - [`worker`]: one thread per core, each with its own `mio` poll and connections.
 //! - [`conn`]: one connection's state machine around the core's parser.
+//! - [`commit`]: a few threads that make uploads durable off the event loop.
 //! - [`fs_store`]: the core's `FileStore` on a directory (no escapes, atomic uploads).
 //! - [`log`]: the access log.
 //!
@@ -11,6 +12,7 @@
 //! moves bytes, files and time.
 
 pub mod cli;
+pub mod commit;
 pub mod config;
 pub mod conn;
 pub mod fs_store;
@@ -129,15 +131,19 @@ fn serve(config: Config) -> io::Result<u8> {
         config,
         shutdown: AtomicBool::new(false),
     });
+    let commits = commit::Pool::start()?;
     let mut wakers = Vec::new();
     let mut handles = Vec::new();
     for (i, listeners) in bound.per_worker.into_iter().enumerate() {
         let poll = Poll::new()?;
-        wakers.push(Waker::new(poll.registry(), worker::WAKER)?);
+        let waker = Arc::new(Waker::new(poll.registry(), worker::WAKER)?);
+        let (back, committed) = std::sync::mpsc::channel();
+        let link = commits.link(back, Arc::clone(&waker));
+        wakers.push(waker);
         let shared = Arc::clone(&shared);
         let handle = std::thread::Builder::new()
             .name(format!("worker-{i}"))
-            .spawn(move || worker::run(shared, poll, listeners))?;
+            .spawn(move || worker::run(shared, poll, listeners, link, committed))?;
         handles.push(handle);
     }
 
@@ -201,6 +207,8 @@ fn serve(config: Config) -> io::Result<u8> {
             Err(_) => failed = true,
         }
     }
+    // Uploads handed over before the workers stopped are committed before exiting.
+    commits.finish();
     signals_handle.close();
     drop(watcher);
     Ok(if failed { EXIT_ERROR } else { EXIT_OK })

@@ -1,6 +1,7 @@
 //! A worker thread: one `mio` poll, its own listening sockets, and the connections it
 //! accepted, each a [`Conn`] state machine kept in a slab by token.
 
+use super::commit::{Done, Link};
 use super::config::Config;
 use super::conn::{Conn, Next};
 use super::fs_store::FsStore;
@@ -10,10 +11,12 @@ use simplehttp_core::{Limits, Policy, Timestamp};
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// The waker's token: the main thread wakes workers to shut down.
+/// The waker's token: the main thread wakes workers to shut down, the commit pool when
+/// an upload is committed.
 pub const WAKER: Token = Token(usize::MAX);
 /// Connections' tokens start here; listeners use the tokens below.
 const FIRST_CONN: usize = 1 << 16;
@@ -65,6 +68,10 @@ pub struct Ctx {
     pub wpool: Vec<Vec<u8>>,
     /// Parsers of idle connections, ready for a new request.
     pub ppool: Vec<simplehttp_core::RequestParser>,
+    /// Where uploads go to be committed.
+    pub commits: Link,
+    /// The last connection's serial number.
+    pub serial: u64,
 }
 
 impl Ctx {
@@ -83,6 +90,8 @@ pub fn run(
     shared: Arc<Shared>,
     mut poll: Poll,
     listeners: Vec<std::net::TcpListener>,
+    commits: Link,
+    committed: Receiver<Done>,
 ) -> io::Result<()> {
     let config = &shared.config;
     let mut listeners: Vec<Option<TcpListener>> = listeners
@@ -109,6 +118,8 @@ pub fn run(
         rpool: Vec::new(),
         wpool: Vec::new(),
         ppool: Vec::new(),
+        commits,
+        serial: 0,
     };
     ctx.tick();
     let mut conns: Vec<Option<Box<Conn>>> = Vec::new();
@@ -163,6 +174,19 @@ pub fn run(
                     free.push(i);
                     live -= 1;
                 }
+            }
+        }
+
+        for done in committed.try_iter() {
+            let Some(Some(conn)) = conns.get_mut(done.slot) else {
+                continue;
+            };
+            if guarded(|| conn.committed(done.serial, done.outcome, &mut ctx)) == Next::Close {
+                conns[done.slot] = None;
+                free.push(done.slot);
+                live -= 1;
+            } else if conn.yielded() {
+                again.push(done.slot);
             }
         }
 
@@ -319,14 +343,15 @@ fn accept_all(
                 // On Linux the socket inherits TCP_NODELAY from the listener.
                 #[cfg(not(any(target_os = "linux", target_os = "android")))]
                 let _ = sock.set_nodelay(true);
-                let mut conn = Box::new(Conn::new(sock, peer, ctx));
-                if guarded(|| conn.drive(ctx, true, false)) == Next::Close {
-                    continue;
-                }
                 let idx = free.pop().unwrap_or_else(|| {
                     conns.push(None);
                     conns.len() - 1
                 });
+                let mut conn = Box::new(Conn::new(sock, peer, idx, ctx));
+                if guarded(|| conn.drive(ctx, true, false)) == Next::Close {
+                    free.push(idx);
+                    continue;
+                }
                 if poll
                     .registry()
                     .register(
