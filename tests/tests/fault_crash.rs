@@ -218,12 +218,13 @@ fn sigkill_during_uploads_loses_nothing_and_a_restart_cleans_up() {
     let root = std::mem::replace(&mut server.root, TempDir(base.path().join("gone")));
     drop(server);
     let server = Server::start_in(root, &["--threads", "2"]);
+    // The sweep runs beside serving: wait for its word.
+    let log = server.wait_for_log(|log| log.iter().any(|l| l.contains("unfinished upload")));
     assert!(
         server.temporaries().is_empty(),
         "temporaries after the restart: {:?}",
         server.temporaries()
     );
-    let log = server.log();
     assert!(
         log.iter()
             .any(|l| l.contains(&format!("removed {left} unfinished upload(s)"))),
@@ -280,12 +281,12 @@ fn a_restart_removes_temporaries_at_any_depth() {
     let root = std::mem::replace(&mut server.root, TempDir(PathBuf::from("/nonexistent")));
     drop(server);
     let server = Server::start_in(root, &[]);
+    let log = server.wait_for_log(|log| log.iter().any(|l| l.contains("unfinished upload")));
     assert!(
         server.temporaries().is_empty(),
         "left after the restart: {} temporaries",
         server.temporaries().len()
     );
-    let log = server.log();
     assert!(
         log.iter()
             .any(|l| l.contains(&format!("removed {} unfinished upload(s)", depths.len()))),

@@ -151,16 +151,16 @@ fn a_restart_after_sigkill_removes_unfinished_uploads() {
         simplehttp_tests::server_util::temporaries(root.path()).len(),
         5
     );
-    // ...and the next start removes them, with a word about it.
+    // ...and the next start removes them, with a word about it (the sweep runs beside
+    // serving: the start line comes first).
     let s = Server::start_in(root, &["--quiet"]);
-    assert!(s.temporaries().is_empty(), "{:?}", s.temporaries());
+    let log = s.wait_for_log(|log| log.iter().any(|l| l.contains("unfinished upload")));
     assert!(
-        s.log()
-            .iter()
+        log.iter()
             .any(|l| l.contains("removed 5 unfinished upload")),
-        "{:?}",
-        s.log()
+        "{log:?}"
     );
+    assert!(s.temporaries().is_empty(), "{:?}", s.temporaries());
     for i in [0, 2, 4] {
         assert!(!s.file(&format!("u{i}.bin")).exists());
     }

@@ -611,19 +611,28 @@ fn random_u64() -> u64 {
 
 /// Removes upload temporaries under `root` (left by a crash), at any depth an upload can
 /// create, without following symlinks. A temporary still locked by a live upload (of
-/// another server on an overlapping root) is left alone. Returns how many were removed.
+/// another server on an overlapping root) is left alone, and so is one last written at or
+/// after `before` (this server's own uploads, which may not hold their lock yet while the
+/// sweep runs beside them: take `before` from the coarse real-time clock, the one file
+/// times come from, before serving). Returns how many were removed.
 ///
 /// Each directory is opened relative to its parent's handle, so no path grows past
 /// PATH_MAX however deep the tree is; a handle stays open only while subdirectories of it
 /// are still to be read (so at most one per level).
-pub fn remove_stale_temporaries(root: &Path) -> usize {
-    /// Whether no live upload holds the temporary's lock.
-    fn abandoned(dir: &OwnedFd, name: &std::ffi::CStr) -> bool {
+pub fn remove_stale_temporaries(root: &Path, before: rustix::fs::Timespec) -> usize {
+    /// Whether no live upload holds the temporary's lock, and it is older than `before`.
+    fn abandoned(dir: &OwnedFd, name: &std::ffi::CStr, before: rustix::fs::Timespec) -> bool {
         let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
         let Ok(fd) = rustix::fs::openat(dir, name, flags, Mode::empty()) else {
             return false;
         };
-        rustix::fs::flock(&fd, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_ok()
+        if rustix::fs::flock(&fd, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_err() {
+            return false;
+        }
+        use std::os::unix::fs::MetadataExt;
+        File::from(fd)
+            .metadata()
+            .is_ok_and(|m| (m.mtime(), m.mtime_nsec()) < (before.tv_sec, before.tv_nsec))
     }
     use std::ffi::CString;
     use std::rc::Rc;
@@ -667,7 +676,7 @@ pub fn remove_stale_temporaries(root: &Path) -> usize {
                 }
                 FileType::RegularFile
                     if name.to_str().is_ok_and(is_temp_name)
-                        && abandoned(&dir, name)
+                        && abandoned(&dir, name, before)
                         && rustix::fs::unlinkat(&*dir, name, AtFlags::empty()).is_ok() =>
                 {
                     removed += 1;
@@ -827,12 +836,27 @@ mod tests {
         std::fs::write(&live, b"x").unwrap();
         let held = std::fs::File::open(&live).unwrap();
         rustix::fs::flock(&held, rustix::fs::FlockOperation::LockExclusive).unwrap();
-        assert_eq!(remove_stale_temporaries(&root), 2);
+        // File times may be finer than the coarse clock: a file written in the same tick
+        // as `before` may look newer. A crash and a restart are further apart than that.
+        std::thread::sleep(Duration::from_millis(20));
+        let before = rustix::time::clock_gettime(rustix::time::ClockId::RealtimeCoarse);
+        // One written after the sweep's start time: this server's own upload, not yet
+        // locked.
+        std::thread::sleep(Duration::from_millis(20));
+        let fresh = root.join(format!("{TEMP_PREFIX}4"));
+        std::fs::write(&fresh, b"x").unwrap();
+        assert_eq!(remove_stale_temporaries(&root, before), 2);
         assert!(root.join("keep").exists());
         assert!(live.exists());
+        assert!(fresh.exists());
         drop(held);
-        assert_eq!(remove_stale_temporaries(&root), 1);
+        assert_eq!(remove_stale_temporaries(&root, before), 1);
         assert!(!live.exists());
+        assert!(fresh.exists());
+        std::thread::sleep(Duration::from_millis(20));
+        let later = rustix::time::clock_gettime(rustix::time::ClockId::RealtimeCoarse);
+        assert_eq!(remove_stale_temporaries(&root, later), 1);
+        assert!(!fresh.exists());
         std::fs::remove_dir_all(root).unwrap();
     }
 }

@@ -108,10 +108,8 @@ pub fn run(cli: Cli) -> ExitCode {
 fn serve(config: Config) -> io::Result<u8> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     raise_nofile_limit();
-    let stale = fs_store::remove_stale_temporaries(&config.root);
-    if stale > 0 {
-        say!("simple-server: removed {stale} unfinished upload(s) left by an earlier run");
-    }
+    // Temporaries written before this are an earlier run's: no upload of ours has begun.
+    let started = rustix::time::clock_gettime(rustix::time::ClockId::RealtimeCoarse);
     let bound = match listen::bind_all(
         &config.addrs,
         config.port,
@@ -161,6 +159,23 @@ fn serve(config: Config) -> io::Result<u8> {
         config.root.display(),
         urls.join(" and ")
     );
+    // Stale upload temporaries are swept beside serving, not before: on a large tree the
+    // walk takes a while, and nothing served depends on it (temporaries are never served
+    // or listed).
+    if !config.policy.read_only {
+        let root = config.root.clone();
+        let _ = std::thread::Builder::new()
+            .name("sweep".into())
+            .spawn(move || {
+                let stale = fs_store::remove_stale_temporaries(&root, started);
+                if stale > 0 {
+                    say!(
+                        "simple-server: removed {stale} unfinished upload(s) left by an \
+                         earlier run"
+                    );
+                }
+            });
+    }
     if config.exposed_writable() {
         say!(
             "simple-server: warning: anyone who can reach {} may upload and delete files; \
