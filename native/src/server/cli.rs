@@ -46,7 +46,8 @@ pub struct Cli {
     #[arg(long, value_name = "ADDR")]
     pub bind: Vec<IpAddr>,
 
-    /// Worker threads [default: one per core].
+    /// Worker threads [default: one per core]. With clients on the same few cores (local
+    /// testing, a load generator), 1 gives lower latency.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
 
