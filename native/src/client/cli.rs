@@ -80,7 +80,10 @@ pub struct Args {
     #[arg(short = 'L', long = "location")]
     pub follow: bool,
 
-    /// Give up connecting after SECS seconds.
+    /// Give up looking the host up and connecting after SECS seconds (both together).
+    ///
+    /// The name lookup counts against this budget: a resolver that has not answered by then
+    /// is a network failure (exit 4). A literal IP address is not looked up.
     #[arg(long = "connect-timeout", value_name = "SECS", default_value_t = 10.0)]
     pub connect_timeout: f64,
 

@@ -5,34 +5,48 @@ use super::url::Url;
 use socket2::{Domain, Protocol, Socket, Type};
 use std::io;
 use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+/// A name lookup: host and port to addresses. [`system_lookup`] in the client; a stand-in
+/// in tests.
+pub type Lookup = fn(&str, u16) -> io::Result<Vec<SocketAddr>>;
 
 /// Opens a blocking TCP connection to `url`'s host and port.
 ///
-/// Tries each resolved address (IPv6 and IPv4, in the resolver's order) until one answers.
-/// `connect_timeout` bounds all attempts together; each attempt gets an equal share of what
-/// is left. Reads and writes on the returned stream time out after `io_timeout` without
-/// progress.
+/// `connect_timeout` bounds looking the name up and connecting together. Each resolved
+/// address (IPv6 and IPv4, in the resolver's order) is tried until one answers; each attempt
+/// gets an equal share of what is left. Reads and writes on the returned stream time out
+/// after `io_timeout` without progress.
 pub fn connect(
     url: &Url,
     connect_timeout: Duration,
     io_timeout: Duration,
     verbose: bool,
 ) -> Result<TcpStream, Failure> {
-    let addrs = resolve(url)?;
+    let start = Instant::now();
+    let addrs = resolve(&url.host, url.port, connect_timeout, system_lookup)?;
     let hostport = format!("{}:{}", url.host_field_host(), url.port);
-    connect_addrs(&addrs, &hostport, connect_timeout, io_timeout, verbose)
+    connect_addrs(
+        &addrs,
+        &hostport,
+        start,
+        connect_timeout,
+        io_timeout,
+        verbose,
+    )
 }
 
-/// Tries each of `addrs` in turn, as [`connect`] does; `hostport` names them in errors.
+/// Tries each of `addrs` in turn, as [`connect`] does, until `connect_timeout` after `start`
+/// has passed; `hostport` names them in errors.
 pub fn connect_addrs(
     addrs: &[SocketAddr],
     hostport: &str,
+    start: Instant,
     connect_timeout: Duration,
     io_timeout: Duration,
     verbose: bool,
 ) -> Result<TcpStream, Failure> {
-    let start = Instant::now();
     let mut last_err: Option<io::Error> = None;
     for (i, addr) in addrs.iter().enumerate() {
         let left = connect_timeout.saturating_sub(start.elapsed());
@@ -87,21 +101,58 @@ pub fn connect_addrs(
     })
 }
 
-fn resolve(url: &Url) -> Result<Vec<SocketAddr>, Failure> {
-    if let Ok(ip) = url.host.parse::<IpAddr>() {
-        return Ok(vec![SocketAddr::new(ip, url.port)]);
+/// Resolves `host` with `lookup`, giving up after `timeout`.
+///
+/// A literal IP address is used as it is. A name is looked up on a helper thread, since the
+/// system resolver (`getaddrinfo`) has no timeout of its own and cannot be cancelled: when
+/// `timeout` passes first, the thread is left behind, still blocked in the resolver, and ends
+/// with the process, which reports the timeout and exits soon after.
+pub fn resolve(
+    host: &str,
+    port: u16,
+    timeout: Duration,
+    lookup: Lookup,
+) -> Result<Vec<SocketAddr>, Failure> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
     }
-    let addrs: Vec<SocketAddr> = (url.host.as_str(), url.port)
-        .to_socket_addrs()
-        .map_err(|e| Failure::network(format!("could not resolve host {}: {e}", url.host)))?
-        .collect();
+    let (tx, rx) = mpsc::channel();
+    let name = host.to_string();
+    let spawned = std::thread::Builder::new()
+        .name("resolve".into())
+        .spawn(move || {
+            // The receiver is gone once the wait timed out: nobody wants the answer.
+            let _ = tx.send(lookup(&name, port));
+        });
+    let looked_up = match spawned {
+        Ok(_) => match rx.recv_timeout(timeout) {
+            Ok(result) => result,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                return Err(Failure::network(format!(
+                    "timed out resolving {host} after {} s",
+                    timeout.as_secs_f64()
+                )))
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                Err(io::Error::other("the lookup stopped without an answer"))
+            }
+        },
+        // No thread to spare: look up here, without a bound, rather than not at all.
+        Err(_) => lookup(host, port),
+    };
+    let addrs =
+        looked_up.map_err(|e| Failure::network(format!("could not resolve host {host}: {e}")))?;
     if addrs.is_empty() {
         return Err(Failure::network(format!(
-            "could not resolve host {}: no addresses",
-            url.host
+            "could not resolve host {host}: no addresses"
         )));
     }
     Ok(addrs)
+}
+
+/// The system resolver (`getaddrinfo`, through the standard library).
+pub fn system_lookup(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+    Ok((host, port).to_socket_addrs()?.collect())
 }
 
 fn connect_one(
@@ -137,8 +188,15 @@ mod tests {
         drop(refused);
         let open = TcpListener::bind("127.0.0.1:0").expect("bind");
         let open_addr = open.local_addr().expect("addr");
-        let stream = connect_addrs(&[refused_addr, open_addr], "h", SECOND, SECOND, false)
-            .expect("the second address answers");
+        let stream = connect_addrs(
+            &[refused_addr, open_addr],
+            "h",
+            Instant::now(),
+            SECOND,
+            SECOND,
+            false,
+        )
+        .expect("the second address answers");
         assert_eq!(stream.peer_addr().expect("peer"), open_addr);
     }
 
@@ -148,8 +206,67 @@ mod tests {
         let b = TcpListener::bind("127.0.0.1:0").expect("bind");
         let addrs = [a.local_addr().expect("a"), b.local_addr().expect("b")];
         drop((a, b));
-        let err = connect_addrs(&addrs, "h:1", SECOND, SECOND, false).expect_err("refused");
+        let err = connect_addrs(&addrs, "h:1", Instant::now(), SECOND, SECOND, false)
+            .expect_err("refused");
         assert_eq!(err.exit, super::super::error::Exit::Network);
         assert_eq!(err.why, "connection refused by h:1 (tried 2 addresses)");
+    }
+
+    /// A lookup that never answers, like a resolver whose DNS server is unreachable.
+    fn hangs(_: &str, _: u16) -> io::Result<Vec<SocketAddr>> {
+        std::thread::sleep(Duration::from_secs(3600));
+        Ok(Vec::new())
+    }
+
+    #[test]
+    fn a_lookup_that_hangs_times_out_naming_the_host_and_the_time() {
+        let start = Instant::now();
+        let err =
+            resolve("slow.example", 80, Duration::from_millis(200), hangs).expect_err("times out");
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
+        );
+        assert_eq!(err.exit, super::super::error::Exit::Network);
+        assert_eq!(err.why, "timed out resolving slow.example after 0.2 s");
+    }
+
+    #[test]
+    fn a_literal_address_is_not_looked_up() {
+        for (host, want) in [("127.0.0.1", "127.0.0.1:8080"), ("::1", "[::1]:8080")] {
+            let addrs = resolve(host, 8080, Duration::from_millis(1), hangs).expect(host);
+            assert_eq!(addrs, [want.parse::<SocketAddr>().expect("addr")]);
+        }
+    }
+
+    #[test]
+    fn a_lookup_answer_is_used_and_its_failure_reported() {
+        fn answers(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+            assert_eq!((host, port), ("name.example", 81));
+            Ok(vec![SocketAddr::from(([192, 0, 2, 1], port))])
+        }
+        fn fails(_: &str, _: u16) -> io::Result<Vec<SocketAddr>> {
+            Err(io::Error::other("no such host"))
+        }
+        fn empty(_: &str, _: u16) -> io::Result<Vec<SocketAddr>> {
+            Ok(Vec::new())
+        }
+        let addrs = resolve("name.example", 81, SECOND, answers).expect("answer");
+        assert_eq!(addrs, [SocketAddr::from(([192, 0, 2, 1], 81))]);
+        for (lookup, why) in [
+            (fails as Lookup, "could not resolve host h: no such host"),
+            (empty, "could not resolve host h: no addresses"),
+        ] {
+            let err = resolve("h", 80, SECOND, lookup).expect_err(why);
+            assert_eq!(err.exit, super::super::error::Exit::Network);
+            assert_eq!(err.why, why);
+        }
+    }
+
+    #[test]
+    fn localhost_resolves_through_the_system() {
+        let addrs = resolve("localhost", 80, 10 * SECOND, system_lookup).expect("localhost");
+        assert!(addrs.iter().all(|a| a.ip().is_loopback()), "{addrs:?}");
     }
 }
