@@ -220,6 +220,8 @@ pub enum Rule {
     Delete,
     /// DELETE of a directory → 409.
     DeleteDirectory,
+    /// The head or the body did not arrive in time → 408 ([`reply_with_status`]).
+    Timeout,
 }
 
 impl Rule {
@@ -272,6 +274,9 @@ impl Rule {
             }
             Delete => "DELETE of a file → 204 once removed",
             DeleteDirectory => "DELETE of a directory: directories are not removed → 409",
+            Timeout => {
+                "the head or the body did not arrive in time → 408, and the connection closes"
+            }
         }
     }
 
@@ -304,6 +309,7 @@ impl Rule {
             UploadTooLarge => "RFC 9110 §15.5.14",
             PutWithContentRange => "RFC 9110 §14.5",
             Delete => "RFC 9110 §9.3.5",
+            Timeout => "RFC 9110 §15.5.9",
         }
     }
 }
@@ -1163,6 +1169,36 @@ pub fn finish(planned: &Reply, outcome: Result<(), StoreError>, now: Timestamp) 
     r
 }
 
+/// A reply the server decides itself, around [`decide`]: a request that timed out (408,
+/// [`Rule::Timeout`]), a file that could not be opened after all ([`Rule::StoreFailed`]
+/// with the error's status). `text` is the body (`text/plain`); the reply closes the
+/// connection, whose state the server can no longer vouch for.
+///
+/// ```
+/// use simplehttp_core::{reply_with_status, Rule, Timestamp};
+///
+/// let reply = reply_with_status(408, Rule::Timeout, "the head took too long\n", Timestamp(0));
+/// let mut out = Vec::new();
+/// reply.write_head(&mut out);
+/// assert!(out.starts_with(b"HTTP/1.1 408 Request Timeout\r\n"));
+/// assert!(reply.close);
+/// ```
+#[must_use]
+pub fn reply_with_status(status: u16, rule: Rule, text: &str, now: Timestamp) -> Reply {
+    Reply {
+        status,
+        headers: vec![
+            ("Date", HeaderValue::Date(now)),
+            ("Content-Type", HeaderValue::Static(TEXT_PLAIN)),
+            ("Content-Length", HeaderValue::Number(text.len() as u64)),
+        ],
+        body: Body::Bytes(text.as_bytes().to_vec()),
+        rule,
+        close: true,
+        http10_keep_alive: false,
+    }
+}
+
 /// The reply to a request the parser refused: the error's status, a short text body, and
 /// `Connection: close` (the rest of the stream cannot be trusted, RFC 9112 §9.6).
 #[must_use]
@@ -1331,6 +1367,7 @@ mod tests {
             PutWithContentRange,
             Delete,
             DeleteDirectory,
+            Timeout,
         ];
         for r in all {
             assert!(!r.explain().is_empty());

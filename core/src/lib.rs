@@ -37,7 +37,8 @@ pub mod target;
 pub mod write;
 
 pub use decide::{
-    decide, finish, reply_to_error, Body, HeaderValue, Policy, Reply, Rule, UploadPlan,
+    decide, finish, reply_to_error, reply_with_status, Body, HeaderValue, Policy, Reply, Rule,
+    UploadPlan,
 };
 pub use error::{ParseError, UsageError};
 pub use head::{

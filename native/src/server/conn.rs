@@ -22,8 +22,9 @@ use super::fs_store::FsUpload;
 use super::worker::Ctx;
 use simplehttp_core::write::{write_chunk, write_last_chunk};
 use simplehttp_core::{
-    decide, finish, reply_to_error, Body, Event, FileStore, Framing, HeaderValue, Method,
-    ParseError, Reply, RequestHead, RequestParser, Step, StoreError, Upload, Version,
+    decide, finish, reply_to_error, reply_with_status, Body, Event, FileStore, Framing,
+    HeaderValue, Method, ParseError, Reply, RequestHead, RequestParser, Rule, Step, StoreError,
+    Upload, Version,
 };
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -286,13 +287,23 @@ impl Conn {
                 self.cur.started = ctx.now;
                 // Not the previous request's method: this reply has its body.
                 self.cur.is_head = false;
-                let reply = plain_reply(408, "request timeout: the head took too long\n", ctx);
+                let reply = reply_with_status(
+                    408,
+                    Rule::Timeout,
+                    "request timeout: the head took too long\n",
+                    ctx.ts,
+                );
                 self.respond(reply, ctx);
                 self.drive(ctx, false, false)
             }
             State::Body(_) => {
                 // Dropping the state drops the upload: no partial file.
-                let reply = plain_reply(408, "request timeout: the body stalled\n", ctx);
+                let reply = reply_with_status(
+                    408,
+                    Rule::Timeout,
+                    "request timeout: the body stalled\n",
+                    ctx.ts,
+                );
                 self.respond(reply, ctx);
                 self.drive(ctx, false, false)
             }
@@ -668,7 +679,12 @@ impl Conn {
                     }
                     Err(e) => {
                         let close = reply.close;
-                        reply = plain_reply(e.status(), "the file could not be opened\n", ctx);
+                        reply = reply_with_status(
+                            e.status(),
+                            Rule::StoreFailed,
+                            "the file could not be opened\n",
+                            ctx.ts,
+                        );
                         reply.close |= close;
                     }
                 }
@@ -807,21 +823,6 @@ fn says_chunked(reply: &Reply) -> bool {
                 _ => false,
             }
     })
-}
-
-/// A short text reply with `status` (e.g. 408), built on the core's error reply so it has
-/// the same fields (Date, Content-Type, Connection: close).
-fn plain_reply(status: u16, text: &'static str, ctx: &Ctx) -> Reply {
-    let mut reply = reply_to_error(ParseError::UnexpectedEof, ctx.ts);
-    reply.status = status;
-    reply.body = Body::Bytes(text.as_bytes().to_vec());
-    for (name, value) in &mut reply.headers {
-        if name.eq_ignore_ascii_case("content-length") {
-            *value = HeaderValue::Number(text.len() as u64);
-        }
-    }
-    reply.close = true;
-    reply
 }
 
 /// Sends part of a file: `sendfile` on Linux, a read/write loop elsewhere.
