@@ -93,6 +93,9 @@ const ui = {
   eof: $("eof"),
   editor: $("editor"),
   bytes: $("bytes"),
+  hexview: $("hexview"),
+  viewText: $("view-text"),
+  viewHex: $("view-hex"),
   bytecount: $("bytecount"),
   steplist: $("steplist"),
   detail: $("detail"),
@@ -110,7 +113,7 @@ const ui = {
   fileData: $("file-data"),
 };
 
-const state = { bytes: new Uint8Array(), steps: [], current: 0, files: DEFAULT_FILES(), outcome: null, cuts: [] };
+const state = { bytes: new Uint8Array(), steps: [], current: 0, files: DEFAULT_FILES(), outcome: null, cuts: [], hexColumns: 16 };
 
 // ---------------------------------------------------------------------------------------
 // Bytes and text
@@ -426,33 +429,162 @@ function byteClasses(i, s) {
   return c;
 }
 
+// The bytes are shown one of two ways: as text, with CR, LF and HT as marks (#bytes), or as
+// a hex dump (#hexview). Both mark the same bytes for the selected step, and a click on a
+// byte does the same in both.
+
+const SHOWN = 65536; // bytes drawn at most, in either view
+const hex2 = (b) => b.toString(16).padStart(2, "0");
+const hexView = () => ui.viewHex.checked;
+
+/** The classes of byte `i` in either view: the step's colours and a cut before it. */
+function markOf(i, s, cutSet) {
+  const cls = s ? byteClasses(i, s) : [];
+  if (cutSet.has(i)) cls.push("cut");
+  return cls;
+}
+
 function renderBytes() {
   const s = state.steps[state.current];
-  const frag = document.createDocumentFragment();
-  const shown = Math.min(total(), 65536);
+  const shown = Math.min(total(), SHOWN);
   const cutSet = new Set(state.cuts);
+  const eof = !!s && s.kind === "error" && s.at === total();
+  ui.bytes.hidden = hexView();
+  ui.hexview.hidden = !hexView();
+  // Only the view on screen is drawn: the other is emptied.
+  if (hexView()) {
+    ui.bytes.replaceChildren();
+    renderHex(s, shown, cutSet, eof);
+  } else {
+    ui.hexview.replaceChildren();
+    renderText(s, shown, cutSet, eof);
+  }
+  reveal(hexView() ? ui.hexview : ui.bytes);
+  ui.bytecount.textContent = `(${total()} bytes)`;
+  ui.cuts.hidden = state.cuts.length === 0;
+  ui.cutlist.textContent = `Reads end before bytes ${state.cuts.join(", ")} and at the end.`;
+  ui.segment.disabled = state.cuts.length > 0;
+}
+
+function renderText(s, shown, cutSet, eof) {
+  const frag = document.createDocumentFragment();
   for (let i = 0; i < shown; i++) {
     const b = state.bytes[i];
     const [text, kind] = showByte(b);
     const span = document.createElement("span");
     span.textContent = text;
     span.dataset.i = i;
-    const cls = s ? byteClasses(i, s) : [];
+    const cls = markOf(i, s, cutSet);
     if (kind) cls.push(kind);
-    if (cutSet.has(i)) cls.push("cut");
     if (cls.length) span.className = cls.join(" ");
-    if (kind) span.title = `byte ${i}: 0x${b.toString(16).padStart(2, "0")}`;
+    if (kind) span.title = `byte ${i}: 0x${hex2(b)}`;
     frag.append(span);
   }
   if (shown < total()) frag.append(el("span", { className: "muted", textContent: ` … ${total() - shown} more bytes` }));
-  if (s && s.kind === "error" && s.at === total()) {
-    frag.append(el("span", { className: "err eof", textContent: "EOF", title: "the end of the input" }));
-  }
+  if (eof) frag.append(el("span", { className: "err eof", textContent: "EOF", title: "the end of the input" }));
   ui.bytes.replaceChildren(frag);
-  ui.bytecount.textContent = `(${total()} bytes)`;
-  ui.cuts.hidden = state.cuts.length === 0;
-  ui.cutlist.textContent = `Reads end before bytes ${state.cuts.join(", ")} and at the end.`;
-  ui.segment.disabled = state.cuts.length > 0;
+}
+
+// Names of the bytes a reader of HTTP most often needs to tell apart, for the hex view's tips.
+const BYTE_NAMES = { 0: "NUL", 9: "HT (tab)", 10: "LF", 13: "CR", 32: "SP (space)", 127: "DEL" };
+
+function byteTip(i, b) {
+  const name = BYTE_NAMES[b] ?? (b > 32 && b < 127 ? `'${String.fromCharCode(b)}'` : b > 127 ? "not ASCII" : "control");
+  return `byte ${i} (0x${i.toString(16)}): 0x${hex2(b)} ${name}`;
+}
+
+// A row of the dump is plain text, so that it copies as a classic dump:
+//   0000  47 45 54 20 2f 20 48 54  54 50 2f 31 2e 31 0a 48  GET / HTTP/1.1.H
+// with a span for each byte's hex pair and its ASCII character (non-printable: ".").
+
+/** How many characters the hex pairs of a full row of `cols` bytes take. */
+const hexWidth = (cols) => cols * 3 - 1 + (cols > 8 ? 1 : 0);
+
+/** 16 bytes a row when a row of 16 fits the view's width, else 8 (a narrow window). */
+function hexColumns() {
+  const probe = el("div", { className: "hexrow probe", textContent: "0".repeat(4 + 2 + hexWidth(16) + 2 + 16 + 1) });
+  ui.hexview.append(probe);
+  const cs = getComputedStyle(ui.hexview);
+  const room = ui.hexview.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+  const fits = probe.getBoundingClientRect().width <= room;
+  probe.remove();
+  return fits ? 16 : 8;
+}
+
+function renderHex(s, shown, cutSet, eof) {
+  const cols = hexColumns();
+  state.hexColumns = cols;
+  ui.hexview.dataset.cols = cols;
+  const frag = document.createDocumentFragment();
+  // Column labels: each byte's offset within its row.
+  const labels = Array.from({ length: cols }, (_, c) => hex2(c) + (c === 7 && cols > 8 ? " " : "")).join(" ");
+  const head = el("div", { className: "hexrow colhead", textContent: `      ${labels}  ` }, el("span", { className: "text", textContent: "ASCII" }));
+  head.setAttribute("aria-hidden", "true");
+  frag.append(head);
+  // A parse error at the end of the input: the parser wanted a byte that never came.
+  const atEnd = eof && shown === total();
+  for (let start = 0; start < shown || (atEnd && start === shown); start += cols) {
+    const row = el("div", { className: "hexrow" }, el("span", { className: "off", textContent: start.toString(16).padStart(4, "0") }), "  ");
+    row.dataset.offset = start;
+    const text = el("span", { className: "text" });
+    let width = 0;
+    for (let i = start; i < Math.min(start + cols, shown); i++) {
+      if (i > start) row.append(i - start === 8 ? "  " : " ");
+      const b = state.bytes[i];
+      const cls = markOf(i, s, cutSet);
+      if (b === 9 || b === 10 || b === 13) cls.push("ctl");
+      else if (b < 0x20 || b >= 0x7f) cls.push("bin");
+      const tip = byteTip(i, b);
+      const hx = el("span", { className: ["hx", ...cls].join(" "), textContent: hex2(b), title: tip });
+      const ch = el("span", { className: ["ch", ...cls].join(" "), textContent: b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : ".", title: tip });
+      hx.dataset.i = i;
+      ch.dataset.i = i;
+      row.append(hx);
+      text.append(ch);
+      width = hexWidth(i - start + 1);
+    }
+    if (atEnd && shown - start < cols) {
+      const n = shown - start;
+      if (n) row.append(n === 8 ? "  " : " ");
+      row.append(el("span", { className: "hx err eof", textContent: "EOF", title: "the end of the input" }));
+      width = (n ? hexWidth(n) + (n === 8 ? 2 : 1) : 0) + 3;
+    }
+    row.append(" ".repeat(Math.max(0, hexWidth(cols) - width) + 2), text);
+    frag.append(row);
+  }
+  if (shown < total()) frag.append(el("div", { className: "muted more", textContent: `… ${total() - shown} more bytes` }));
+  ui.hexview.replaceChildren(frag);
+}
+
+/** Scrolls `box` to the bytes of the selected step when none of them is in sight. */
+function reveal(box) {
+  const marked = box.querySelectorAll(".hl, .err");
+  if (!marked.length) return;
+  const first = marked[0];
+  const last = marked[marked.length - 1];
+  const top = box.scrollTop;
+  const bottom = top + box.clientHeight;
+  const from = first.offsetTop;
+  const to = last.offsetTop + last.offsetHeight;
+  if (to > top && from < bottom) return;
+  box.scrollTop = Math.max(0, from - box.clientHeight / 4);
+}
+
+/** A click on byte `i`, in either view: a cut before it, or the step that holds it. */
+function clickByte(i) {
+  if (ui.cutmode.checked) {
+    if (i === 0) return;
+    state.cuts = state.cuts.includes(i) ? state.cuts.filter((c) => c !== i) : [...state.cuts, i].sort((a, b) => a - b);
+    run();
+    return;
+  }
+  // The narrowest step holding the byte: a field line rather than the whole head.
+  let found = -1;
+  state.steps.forEach((s, k) => {
+    if (s.kind === "need-more" || i < s.start || i >= s.end) return;
+    if (found < 0 || s.end - s.start < state.steps[found].end - state.steps[found].start) found = k;
+  });
+  if (found >= 0) select(found);
 }
 
 function fieldTable(fields) {
@@ -666,6 +798,7 @@ function saveToUrl() {
     e: ui.eof.checked ? 1 : 0,
     r: ui.readonly.checked ? 1 : 0,
     k: state.cuts,
+    h: hexView() ? 1 : 0,
     f: state.files.map((f) => [f.path, f.dir ? 1 : 0, toBase64(f.data), f.modified]),
   };
   history.replaceState(null, "", `#s=${b64url(JSON.stringify(s))}`);
@@ -684,6 +817,8 @@ function loadFromUrl() {
     ui.segment.value = String(s.g ?? 0);
     ui.eof.checked = s.e === 1;
     ui.readonly.checked = s.r === 1;
+    ui.viewHex.checked = s.h === 1;
+    ui.viewText.checked = s.h !== 1;
     state.cuts = Array.isArray(s.k) ? s.k.map(Number).filter((n) => Number.isInteger(n) && n > 0) : [];
     if (Array.isArray(s.f)) {
       state.files = s.f.map(([path, dir, data, modified]) => ({
@@ -782,22 +917,25 @@ async function main() {
   $("prev").addEventListener("click", () => select(state.current - 1));
   $("next").addEventListener("click", () => select(state.current + 1));
   $("last").addEventListener("click", () => select(state.steps.length - 1));
-  ui.bytes.addEventListener("click", (e) => {
-    const i = Number(e.target?.dataset?.i);
-    if (Number.isNaN(i)) return;
-    if (ui.cutmode.checked) {
-      if (i === 0) return;
-      state.cuts = state.cuts.includes(i) ? state.cuts.filter((c) => c !== i) : [...state.cuts, i].sort((a, b) => a - b);
-      run();
-      return;
-    }
-    // The narrowest step holding the byte: a field line rather than the whole head.
-    let found = -1;
-    state.steps.forEach((s, k) => {
-      if (s.kind === "need-more" || i < s.start || i >= s.end) return;
-      if (found < 0 || s.end - s.start < state.steps[found].end - state.steps[found].start) found = k;
+  for (const view of [ui.bytes, ui.hexview]) {
+    view.addEventListener("click", (e) => {
+      const i = Number(e.target?.dataset?.i);
+      if (!Number.isNaN(i)) clickByte(i);
     });
-    if (found >= 0) select(found);
+  }
+  for (const r of [ui.viewText, ui.viewHex]) {
+    r.addEventListener("change", () => {
+      renderBytes();
+      saveToUrl();
+    });
+  }
+  // A window that narrows or widens may change how many bytes a hex row holds.
+  let resizing = 0;
+  window.addEventListener("resize", () => {
+    cancelAnimationFrame(resizing);
+    resizing = requestAnimationFrame(() => {
+      if (hexView() && hexColumns() !== state.hexColumns) renderBytes();
+    });
   });
   document.addEventListener("keydown", (e) => {
     if (e.target instanceof HTMLTextAreaElement || e.target instanceof HTMLInputElement ||
@@ -826,7 +964,9 @@ async function main() {
     state.cuts = [];
     run();
   });
-  ui.cutmode.addEventListener("change", () => ui.bytes.classList.toggle("cutting", ui.cutmode.checked));
+  ui.cutmode.addEventListener("change", () => {
+    for (const view of [ui.bytes, ui.hexview]) view.classList.toggle("cutting", ui.cutmode.checked);
+  });
   $("store-reset").addEventListener("click", () => {
     state.files = DEFAULT_FILES();
     run();
