@@ -155,27 +155,6 @@ pub fn system_lookup(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
     Ok((host, port).to_socket_addrs()?.collect())
 }
 
-/// The receive buffer asked for on a loopback connection (the kernel doubles it).
-///
-/// Linux sizes a receive buffer by what arrives per round trip, and on loopback a round trip
-/// takes microseconds: the buffer stayed near 0.9 MB, the window kept closing, and the
-/// client spent its time waiting and running the server's transmit path from its own ACKs.
-/// With 4 MiB its CPU time for 1 GiB from lighttpd fell by a third and the download ran
-/// 4% faster on a quiet machine, up to 23% on a busy one. Asking for a size turns that
-/// sizing off, which would cap a download over a long path, so only loopback peers get it.
-const LOOPBACK_RCVBUF: usize = 4 << 20;
-
-/// Whether a loopback connection to `addr` should ask for [`LOOPBACK_RCVBUF`]: only where
-/// `net.core.rmem_max` allows that much, since the kernel silently caps the request
-/// (208 KiB by default), below what its own sizing would reach.
-fn wants_loopback_rcvbuf(addr: &SocketAddr) -> bool {
-    addr.ip().is_loopback()
-        && std::fs::read_to_string("/proc/sys/net/core/rmem_max")
-            .ok()
-            .and_then(|s| s.trim().parse::<usize>().ok())
-            .is_some_and(|max| max >= LOOPBACK_RCVBUF)
-}
-
 fn connect_one(
     addr: &SocketAddr,
     timeout: Duration,
@@ -186,11 +165,6 @@ fn connect_one(
         Type::STREAM,
         Some(Protocol::TCP),
     )?;
-    // Before connecting: the window scale is settled in the handshake. A refusal only
-    // leaves the kernel's own sizing in place.
-    if wants_loopback_rcvbuf(addr) {
-        let _ = socket.set_recv_buffer_size(LOOPBACK_RCVBUF);
-    }
     socket.connect_timeout(&(*addr).into(), timeout)?;
     socket.set_nodelay(true)?;
     socket.set_read_timeout(Some(io_timeout))?;
@@ -236,23 +210,6 @@ mod tests {
             .expect_err("refused");
         assert_eq!(err.exit, super::super::error::Exit::Network);
         assert_eq!(err.why, "connection refused by h:1 (tried 2 addresses)");
-    }
-
-    #[test]
-    fn a_loopback_connection_asks_for_a_large_receive_buffer_where_allowed() {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let stream = connect_one(&addr, SECOND, SECOND).expect("connect");
-        let got = socket2::SockRef::from(&stream)
-            .recv_buffer_size()
-            .expect("SO_RCVBUF");
-        if wants_loopback_rcvbuf(&addr) {
-            assert!(got >= LOOPBACK_RCVBUF, "{got}");
-        }
-        assert!(!wants_loopback_rcvbuf(&SocketAddr::from((
-            [192, 0, 2, 1],
-            80
-        ))));
     }
 
     /// A lookup that never answers, like a resolver whose DNS server is unreachable.
