@@ -254,21 +254,25 @@ pub fn resolve_full(target: &str, form: TargetForm) -> Result<Resolved, TargetEr
     if !path.starts_with('/') {
         return Err(TargetError::Invalid);
     }
-    let mut out = String::with_capacity(path.len());
-    let mut decoded = Vec::new();
+    // Each segment is decoded straight onto the end of the path (one allocation), and
+    // dropped again when it is empty or `.`.
+    let mut out: Vec<u8> = Vec::with_capacity(path.len());
     for raw in path.split('/') {
-        decoded.clear();
-        decode(raw.as_bytes(), &mut decoded)?;
-        check_segment(&decoded)?;
-        if decoded.is_empty() || decoded == b"." {
+        let mark = out.len();
+        if mark > 0 {
+            out.push(b'/');
+        }
+        let start = out.len();
+        decode(raw.as_bytes(), &mut out)?;
+        let seg = &out[start..];
+        check_segment(seg)?;
+        if seg.is_empty() || seg == b"." {
+            out.truncate(mark);
             continue;
         }
-        let seg = core::str::from_utf8(&decoded).map_err(|_| TargetError::BadEncoding)?;
-        if !out.is_empty() {
-            out.push('/');
-        }
-        out.push_str(seg);
+        core::str::from_utf8(seg).map_err(|_| TargetError::BadEncoding)?;
     }
+    let out = String::from_utf8(out).map_err(|_| TargetError::BadEncoding)?;
     Ok(Resolved {
         path: StorePath(out),
         trailing_slash: path.ends_with('/'),
