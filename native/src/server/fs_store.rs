@@ -28,6 +28,7 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::{PoisonError, RwLock};
 
 /// Name prefix of upload temporaries.
 pub const TEMP_PREFIX: &str = ".simplehttp-upload-";
@@ -40,8 +41,9 @@ pub struct FsStore {
     read_only: bool,
     /// Whether `openat2` works here (cleared on ENOSYS).
     openat2: Cell<bool>,
-    /// The file the last `metadata` call opened, for [`FsStore::open_file`].
-    last_open: RefCell<Option<(String, Rc<File>)>>,
+    /// The file the last `metadata` call opened, for [`FsStore::open_file`], and its path
+    /// (a buffer reused from one request to the next).
+    last_open: RefCell<(String, Option<Rc<File>>)>,
     /// Files opened in the last second, by path: a hit costs one `fstat` instead of an
     /// `openat2`, an `fstat` and a `close`.
     cache: RefCell<HashMap<String, Cached>>,
@@ -119,7 +121,7 @@ impl FsStore {
             root_fd,
             read_only,
             openat2: Cell::new(cfg!(any(target_os = "linux", target_os = "android"))),
-            last_open: RefCell::new(None),
+            last_open: RefCell::new((String::new(), None)),
             cache: RefCell::new(HashMap::new()),
             now: Cell::new(0),
             cached_bytes: Cell::new(0),
@@ -223,14 +225,23 @@ impl FsStore {
                     .set(self.cached_bytes.get().saturating_sub(data.len()));
             }
         }
-        *self.last_open.borrow_mut() = Some((rel.to_string(), Rc::clone(&entry.file)));
+        self.keep_open(rel, Rc::clone(&entry.file));
         Some(meta)
+    }
+
+    /// Remembers `file` as the one `rel` names, for [`FsStore::open_file`].
+    fn keep_open(&self, rel: &str, file: Rc<File>) {
+        let (name, kept) = &mut *self.last_open.borrow_mut();
+        name.clear();
+        name.push_str(rel);
+        *kept = Some(file);
     }
 
     /// The file at `path` for sending, reusing the one `metadata` just opened.
     pub fn open_file(&self, path: &StorePath) -> Result<Rc<File>, StoreError> {
-        if let Some((rel, file)) = self.last_open.borrow_mut().take() {
-            if rel == path.as_str() {
+        let (name, kept) = &mut *self.last_open.borrow_mut();
+        if let Some(file) = kept.take() {
+            if name == path.as_str() {
                 return Ok(file);
             }
         }
@@ -293,7 +304,7 @@ impl FsStore {
 
     /// Forgets the file kept by the last `metadata` call.
     pub fn forget_open(&self) {
-        self.last_open.borrow_mut().take();
+        self.last_open.borrow_mut().1 = None;
     }
 
     fn stat_beneath(&self, rel: &str, keep: bool) -> Result<Option<Metadata>, StoreError> {
@@ -346,7 +357,7 @@ impl FsStore {
             if let Some(old) = cache.insert(rel.to_string(), cached) {
                 self.uncount(&old);
             }
-            *self.last_open.borrow_mut() = Some((rel.to_string(), file));
+            self.keep_open(rel, file);
         }
         Ok(Some(meta))
     }
@@ -483,6 +494,7 @@ impl FileStore for FsStore {
             }
         };
         missing.reverse();
+        let _creation = TEMP_CREATION.read().unwrap_or_else(PoisonError::into_inner);
         let mut attempt = 0u32;
         loop {
             let temp = format!("{TEMP_PREFIX}{:016x}", random_u64());
@@ -559,7 +571,8 @@ impl Upload for FsUpload {
     fn commit(mut self) -> Result<(), StoreError> {
         let file = self.file.take().ok_or(StoreError::Io)?;
         file.sync_data().map_err(|e| store_error(&e))?;
-        drop(file);
+        // `file` stays open, its lock held, until the rename: a sweep of stale temporaries
+        // must not take this one for abandoned in between.
         let mut target_dir: Option<OwnedFd> = None;
         for seg in &self.missing {
             let cur = target_dir.as_ref().map_or(self.dir.as_fd(), |d| d.as_fd());
@@ -579,6 +592,7 @@ impl Upload for FsUpload {
         let to = target_dir.as_ref().map_or(self.dir.as_fd(), |d| d.as_fd());
         rustix::fs::renameat(&self.dir, self.temp.as_str(), to, self.name.as_str())
             .map_err(|e| store_error(&e.into()))?;
+        drop(file);
         self.done = true;
         // Make the rename itself durable; the data already is.
         let _ = rustix::fs::fsync(to);
@@ -609,30 +623,27 @@ fn random_u64() -> u64 {
     h.finish()
 }
 
+/// Held shared by an upload while it creates and locks its temporary, and exclusively by
+/// the sweep while it checks and removes one: the sweep, which runs beside serving, never
+/// sees a temporary of this process before its lock is taken.
+static TEMP_CREATION: RwLock<()> = RwLock::new(());
+
 /// Removes upload temporaries under `root` (left by a crash), at any depth an upload can
 /// create, without following symlinks. A temporary still locked by a live upload (of
-/// another server on an overlapping root) is left alone, and so is one last written at or
-/// after `before` (this server's own uploads, which may not hold their lock yet while the
-/// sweep runs beside them: take `before` from the coarse real-time clock, the one file
-/// times come from, before serving). Returns how many were removed.
+/// another server on an overlapping root, or of this one) is left alone. Returns how many
+/// were removed.
 ///
 /// Each directory is opened relative to its parent's handle, so no path grows past
 /// PATH_MAX however deep the tree is; a handle stays open only while subdirectories of it
 /// are still to be read (so at most one per level).
-pub fn remove_stale_temporaries(root: &Path, before: rustix::fs::Timespec) -> usize {
-    /// Whether no live upload holds the temporary's lock, and it is older than `before`.
-    fn abandoned(dir: &OwnedFd, name: &std::ffi::CStr, before: rustix::fs::Timespec) -> bool {
+pub fn remove_stale_temporaries(root: &Path) -> usize {
+    /// Whether no live upload holds the temporary's lock.
+    fn abandoned(dir: &OwnedFd, name: &std::ffi::CStr) -> bool {
         let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
         let Ok(fd) = rustix::fs::openat(dir, name, flags, Mode::empty()) else {
             return false;
         };
-        if rustix::fs::flock(&fd, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_err() {
-            return false;
-        }
-        use std::os::unix::fs::MetadataExt;
-        File::from(fd)
-            .metadata()
-            .is_ok_and(|m| (m.mtime(), m.mtime_nsec()) < (before.tv_sec, before.tv_nsec))
+        rustix::fs::flock(&fd, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_ok()
     }
     use std::ffi::CString;
     use std::rc::Rc;
@@ -674,12 +685,15 @@ pub fn remove_stale_temporaries(root: &Path, before: rustix::fs::Timespec) -> us
                 FileType::Directory if depth < MAX_DEPTH => {
                     pending.push((Rc::clone(&dir), Some(name.to_owned()), depth + 1));
                 }
-                FileType::RegularFile
-                    if name.to_str().is_ok_and(is_temp_name)
-                        && abandoned(&dir, name, before)
-                        && rustix::fs::unlinkat(&*dir, name, AtFlags::empty()).is_ok() =>
-                {
-                    removed += 1;
+                FileType::RegularFile if name.to_str().is_ok_and(is_temp_name) => {
+                    let _creation = TEMP_CREATION
+                        .write()
+                        .unwrap_or_else(PoisonError::into_inner);
+                    if abandoned(&dir, name)
+                        && rustix::fs::unlinkat(&*dir, name, AtFlags::empty()).is_ok()
+                    {
+                        removed += 1;
+                    }
                 }
                 _ => {}
             }
@@ -733,20 +747,10 @@ mod tests {
         let len = |store: &FsStore| store.stat_beneath("f", true).unwrap().map(|m| m.len);
         assert_eq!(len(&store), Some(3));
         // A hit: the same open file, and what it holds now.
-        let first = store
-            .last_open
-            .borrow()
-            .as_ref()
-            .map(|(_, f)| Rc::as_ptr(f))
-            .unwrap();
+        let first = store.last_open.borrow().1.as_ref().map(Rc::as_ptr).unwrap();
         std::fs::write(root.join("f"), b"three").unwrap();
         assert_eq!(len(&store), Some(5));
-        let second = store
-            .last_open
-            .borrow()
-            .as_ref()
-            .map(|(_, f)| Rc::as_ptr(f))
-            .unwrap();
+        let second = store.last_open.borrow().1.as_ref().map(Rc::as_ptr).unwrap();
         assert_eq!(first, second);
         // Replaced by a rename: the new file is seen at once.
         std::fs::write(root.join("g"), b"renamed!").unwrap();
@@ -825,6 +829,36 @@ mod tests {
     }
 
     #[test]
+    fn a_sweep_beside_uploads_never_takes_their_temporaries() {
+        let root = temp_root("sweep-race");
+        let store = FsStore::new(&root, false).unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let sweeper = {
+            let (root, stop) = (root.clone(), std::sync::Arc::clone(&stop));
+            std::thread::spawn(move || {
+                let mut removed = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    removed += remove_stale_temporaries(&root);
+                }
+                removed
+            })
+        };
+        for i in 0..2000 {
+            let path = simplehttp_core::resolve(
+                &format!("/f{}", i % 10),
+                simplehttp_core::TargetForm::Origin,
+            )
+            .unwrap();
+            let mut up = store.begin_upload(&path).unwrap();
+            up.write(b"data").unwrap();
+            up.commit().unwrap();
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(sweeper.join().unwrap(), 0);
+        std::fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
     fn removes_stale_temporaries() {
         let root = temp_root("stale");
         std::fs::create_dir(root.join("d")).unwrap();
@@ -836,27 +870,12 @@ mod tests {
         std::fs::write(&live, b"x").unwrap();
         let held = std::fs::File::open(&live).unwrap();
         rustix::fs::flock(&held, rustix::fs::FlockOperation::LockExclusive).unwrap();
-        // File times may be finer than the coarse clock: a file written in the same tick
-        // as `before` may look newer. A crash and a restart are further apart than that.
-        std::thread::sleep(Duration::from_millis(20));
-        let before = rustix::time::clock_gettime(rustix::time::ClockId::RealtimeCoarse);
-        // One written after the sweep's start time: this server's own upload, not yet
-        // locked.
-        std::thread::sleep(Duration::from_millis(20));
-        let fresh = root.join(format!("{TEMP_PREFIX}4"));
-        std::fs::write(&fresh, b"x").unwrap();
-        assert_eq!(remove_stale_temporaries(&root, before), 2);
+        assert_eq!(remove_stale_temporaries(&root), 2);
         assert!(root.join("keep").exists());
         assert!(live.exists());
-        assert!(fresh.exists());
         drop(held);
-        assert_eq!(remove_stale_temporaries(&root, before), 1);
+        assert_eq!(remove_stale_temporaries(&root), 1);
         assert!(!live.exists());
-        assert!(fresh.exists());
-        std::thread::sleep(Duration::from_millis(20));
-        let later = rustix::time::clock_gettime(rustix::time::ClockId::RealtimeCoarse);
-        assert_eq!(remove_stale_temporaries(&root, later), 1);
-        assert!(!fresh.exists());
         std::fs::remove_dir_all(root).unwrap();
     }
 }

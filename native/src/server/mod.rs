@@ -108,8 +108,6 @@ pub fn run(cli: Cli) -> ExitCode {
 fn serve(config: Config) -> io::Result<u8> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     raise_nofile_limit();
-    // Temporaries written before this are an earlier run's: no upload of ours has begun.
-    let started = rustix::time::clock_gettime(rustix::time::ClockId::RealtimeCoarse);
     let bound = match listen::bind_all(
         &config.addrs,
         config.port,
@@ -167,7 +165,7 @@ fn serve(config: Config) -> io::Result<u8> {
         let _ = std::thread::Builder::new()
             .name("sweep".into())
             .spawn(move || {
-                let stale = fs_store::remove_stale_temporaries(&root, started);
+                let stale = fs_store::remove_stale_temporaries(&root);
                 if stale > 0 {
                     say!(
                         "simple-server: removed {stale} unfinished upload(s) left by an \
