@@ -3,92 +3,44 @@
 //! it whole.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use simplehttp_core::{Event, Limits, RequestParser};
+mod record;
 
-/// Events as owned text, with consecutive data merged, plus the error.
-fn run(input: &[u8], piece: usize) -> (Vec<String>, Option<String>) {
-    let limits = Limits {
-        max_head_bytes: 4096,
-        max_request_line: 512,
-        max_headers: 32,
-        max_body: 1 << 20,
-        ..Limits::default()
-    };
-    let mut p = RequestParser::new(limits);
-    let mut buf = Vec::new();
-    let mut out: Vec<String> = Vec::new();
-    // Body bytes since the last other event: how they were split must not matter.
-    let mut data: Vec<u8> = Vec::new();
-    let mut fed = 0;
-    loop {
-        let eof = fed == input.len();
-        if !eof {
-            let n = piece.min(input.len() - fed);
-            buf.extend_from_slice(&input[fed..fed + n]);
-            fed += n;
-        }
-        loop {
-            let r = if eof {
-                p.handle_eof(&buf)
-            } else {
-                p.handle_bytes(&buf)
-            };
-            let step = match r {
-                Ok(s) => s,
-                Err(e) => {
-                    if !data.is_empty() {
-                        out.push(format!("data {data:?}"));
-                    }
-                    return (out, Some(e.to_string()));
-                }
-            };
-            assert!(step.consumed <= buf.len());
-            let consumed = step.consumed;
-            let mut wait = false;
-            if !matches!(step.event, Event::Data(_) | Event::NeedMore) && !data.is_empty() {
-                out.push(format!("data {:?}", std::mem::take(&mut data)));
-            }
-            match step.event {
-                Event::NeedMore => wait = true,
-                Event::Paused => return (out, None),
-                Event::Head(h) => {
-                    let fields: Vec<String> = h
-                        .fields()
-                        .iter()
-                        .map(|f| format!("{}={:?}", f.name, f.value))
-                        .collect();
-                    out.push(format!(
-                        "head {} {} {:?} {:?} {}",
-                        h.method(),
-                        h.target(),
-                        h.version(),
-                        h.framing(),
-                        fields.join(",")
-                    ))
-                }
-                Event::ChunkHeader { size, extensions } => {
-                    out.push(format!("chunk {size} {extensions:?}"))
-                }
-                Event::Data(d) => data.extend_from_slice(d),
-                Event::Trailers(t) => out.push(format!("trailers {}", t.len())),
-                Event::End => {
-                    out.push("end".into());
-                    p.start_next().expect("start_next after End");
-                }
-            }
-            buf.drain(..consumed);
-            if wait {
-                break;
-            }
-        }
-        if eof {
-            if !data.is_empty() {
-                out.push(format!("data {data:?}"));
-            }
-            return (out, None);
-        }
+use libfuzzer_sys::fuzz_target;
+use record::{limits, record, Parser};
+use simplehttp_core::{ParseError, RequestHead, RequestParser, Step};
+
+struct Request(RequestParser);
+
+impl Parser for Request {
+    type Head<'a> = RequestHead<'a>;
+    fn bytes<'a>(&'a mut self, buf: &'a [u8]) -> Result<Step<'a, RequestHead<'a>>, ParseError> {
+        self.0.handle_bytes(buf)
     }
+    fn eof<'a>(&'a mut self, buf: &'a [u8]) -> Result<Step<'a, RequestHead<'a>>, ParseError> {
+        self.0.handle_eof(buf)
+    }
+    fn describe(h: &RequestHead<'_>) -> String {
+        let fields: Vec<String> = h
+            .fields()
+            .iter()
+            .map(|f| format!("{}={:?}", f.name, f.value))
+            .collect();
+        format!(
+            "head {} {} {:?} {:?} {}",
+            h.method(),
+            h.target(),
+            h.version(),
+            h.framing(),
+            fields.join(",")
+        )
+    }
+    fn next(&mut self) {
+        self.0.start_next().expect("start_next after End");
+    }
+}
+
+fn run(input: &[u8], piece: usize) -> (Vec<String>, Option<String>) {
+    record(&mut Request(RequestParser::new(limits())), input, piece)
 }
 
 fuzz_target!(|data: &[u8]| {
