@@ -341,8 +341,23 @@ impl Conn {
 
     /// Writes what is pending: `wbuf`, then the file being sent.
     fn flush(&mut self, ctx: &mut Ctx) -> Flush {
+        // The last bytes before closing are sent with MSG_MORE: held back, they leave in
+        // one segment with the FIN that closing adds, instead of two.
+        let last = matches!(
+            self.state,
+            State::Send {
+                file: None,
+                close: true
+            }
+        );
         while self.wpos < self.wbuf.len() {
-            match self.sock.write(&self.wbuf[self.wpos..]) {
+            let out = &self.wbuf[self.wpos..];
+            let sent = if last {
+                send_last(&self.sock, out)
+            } else {
+                self.sock.write(out)
+            };
+            match sent {
                 Ok(0) => return Flush::Failed,
                 Ok(n) => {
                     self.wpos += n;
@@ -397,8 +412,10 @@ impl Conn {
         let next_ok = self.parser.as_mut().is_some_and(|p| p.start_next().is_ok());
         if close || ctx.shutting_down || !next_ok {
             if self.eof || (self.complete && self.rend == self.rstart) {
-                // Nothing unread: close at once (the kernel still delivers what is
-                // queued, then FIN).
+                // Nothing unread: close at once. The FIN goes first, with the reply's
+                // last bytes (held back by MSG_MORE): a close() that finds input the
+                // peer sent meanwhile resets the connection and drops what is unsent.
+                let _ = self.sock.shutdown(Shutdown::Write);
                 return false;
             }
             // Unread input (a refused body, pipelined requests after an error): shut the
@@ -830,6 +847,25 @@ fn says_chunked(reply: &Reply) -> bool {
                 _ => false,
             }
     })
+}
+
+/// Sends the last bytes before the connection closes: with MSG_MORE on Linux, so that the
+/// FIN that follows leaves in the same segment.
+fn send_last(sock: &mio::net::TcpStream, buf: &[u8]) -> io::Result<usize> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use rustix::net::SendFlags;
+        Ok(rustix::net::send(
+            sock,
+            buf,
+            SendFlags::MORE | SendFlags::NOSIGNAL,
+        )?)
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        let mut sock = sock;
+        sock.write(buf)
+    }
 }
 
 /// Sends part of a file: `sendfile` on Linux, a read/write loop elsewhere.
