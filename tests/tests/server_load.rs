@@ -167,3 +167,57 @@ fn a_restart_after_sigkill_removes_unfinished_uploads() {
     assert_eq!(std::fs::read(s.file("d/keep.txt")).unwrap(), b"previous");
     assert_eq!(s.get("/d/keep.txt").body, b"previous");
 }
+
+/// Context switches of every thread of `pid` so far (each one a wake-up).
+fn wakeups(pid: u32) -> u64 {
+    let mut total = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
+        let Ok(status) = std::fs::read_to_string(task.unwrap().path().join("status")) else {
+            continue; // the thread ended meanwhile
+        };
+        for line in status.lines() {
+            if line.starts_with("voluntary_ctxt_switches:")
+                || line.starts_with("nonvoluntary_ctxt_switches:")
+            {
+                total += line
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|n| n.parse::<u64>().ok())
+                    .unwrap();
+            }
+        }
+    }
+    total
+}
+
+#[test]
+fn an_idle_server_sleeps_until_something_happens() {
+    let s = Server::start(&["--quiet"]);
+    std::fs::write(s.file("one.txt"), "one").unwrap();
+    // One request and its connection closed: files kept open for reuse are closed soon
+    // after, and then nothing is left to do.
+    let mut sock = s.connect();
+    sock.write_all(b"GET /one.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut reply = Vec::new();
+    sock.read_to_end(&mut reply).unwrap();
+    assert!(reply.starts_with(b"HTTP/1.1 200 OK\r\n"));
+    std::thread::sleep(Duration::from_millis(500));
+    let before = wakeups(s.pid());
+    std::thread::sleep(Duration::from_secs(2));
+    let after = wakeups(s.pid());
+    // A server that checked on itself every 50 ms (main thread) or 200 ms (workers)
+    // would wake up 60 times in these 2 s.
+    assert!(
+        after.saturating_sub(before) <= 3,
+        "idle server woke up {} times in 2 s",
+        after.saturating_sub(before)
+    );
+    // And it still answers at once.
+    let mut sock = s.connect();
+    sock.write_all(b"HEAD /one.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut reply = Vec::new();
+    sock.read_to_end(&mut reply).unwrap();
+    assert!(reply.starts_with(b"HTTP/1.1 200 OK\r\n"));
+}

@@ -105,6 +105,15 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
+/// Tells the main thread that a worker ended, however it ended (a panic included).
+struct WorkerEnded(std::sync::mpsc::Sender<bool>);
+
+impl Drop for WorkerEnded {
+    fn drop(&mut self) {
+        let _ = self.0.send(false);
+    }
+}
+
 fn serve(config: Config) -> io::Result<u8> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     raise_nofile_limit();
@@ -128,6 +137,9 @@ fn serve(config: Config) -> io::Result<u8> {
         shutdown: AtomicBool::new(false),
     });
     let commits = commit::Pool::start()?;
+    // The main thread sleeps until a signal arrives (true) or a worker ends (false): an
+    // idle server does not wake up to check.
+    let (events, stop) = std::sync::mpsc::channel::<bool>();
     let mut wakers = Vec::new();
     let mut handles = Vec::new();
     for (i, listeners) in bound.per_worker.into_iter().enumerate() {
@@ -137,9 +149,13 @@ fn serve(config: Config) -> io::Result<u8> {
         let link = commits.link(back, Arc::clone(&waker));
         wakers.push(waker);
         let shared = Arc::clone(&shared);
+        let ended = WorkerEnded(events.clone());
         let handle = std::thread::Builder::new()
             .name(format!("worker-{i}"))
-            .spawn(move || worker::run(shared, poll, listeners, link, committed))?;
+            .spawn(move || {
+                let _ended = ended;
+                worker::run(shared, poll, listeners, link, committed)
+            })?;
         handles.push(handle);
     }
 
@@ -189,6 +205,7 @@ fn serve(config: Config) -> io::Result<u8> {
         std::thread::spawn(move || {
             let first = signals.forever().next();
             shared.shutdown.store(true, Ordering::SeqCst);
+            let _ = events.send(true);
             if first.is_some() {
                 // A second signal stops at once.
                 if signals.forever().next().is_some() {
@@ -199,13 +216,19 @@ fn serve(config: Config) -> io::Result<u8> {
         })
     };
     let mut failed = false;
-    while !shared.shutdown.load(Ordering::SeqCst) {
-        if handles.iter().all(|h| h.is_finished()) {
-            failed = true;
-            shared.shutdown.store(true, Ordering::SeqCst);
-            break;
+    let mut running = handles.len();
+    loop {
+        match stop.recv() {
+            Ok(true) | Err(_) => break,
+            Ok(false) => {
+                running -= 1;
+                if running == 0 {
+                    failed = true;
+                    shared.shutdown.store(true, Ordering::SeqCst);
+                    break;
+                }
+            }
         }
-        std::thread::sleep(std::time::Duration::from_millis(50));
     }
     for waker in &wakers {
         let _ = waker.wake();

@@ -139,15 +139,18 @@ pub fn run(
 
     loop {
         // While files are kept open for reuse, wake up soon to close them once traffic
-        // stops: an idle server holds no file open.
+        // stops: an idle server holds no file open. With no connection and nothing
+        // pending, no deadline can pass: sleep until an event or the waker.
         let timeout = if !again.is_empty() || !accept_more.is_empty() {
-            Duration::ZERO
+            Some(Duration::ZERO)
         } else if ctx.store.is_caching() {
-            CACHE_IDLE
+            Some(CACHE_IDLE)
+        } else if live == 0 && accept_paused_until.is_none() && grace_deadline.is_none() {
+            None
         } else {
-            TICK
+            Some(TICK)
         };
-        match poll.poll(&mut events, Some(timeout)) {
+        match poll.poll(&mut events, timeout) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
