@@ -196,12 +196,7 @@ fn an_idle_server_sleeps_until_something_happens() {
     std::fs::write(s.file("one.txt"), "one").unwrap();
     // One request and its connection closed: files kept open for reuse are closed soon
     // after, and then nothing is left to do.
-    let mut sock = s.connect();
-    sock.write_all(b"GET /one.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let mut reply = Vec::new();
-    sock.read_to_end(&mut reply).unwrap();
-    assert!(reply.starts_with(b"HTTP/1.1 200 OK\r\n"));
+    assert_eq!(s.get("/one.txt").body, b"one");
     std::thread::sleep(Duration::from_millis(500));
     let before = wakeups(s.pid());
     std::thread::sleep(Duration::from_secs(2));
@@ -214,10 +209,6 @@ fn an_idle_server_sleeps_until_something_happens() {
         after.saturating_sub(before)
     );
     // And it still answers at once.
-    let mut sock = s.connect();
-    sock.write_all(b"HEAD /one.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let mut reply = Vec::new();
-    sock.read_to_end(&mut reply).unwrap();
-    assert!(reply.starts_with(b"HTTP/1.1 200 OK\r\n"));
+    let head = s.exchange(b"HEAD /one.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    assert_eq!(head.status, 200);
 }
