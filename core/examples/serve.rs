@@ -36,10 +36,11 @@ pub(crate) fn serve(mut conn: TcpStream, store: &MemoryStore) -> std::io::Result
     match &reply.body {
         Body::Bytes(b) => out.extend_from_slice(b),
         Body::File { path, start, len } => out.extend(store.read(path, *start, *len).unwrap()),
-        Body::Chunked(b) => {
-            write_chunk(&mut out, b);
+        Body::Listing(l) if reply.is_chunked() => {
+            write_chunk(&mut out, &l.to_bytes());
             write_last_chunk(&mut out, &[]).unwrap();
         }
+        Body::Listing(l) => out.extend(l.to_bytes()),
         _ => {} // Empty: PUT and DELETE get 405, the store being read-only.
     }
     conn.write_all(&out)

@@ -44,12 +44,14 @@
 
 use crate::date::parse_http_date;
 use crate::head::{Framing, Method, RequestHead, TargetForm, Version};
+use crate::listing::Listing;
 use crate::mime::content_type;
-use crate::store::{DirEntry, FileStore, Kind, Metadata, StoreError};
-use crate::target::{encode_segment, resolve_full, Resolved, StorePath};
+use crate::store::{FileStore, Kind, Listed, Metadata, StoreError};
+use crate::target::{resolve_full, Resolved, StorePath};
 use crate::write::reason_phrase;
 use crate::{ParseError, Timestamp};
 use alloc::borrow::Cow;
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
@@ -97,10 +99,11 @@ pub enum Body {
     Empty,
     /// These bytes, sent as they are.
     Bytes(Vec<u8>),
-    /// These bytes, sent with chunked transfer coding (a directory listing; the head says
-    /// `Transfer-Encoding: chunked`). [`decide`] plans it only for HTTP/1.1 requests: an
-    /// HTTP/1.0 client gets its listing as [`Body::Bytes`] with a Content-Length.
-    Chunked(Vec<u8>),
+    /// A directory listing, rendered a piece at a time ([`Listing::write_next`]) as the
+    /// connection drains. To an HTTP/1.1 client the head says `Transfer-Encoding: chunked`
+    /// and each piece is a chunk; to an HTTP/1.0 client it has a `Content-Length`
+    /// ([`Listing::total_len`]) and the pieces go as they are.
+    Listing(Box<Listing>),
     /// `len` bytes of a file from offset `start`.
     File {
         /// The file.
@@ -146,6 +149,20 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// Whether the head says `Transfer-Encoding: chunked`: the body goes out in chunks
+    /// (a [`Body::Listing`]'s pieces, each one chunk, then the last chunk).
+    #[must_use]
+    pub fn is_chunked(&self) -> bool {
+        self.headers.iter().any(|(name, value)| {
+            name.eq_ignore_ascii_case("transfer-encoding")
+                && match value {
+                    HeaderValue::Static(v) => v.eq_ignore_ascii_case("chunked"),
+                    HeaderValue::Owned(v) => v.eq_ignore_ascii_case("chunked"),
+                    _ => false,
+                }
+        })
+    }
+
     /// The value of the first header called `name` (case-insensitive).
     #[must_use]
     pub fn header(&self, name: &str) -> Option<&HeaderValue> {
@@ -836,76 +853,7 @@ fn header_text(s: Cow<'static, str>) -> HeaderValue {
     }
 }
 
-fn html_escape(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // A local file name may hold control characters no client could have sent: show
-            // them as U+FFFD rather than pass them to the reader's browser or terminal.
-            c if c.is_control() => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-}
-
-/// The HTML listing of a directory: directories first, then files, each by name; escaped
-/// names, percent-encoded relative links, sizes and dates, and a link to the parent.
-fn listing_html(dir: &StorePath, mut entries: Vec<DirEntry>) -> String {
-    entries.sort_by(|a, b| {
-        (a.meta.kind != Kind::Dir)
-            .cmp(&(b.meta.kind != Kind::Dir))
-            .then(a.name.cmp(&b.name))
-    });
-    let mut title = String::new();
-    html_escape(&alloc::format!("{dir}"), &mut title);
-    if !dir.is_root() {
-        title.push('/');
-    }
-    let mut h = String::with_capacity(256 + entries.len() * 128);
-    h.push_str("<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>Index of ");
-    h.push_str(&title);
-    h.push_str("</title>\n</head>\n<body>\n<h1>Index of ");
-    h.push_str(&title);
-    h.push_str("</h1>\n<table>\n<tr><th>Name</th><th>Size</th><th>Modified</th></tr>\n");
-    if !dir.is_root() {
-        h.push_str("<tr><td><a href=\"../\">../</a></td><td></td><td></td></tr>\n");
-    }
-    let mut href = String::new();
-    for e in &entries {
-        let is_dir = e.meta.kind == Kind::Dir;
-        href.clear();
-        encode_segment(&e.name, &mut href);
-        h.push_str("<tr><td><a href=\"./");
-        html_escape(&href, &mut h);
-        if is_dir {
-            h.push('/');
-        }
-        h.push_str("\">");
-        html_escape(&e.name, &mut h);
-        if is_dir {
-            h.push('/');
-        }
-        h.push_str("</a></td><td>");
-        if is_dir {
-            h.push('-');
-        } else {
-            let _ = write!(h, "{}", e.meta.len);
-        }
-        h.push_str("</td><td>");
-        h.push_str(
-            core::str::from_utf8(&crate::date::format_http_date(e.meta.modified)).unwrap_or(""),
-        );
-        h.push_str("</td></tr>\n");
-    }
-    h.push_str("</table>\n</body>\n</html>\n");
-    h
-}
-
-fn listing(cx: &Cx<'_, '_>, dir: &StorePath, entries: Vec<DirEntry>) -> Reply {
+fn listing(cx: &Cx<'_, '_>, dir: &StorePath, listed: Listed) -> Reply {
     // A listing has no validators, so only `*` preconditions can apply (§13.2.1).
     match preconditions(
         cx,
@@ -918,23 +866,20 @@ fn listing(cx: &Cx<'_, '_>, dir: &StorePath, entries: Vec<DirEntry>) -> Reply {
         Err((304, rule)) => return cx.reply(304, rule),
         Err((status, rule)) => return cx.error(status, rule),
     }
-    let html = listing_html(dir, entries).into_bytes();
+    let page = Listing::new(dir.clone(), listed);
     let mut r = cx.reply(200, Rule::DirectoryListing);
     r.headers.push(("Content-Type", HeaderValue::Static(HTML)));
     if cx.req.version() == Version::Http10 {
         // An HTTP/1.0 client cannot read chunked (RFC 9112 §6.1): send the length.
         r.headers
-            .push(("Content-Length", HeaderValue::Number(html.len() as u64)));
-        if !cx.is_head {
-            r.body = Body::Bytes(html);
-        }
+            .push(("Content-Length", HeaderValue::Number(page.total_len())));
     } else {
-        // RFC 9112 §7.1: chunked, so a shell may stream it.
+        // RFC 9112 §7.1: chunked, so the shell streams it a piece at a time.
         r.headers
             .push(("Transfer-Encoding", HeaderValue::Static("chunked")));
-        if !cx.is_head {
-            r.body = Body::Chunked(html);
-        }
+    }
+    if !cx.is_head {
+        r.body = Body::Listing(Box::new(page));
     }
     r
 }
@@ -1104,8 +1049,10 @@ fn trim(mut s: &[u8]) -> &[u8] {
 ///
 /// Success: 201 with `Location` for a new file, 204 for a replaced or removed one. Failure:
 /// the store error's status with a short text body; a failed upload also closes the
-/// connection, since the rest of its body may be unread. Any other plan is returned as it
-/// was.
+/// connection, since the rest of its body may be unread. A failed outcome always gives the
+/// error reply, whatever `planned` says, so a plan that could not be carried out is never
+/// answered as if it had been (a shell that lost the plan gets an error, not a 201). A
+/// successful outcome for any other plan returns it as it was.
 ///
 /// The 201 and 204 carry no `ETag` or `Last-Modified`: the stored file's metadata is not
 /// known here, and RFC 9110 §9.3.4 lets a client do without (it may send a GET).
@@ -1153,7 +1100,7 @@ pub fn finish(planned: &Reply, outcome: Result<(), StoreError>, now: Timestamp) 
         }
         (Body::Upload(_), Ok(())) => (r.status, r.rule) = (204, Rule::PutReplace),
         (Body::Remove(_), Ok(())) => (r.status, r.rule) = (204, Rule::Delete),
-        (Body::Upload(_) | Body::Remove(_), Err(e)) => {
+        (_, Err(e)) => {
             r.status = e.status();
             r.rule = Rule::StoreFailed;
             if e == StoreError::ReadOnly {
@@ -1161,11 +1108,12 @@ pub fn finish(planned: &Reply, outcome: Result<(), StoreError>, now: Timestamp) 
                 r.headers.push(("Allow", HeaderValue::Static(ALLOW_READ)));
             }
             text_body(&mut r, false);
-            if matches!(planned.body, Body::Upload(_)) {
+            // Only a removal is known to have no body left unread.
+            if !matches!(planned.body, Body::Remove(_)) {
                 r.close = true;
             }
         }
-        _ => return planned.clone(),
+        (_, Ok(())) => return planned.clone(),
     }
     if r.close {
         r.http10_keep_alive = false;
@@ -1222,12 +1170,6 @@ pub fn reply_to_error(err: ParseError, now: Timestamp) -> Reply {
 #[cfg(test)]
 mod tests {
 
-    #[test]
-    fn html_escape_replaces_control_characters() {
-        let mut out = String::new();
-        super::html_escape("a<b>\u{1b}[31m\u{85}&", &mut out);
-        assert_eq!(out, "a&lt;b&gt;\u{fffd}[31m\u{fffd}&amp;");
-    }
     use super::*;
 
     fn b64(s: &[u8]) -> String {
@@ -1380,52 +1322,6 @@ mod tests {
     }
 
     #[test]
-    fn listing_escapes_names_and_links() {
-        let meta = |kind| Metadata {
-            kind,
-            len: 3,
-            modified: Timestamp(0),
-            modified_nanos: 0,
-        };
-        let entries = vec![
-            DirEntry {
-                name: String::from("b<script>.txt"),
-                meta: meta(Kind::File),
-            },
-            DirEntry {
-                name: String::from("a b"),
-                meta: meta(Kind::Dir),
-            },
-            DirEntry {
-                name: String::from("x:y&z'\".txt"),
-                meta: meta(Kind::File),
-            },
-        ];
-        let dir = StorePath::root().join("d&d").unwrap();
-        let h = listing_html(&dir, entries);
-        assert!(h.contains("<title>Index of /d&amp;d/</title>"), "{h}");
-        assert!(h.contains("<a href=\"../\">../</a>"));
-        assert!(
-            h.contains("<a href=\"./a%20b/\">a b/</a></td><td>-</td>"),
-            "{h}"
-        );
-        assert!(
-            h.contains("<a href=\"./b%3Cscript%3E.txt\">b&lt;script&gt;.txt</a></td><td>3</td>"),
-            "{h}"
-        );
-        assert!(
-            h.contains("<a href=\"./x%3Ay%26z%27%22.txt\">x:y&amp;z&#39;&quot;.txt</a>"),
-            "{h}"
-        );
-        assert!(
-            h.find("a b/").unwrap() < h.find("b&lt;").unwrap(),
-            "directories first"
-        );
-        assert!(!h.contains("<script>"));
-        assert!(!listing_html(&StorePath::root(), Vec::new()).contains("../"));
-    }
-
-    #[test]
     fn reply_to_error_closes_with_a_text_body() {
         let r = reply_to_error(ParseError::HeadTooLarge, Timestamp(0));
         assert_eq!(
@@ -1488,6 +1384,7 @@ mod tests {
             (StoreError::NotFound, 404),
             (StoreError::ReadOnly, 405),
             (StoreError::Unavailable, 503),
+            (StoreError::NameTooLong, 414),
         ];
         for (e, status) in table {
             let r = finish(&planned(up(false), 201, false), Err(e), t);
@@ -1509,5 +1406,30 @@ mod tests {
 
         let other = planned(Body::Empty, 200, false);
         assert_eq!(finish(&other, Ok(()), t), other);
+    }
+
+    #[test]
+    fn finish_never_answers_a_failed_outcome_with_the_plan() {
+        // A shell that moved the body plan out before the store failed must still get the
+        // error, with its length: never the planned 201 or 204.
+        let t = Timestamp(5);
+        for e in [
+            StoreError::NameTooLong,
+            StoreError::Forbidden,
+            StoreError::NoSpace,
+        ] {
+            let r = finish(&planned(Body::Empty, 201, false), Err(e), t);
+            assert_eq!(
+                (r.status, r.rule, r.close),
+                (e.status(), Rule::StoreFailed, true)
+            );
+            let Body::Bytes(text) = &r.body else {
+                panic!("{r:?}")
+            };
+            assert_eq!(
+                r.header("content-length"),
+                Some(&HeaderValue::Number(text.len() as u64))
+            );
+        }
     }
 }

@@ -30,6 +30,7 @@ pub mod decide;
 mod error;
 pub mod head;
 mod limits;
+pub mod listing;
 mod mime;
 pub mod parse;
 pub mod store;
@@ -46,8 +47,9 @@ pub use head::{
     Version,
 };
 pub use limits::Limits;
+pub use listing::Listing;
 pub use parse::{Event, RequestParser, ResponseParser, Step};
-pub use store::{DirEntry, FileStore, Kind, MemoryStore, Metadata, StoreError, Upload};
+pub use store::{DirEntry, FileStore, Kind, Listed, MemoryStore, Metadata, StoreError, Upload};
 pub use target::{resolve, StorePath, TargetError};
 pub use write::WriteError;
 

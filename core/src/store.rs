@@ -40,8 +40,79 @@ pub struct DirEntry {
     pub meta: Metadata,
 }
 
+/// What [`FileStore::list`] found in a directory.
+///
+/// Cheap to clone (the entries are shared), so a store may keep one for a moment and give
+/// it to every request for the same folder: with [`Listed::prepare`] it is sorted and
+/// filtered once, and each connection sending it holds only a cursor.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Listed {
+    entries: Rc<[DirEntry]>,
+    left_out: usize,
+    truncated: bool,
+    /// Sorted in listing order, every name linkable ([`Listed::prepare`]).
+    prepared: bool,
+}
+
+impl Listed {
+    /// A directory's entries in any order; `left_out`: names the store found but cannot
+    /// give as entries (not UTF-8, say); `truncated`: the store stopped before the end of
+    /// the directory (too many entries, or it took too long). The listing says both.
+    #[must_use]
+    pub fn new(entries: Vec<DirEntry>, left_out: usize, truncated: bool) -> Listed {
+        Listed {
+            entries: entries.into(),
+            left_out,
+            truncated,
+            prepared: false,
+        }
+    }
+
+    /// Sorts the entries as a listing of `dir` shows them (folders first, then by name)
+    /// and leaves out (counting them) names a listed link could not request. Done once:
+    /// a prepared value is returned as it is.
+    #[must_use]
+    pub fn prepare(self, dir: &StorePath) -> Listed {
+        if self.prepared {
+            return self;
+        }
+        let mut entries = self.entries.to_vec();
+        let before = entries.len();
+        crate::listing::keep_linkable(dir, &mut entries);
+        entries.sort_unstable_by(|a, b| {
+            (a.meta.kind != Kind::Dir)
+                .cmp(&(b.meta.kind != Kind::Dir))
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        Listed {
+            left_out: self.left_out + (before - entries.len()),
+            entries: entries.into(),
+            truncated: self.truncated,
+            prepared: true,
+        }
+    }
+
+    /// The entries (in listing order once prepared).
+    #[must_use]
+    pub fn entries(&self) -> &[DirEntry] {
+        &self.entries
+    }
+
+    /// How many names are not given as entries.
+    #[must_use]
+    pub fn left_out(&self) -> usize {
+        self.left_out
+    }
+
+    /// Whether the store stopped before the end of the directory.
+    #[must_use]
+    pub fn truncated(&self) -> bool {
+        self.truncated
+    }
+}
+
 /// Why a store could not do what was asked. Mapped to a status by
-/// [`StoreError::status`]: 403, 404, 409, 500 or 507.
+/// [`StoreError::status`]: 403, 404, 405, 409, 414, 500, 503 or 507.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreError {
@@ -55,6 +126,8 @@ pub enum StoreError {
     NoSpace,
     /// The store is read-only (405).
     ReadOnly,
+    /// A name (or the whole path) is longer than the store can hold (414).
+    NameTooLong,
     /// Out of a passing resource, such as file descriptors: try again later (503).
     Unavailable,
     /// Any other failure (500).
@@ -71,6 +144,8 @@ impl StoreError {
             StoreError::Conflict => 409,
             StoreError::NoSpace => 507,
             StoreError::ReadOnly => 405,
+            // RFC 9110 §15.5.15: the target is longer than the server can interpret.
+            StoreError::NameTooLong => 414,
             StoreError::Unavailable => 503,
             StoreError::Io => 500,
         }
@@ -85,6 +160,7 @@ impl core::fmt::Display for StoreError {
             StoreError::Conflict => "a file and a directory are in each other's way",
             StoreError::NoSpace => "no space left",
             StoreError::ReadOnly => "the store is read-only",
+            StoreError::NameTooLong => "a name is too long for the store",
             StoreError::Unavailable => "temporarily out of resources",
             StoreError::Io => "input/output error",
         })
@@ -110,7 +186,7 @@ pub trait FileStore {
     /// Metadata of a path, `Ok(None)` when it does not exist.
     fn metadata(&self, path: &StorePath) -> Result<Option<Metadata>, StoreError>;
     /// The entries of a directory, in any order.
-    fn list(&self, dir: &StorePath) -> Result<Vec<DirEntry>, StoreError>;
+    fn list(&self, dir: &StorePath) -> Result<Listed, StoreError>;
     /// `len` bytes of a file from offset `start`.
     fn read(&self, path: &StorePath, start: u64, len: u64) -> Result<Vec<u8>, StoreError>;
     /// Starts an upload to `path`; missing parent directories are created on commit.
@@ -465,7 +541,7 @@ impl FileStore for MemoryStore {
         Ok(self.inner.borrow().node(path).map(Node::meta))
     }
 
-    fn list(&self, dir: &StorePath) -> Result<Vec<DirEntry>, StoreError> {
+    fn list(&self, dir: &StorePath) -> Result<Listed, StoreError> {
         let inner = self.inner.borrow();
         match inner.node(dir) {
             Some(Node::Dir { .. }) => {}
@@ -478,7 +554,7 @@ impl FileStore for MemoryStore {
         } else {
             alloc::format!("{}/", dir.as_str())
         };
-        Ok(inner
+        let entries = inner
             .nodes
             .range::<str, _>((
                 core::ops::Bound::Included(prefix.as_str()),
@@ -490,7 +566,8 @@ impl FileStore for MemoryStore {
                 name: String::from(&k[prefix.len()..]),
                 meta: n.meta(),
             })
-            .collect())
+            .collect();
+        Ok(Listed::new(entries, 0, false))
     }
 
     fn read(&self, path: &StorePath, start: u64, len: u64) -> Result<Vec<u8>, StoreError> {
@@ -597,7 +674,12 @@ mod tests {
     fn lists_only_direct_children() {
         let s = store();
         let names = |d: &str| -> Vec<String> {
-            s.list(&p(d)).unwrap().into_iter().map(|e| e.name).collect()
+            s.list(&p(d))
+                .unwrap()
+                .entries
+                .into_iter()
+                .map(|e| e.name)
+                .collect()
         };
         assert_eq!(names("/"), ["a.txt", "docs", "empty"]);
         assert_eq!(names("/docs"), ["b.txt", "sub"]);
@@ -614,8 +696,9 @@ mod tests {
         let names: Vec<String> = s
             .list(&p("/d"))
             .unwrap()
-            .into_iter()
-            .map(|e| e.name)
+            .entries()
+            .iter()
+            .map(|e| e.name.clone())
             .collect();
         assert_eq!(names, ["x"]);
     }

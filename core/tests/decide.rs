@@ -45,7 +45,7 @@ enum Plan {
     Empty,
     Text,
     File(u64, u64),
-    Chunked,
+    Listing,
     Bytes,
     Upload { existed: bool, send_continue: bool },
     Remove,
@@ -56,7 +56,7 @@ fn plan_of(body: &Body) -> Plan {
         Body::Empty => Plan::Empty,
         Body::Bytes(b) if b.ends_with(b"\n") && b[0].is_ascii_digit() => Plan::Text,
         Body::Bytes(_) => Plan::Bytes,
-        Body::Chunked(_) => Plan::Chunked,
+        Body::Listing(_) => Plan::Listing,
         Body::File { start, len, .. } => Plan::File(*start, *len),
         Body::Upload(p) => Plan::Upload {
             existed: p.existed,
@@ -189,7 +189,7 @@ fn serves_files_directories_and_errors() {
         case!("directory_serves_its_index", Plain, "GET /docs/ HTTP/1.1\r\nHost: x\r\n\r\n", 200, ServeFile,
             has ["Content-Type: text/html; charset=utf-8", "Content-Length: 13"], lacks [], File(0, 13)),
         case!("directory_listing_is_chunked_for_1_1", Plain, "GET /pics/ HTTP/1.1\r\nHost: x\r\n\r\n", 200, DirectoryListing,
-            has ["Transfer-Encoding: chunked", "Content-Type: text/html; charset=utf-8"], lacks ["Content-Length"], Chunked),
+            has ["Transfer-Encoding: chunked", "Content-Type: text/html; charset=utf-8"], lacks ["Content-Length"], Listing),
         case!(
             "directory_listing_has_a_length_for_1_0",
             Plain,
@@ -198,7 +198,7 @@ fn serves_files_directories_and_errors() {
             DirectoryListing,
             has["Connection: close"],
             lacks["Transfer-Encoding"],
-            Bytes
+            Listing
         ),
         case!("head_of_a_listing_has_no_body", Plain, "HEAD / HTTP/1.1\r\nHost: x\r\n\r\n", 200, DirectoryListing,
             has ["Transfer-Encoding: chunked"], lacks [], Empty),
@@ -478,10 +478,10 @@ fn listing_shows_entries_sorted_with_links() {
         &store(),
         &Policy::default(),
     );
-    let Body::Chunked(html) = &reply.body else {
+    let Body::Listing(listing) = &reply.body else {
         panic!("{:?}", reply.body)
     };
-    let html = String::from_utf8(html.clone()).unwrap();
+    let html = String::from_utf8(listing.to_bytes()).unwrap();
     assert!(html.contains("<title>Index of /pics/</title>"), "{html}");
     assert!(html.contains("<a href=\"../\">../</a>"));
     let sub = html.find("href=\"./sub/\">sub/</a>").expect("sub/");

@@ -155,7 +155,11 @@ proptest! {
         let is_head = head.method() == Method::Head;
         let body_len = match &reply.body {
             Body::Empty => 0,
-            Body::Bytes(b) | Body::Chunked(b) => b.len() as u64,
+            Body::Bytes(b) => b.len() as u64,
+            Body::Listing(l) => {
+                prop_assert_eq!(reply.is_chunked(), head.version() == Version::Http11);
+                l.total_len()
+            }
             Body::File { path, start, len } => {
                 let size = store.metadata(path).unwrap().unwrap().len;
                 prop_assert!(start + len <= size, "{raw}");
@@ -178,11 +182,14 @@ proptest! {
         if matches!(reply.status, 204 | 304) {
             prop_assert!(header(&reply, "content-length").is_none(), "RFC 9110 §8.6: {}", raw);
         }
-        if matches!(reply.body, Body::Chunked(_)) || header(&reply, "transfer-encoding").is_some() {
+        if reply.is_chunked() || header(&reply, "transfer-encoding").is_some() {
             prop_assert_eq!(head.version(), Version::Http11, "RFC 9112 §6.1: {}", raw);
             prop_assert!(header(&reply, "content-length").is_none(), "RFC 9112 §6.2: {}", raw);
         }
         if let (false, Body::Bytes(_) | Body::File { .. }) = (is_head, &reply.body) {
+            prop_assert_eq!(number(&reply, "content-length"), Some(body_len), "{}", raw);
+        }
+        if let (false, Body::Listing(_), false) = (is_head, &reply.body, reply.is_chunked()) {
             prop_assert_eq!(number(&reply, "content-length"), Some(body_len), "{}", raw);
         }
         match reply.status {

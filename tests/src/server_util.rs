@@ -89,6 +89,13 @@ impl Server {
     /// Starts it on an existing root (which is removed when the server is dropped).
     #[must_use]
     pub fn start_in(root: TempDir, extra: &[&str]) -> Server {
+        Self::start_with(root, extra, |_| {})
+    }
+
+    /// Starts it on an existing root, with `adjust` given the command last (to run it as
+    /// another user, say).
+    #[must_use]
+    pub fn start_with(root: TempDir, extra: &[&str], adjust: impl FnOnce(&mut Command)) -> Server {
         let mut cmd = Command::new(bin_path("simple-server"));
         cmd.arg("0")
             .args(["--bind", "127.0.0.1", "--root"])
@@ -100,6 +107,7 @@ impl Server {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
+        adjust(&mut cmd);
         let mut child = cmd.spawn().expect("spawn simple-server");
         let stderr = child.stderr.take().expect("stderr");
         let log = Arc::new(Mutex::new(Vec::new()));

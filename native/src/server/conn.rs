@@ -18,13 +18,12 @@
 //! event; input is read only while the parser needs more, so pipelined requests wait in
 //! the buffer (bounded by the core's limits) and are answered in order.
 
-use super::fs_store::FsUpload;
+use super::fs_store::{store_error, FsUpload};
 use super::worker::Ctx;
 use simplehttp_core::write::{write_chunk, write_last_chunk};
 use simplehttp_core::{
-    decide, finish, reply_to_error, reply_with_status, Body, Event, FileStore, Framing,
-    HeaderValue, Method, ParseError, Reply, RequestHead, RequestParser, Rule, Step, StoreError,
-    Upload, Version,
+    decide, finish, reply_to_error, reply_with_status, Body, Event, FileStore, Framing, Listing,
+    Method, ParseError, Reply, RequestHead, RequestParser, Rule, Step, StoreError, Upload, Version,
 };
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -40,6 +39,9 @@ const INLINE_FILE: u64 = 16 * 1024;
 const DRIVE_BUDGET: u64 = SENDFILE_CHUNK;
 /// Most bytes of a file handed to one `sendfile` call.
 const SENDFILE_CHUNK: u64 = 256 * 1024;
+/// About how much of a listing is rendered at a time: a connection holds one piece of its
+/// HTML, never the whole page.
+const LISTING_PIECE: usize = 16 * 1024;
 /// Read size while waiting for a head.
 const HEAD_READ: usize = 16 * 1024;
 /// Read size while receiving an upload.
@@ -71,8 +73,12 @@ enum State {
     Head,
     /// Receiving the request body (boxed: idle connections stay small).
     Body(Box<Receiving>),
-    /// Sending a response: `wbuf`, then `file`.
-    Send { file: Option<FileSend>, close: bool },
+    /// Sending a response: `wbuf`, then `file` or the rest of `listing`.
+    Send {
+        file: Option<FileSend>,
+        listing: Option<Box<ListingSend>>,
+        close: bool,
+    },
     /// Reply sent, write side shut down: drain input until EOF or the deadline.
     Linger { drained: usize },
     /// The upload's body is in; the commit pool makes it durable. The reply it was planned
@@ -89,6 +95,34 @@ struct Receiving {
 enum Sink {
     Discard,
     Upload(FsUpload),
+}
+
+/// A directory listing going out a piece at a time, each rendered when the last has left.
+struct ListingSend {
+    listing: Box<Listing>,
+    /// Each piece is a chunk, and the last chunk ends it.
+    chunked: bool,
+    piece: Vec<u8>,
+}
+
+impl ListingSend {
+    /// Appends the next piece to `out`; false once there is nothing left.
+    fn next_piece(&mut self, out: &mut Vec<u8>) -> bool {
+        if self.listing.is_done() {
+            return false;
+        }
+        self.piece.clear();
+        let done = self.listing.write_next(&mut self.piece, LISTING_PIECE);
+        if self.chunked {
+            write_chunk(out, &self.piece);
+            if done {
+                let _ = write_last_chunk(out, &[]);
+            }
+        } else {
+            out.extend_from_slice(&self.piece);
+        }
+        true
+    }
 }
 
 struct FileSend {
@@ -347,31 +381,49 @@ impl Conn {
             self.state,
             State::Send {
                 file: None,
+                listing: None,
                 close: true
             }
         );
-        while self.wpos < self.wbuf.len() {
-            let out = &self.wbuf[self.wpos..];
-            let sent = if last {
-                send_last(&self.sock, out)
-            } else {
-                self.sock.write(out)
-            };
-            match sent {
-                Ok(0) => return Flush::Failed,
-                Ok(n) => {
-                    self.wpos += n;
-                    self.deadline = ctx.now + ctx.body_timeout;
+        let mut budget = DRIVE_BUDGET;
+        loop {
+            while self.wpos < self.wbuf.len() {
+                let out = &self.wbuf[self.wpos..];
+                let sent = if last {
+                    send_last(&self.sock, out)
+                } else {
+                    self.sock.write(out)
+                };
+                match sent {
+                    Ok(0) => return Flush::Failed,
+                    Ok(n) => {
+                        self.wpos += n;
+                        self.deadline = ctx.now + ctx.body_timeout;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Flush::Blocked,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => return Flush::Failed,
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Flush::Blocked,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => return Flush::Failed,
             }
+            self.wbuf.clear();
+            self.wpos = 0;
+            // The socket took everything: the next piece of a listing, if any.
+            let State::Send {
+                listing: Some(ls), ..
+            } = &mut self.state
+            else {
+                break;
+            };
+            if budget == 0 {
+                return Flush::Yield;
+            }
+            if !ls.next_piece(&mut self.wbuf) {
+                break;
+            }
+            self.cur.bytes += self.wbuf.len() as u64;
+            budget = budget.saturating_sub(self.wbuf.len() as u64);
         }
-        self.wbuf.clear();
-        self.wpos = 0;
         if let State::Send { file: Some(fs), .. } = &mut self.state {
-            let mut budget = DRIVE_BUDGET;
             while fs.remaining > 0 {
                 if budget == 0 {
                     return Flush::Yield;
@@ -685,7 +737,10 @@ impl Conn {
         if ctx.shutting_down {
             reply.close = true;
         }
-        let body = std::mem::replace(&mut reply.body, Body::Empty);
+        let (body, listing_body) = match std::mem::replace(&mut reply.body, Body::Empty) {
+            Body::Listing(l) => (Body::Empty, Some(l)),
+            other => (other, None),
+        };
         let mut file = None;
         if let Body::File { path, start, len } = &body {
             if !self.cur.is_head && *len > 0 {
@@ -711,7 +766,7 @@ impl Conn {
                 }
             }
         }
-        let chunked = says_chunked(&reply);
+        let chunked = reply.is_chunked();
         if self.wbuf.capacity() == 0 {
             if let Some(b) = ctx.wpool.pop() {
                 self.wbuf = b;
@@ -723,16 +778,19 @@ impl Conn {
             match (&body, reply.body) {
                 (_, Body::Bytes(b)) => self.wbuf.extend_from_slice(&b),
                 (Body::Bytes(b), _) => self.wbuf.extend_from_slice(b),
-                (Body::Chunked(b), _) => {
-                    if chunked {
-                        write_chunk(&mut self.wbuf, b);
-                        let _ = write_last_chunk(&mut self.wbuf, &[]);
-                    } else {
-                        self.wbuf.extend_from_slice(b);
-                    }
-                }
                 _ => {}
             }
+        }
+        let mut listing = None;
+        if let (false, Some(l)) = (self.cur.is_head, listing_body) {
+            let mut ls = Box::new(ListingSend {
+                listing: l,
+                chunked,
+                piece: Vec::new(),
+            });
+            // The first piece leaves with the head.
+            ls.next_piece(&mut self.wbuf);
+            listing = Some(ls);
         }
         if let Some(fs) = &mut file {
             fs.stream = (self.wbuf.len() - before) as u64;
@@ -743,14 +801,22 @@ impl Conn {
                 // Bounded by INLINE_FILE above.
                 self.wbuf.resize(at + fs.remaining as usize, 0);
                 let buf = &mut self.wbuf[at..];
-                if ctx
-                    .store
-                    .read_small(path, &fs.file, fs.offset, buf)
-                    .is_err()
-                {
-                    // The file changed under us; the head promised more than there is.
-                    self.wbuf.truncate(at);
-                    reply.close = true;
+                if let Err(e) = ctx.store.read_small(path, &fs.file, fs.offset, buf) {
+                    // The file changed under us, so the head promises what is not there.
+                    // Nothing of it has been sent yet: answer the error in its place.
+                    self.wbuf.truncate(before);
+                    let close = reply.close;
+                    reply = reply_with_status(
+                        store_error(&e).status(),
+                        Rule::StoreFailed,
+                        "the file could not be read\n",
+                        ctx.ts,
+                    );
+                    reply.close |= close;
+                    reply.write_head(&mut self.wbuf);
+                    if let Body::Bytes(b) = &reply.body {
+                        self.wbuf.extend_from_slice(b);
+                    }
                 }
                 file = None;
             }
@@ -761,6 +827,7 @@ impl Conn {
             (self.wbuf.len() - before) as u64 + file.as_ref().map_or(0, |f| f.remaining);
         self.state = State::Send {
             file,
+            listing,
             close: reply.close,
         };
         self.deadline = ctx.now + ctx.body_timeout;
@@ -807,7 +874,11 @@ fn on_head(
                 }));
                 return Act::Continue;
             }
-            Err(e) => reply = finish(&reply, Err(e), ctx.ts),
+            Err(e) => {
+                // The plan goes back first: `finish` answers it with the error's status.
+                reply.body = Body::Upload(plan);
+                reply = finish(&reply, Err(e), ctx.ts);
+            }
         },
         Body::Remove(path) => {
             let outcome = ctx.store.remove(&path);
@@ -836,17 +907,6 @@ fn on_head(
         reply.close = true;
         Act::Respond(reply)
     }
-}
-
-fn says_chunked(reply: &Reply) -> bool {
-    reply.headers.iter().any(|(name, value)| {
-        name.eq_ignore_ascii_case("transfer-encoding")
-            && match value {
-                HeaderValue::Static(v) => v.eq_ignore_ascii_case("chunked"),
-                HeaderValue::Owned(v) => v.eq_ignore_ascii_case("chunked"),
-                _ => false,
-            }
-    })
 }
 
 /// Sends the last bytes before the connection closes: with MSG_MORE on Linux, so that the

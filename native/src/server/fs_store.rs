@@ -18,7 +18,7 @@
 use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 use rustix::io::Errno;
 use simplehttp_core::{
-    DirEntry, FileStore, Kind, Metadata, StoreError, StorePath, Timestamp, Upload,
+    DirEntry, FileStore, Kind, Listed, Metadata, StoreError, StorePath, Timestamp, Upload,
 };
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -29,9 +29,17 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::{PoisonError, RwLock};
+use std::time::Instant;
 
 /// Name prefix of upload temporaries.
 pub const TEMP_PREFIX: &str = ".simplehttp-upload-";
+/// Most entries of one folder a listing shows (about 80 bytes each while it is sent),
+/// and the longest time spent reading the folder for it.
+const LIST_MAX: usize = 250_000;
+const LIST_TIME: std::time::Duration = std::time::Duration::from_secs(3);
+/// The longest relative path (with its NUL) and the longest name Linux filesystems take.
+const PATH_MAX: usize = 4096;
+const NAME_MAX: usize = 255;
 
 /// A [`FileStore`] on a directory of the filesystem.
 #[derive(Debug)]
@@ -51,6 +59,9 @@ pub struct FsStore {
     now: Cell<u64>,
     /// Bytes of file contents held by `cache` (at most [`CACHE_BYTES`]).
     cached_bytes: Cell<usize>,
+    /// The last listing made, its folder and the second it was made in: requests for the
+    /// same folder within that second share its entries instead of each holding a copy.
+    last_listing: RefCell<Option<(String, u64, Listed)>>,
 }
 
 /// An open file and what `fstat` said about it.
@@ -125,6 +136,7 @@ impl FsStore {
             cache: RefCell::new(HashMap::new()),
             now: Cell::new(0),
             cached_bytes: Cell::new(0),
+            last_listing: RefCell::new(None),
         })
     }
 
@@ -194,6 +206,7 @@ impl FsStore {
     /// Closes every file kept open for reuse (the worker calls it when idle, so an idle
     /// server holds no file open).
     pub fn drop_cache(&self) {
+        self.last_listing.borrow_mut().take();
         self.cache.borrow_mut().clear();
         self.cached_bytes.set(0);
     }
@@ -323,23 +336,9 @@ impl FsStore {
             }
         };
         let st = rustix::fs::fstat(&fd).map_err(|e| store_error(&e.into()))?;
-        let kind = match FileType::from_raw_mode(st.st_mode) {
-            FileType::RegularFile => Kind::File,
-            FileType::Directory => Kind::Dir,
-            // Devices, FIFOs and sockets are not served.
-            _ => return Err(StoreError::Forbidden),
-        };
-        let meta = Metadata {
-            kind,
-            len: if kind == Kind::File {
-                u64::try_from(st.st_size).unwrap_or(0)
-            } else {
-                0
-            },
-            modified: Timestamp(u64::try_from(st.st_mtime).unwrap_or(0)),
-            modified_nanos: u32::try_from(st.st_mtime_nsec).unwrap_or(0),
-        };
-        if keep && kind == Kind::File {
+        // Devices, FIFOs and sockets are not served.
+        let meta = metadata_of(&st).ok_or(StoreError::Forbidden)?;
+        if keep && meta.kind == Kind::File {
             let file = Rc::new(File::from(fd));
             let mut cache = self.cache.borrow_mut();
             if cache.len() >= CACHE_ENTRIES {
@@ -393,10 +392,30 @@ pub fn store_error(e: &io::Error) -> StoreError {
         }
         Some(Errno::NOSPC) | Some(Errno::DQUOT) | Some(Errno::FBIG) => StoreError::NoSpace,
         Some(Errno::ROFS) => StoreError::ReadOnly,
+        Some(Errno::NAMETOOLONG) => StoreError::NameTooLong,
         // Out of descriptors or memory: the next attempt may well succeed (503).
         Some(Errno::MFILE) | Some(Errno::NFILE) | Some(Errno::NOMEM) => StoreError::Unavailable,
         _ => StoreError::Io,
     }
+}
+
+/// A regular file's or a directory's metadata; `None` for anything else.
+fn metadata_of(st: &rustix::fs::Stat) -> Option<Metadata> {
+    let kind = match FileType::from_raw_mode(st.st_mode) {
+        FileType::RegularFile => Kind::File,
+        FileType::Directory => Kind::Dir,
+        _ => return None,
+    };
+    Some(Metadata {
+        kind,
+        len: if kind == Kind::File {
+            u64::try_from(st.st_size).unwrap_or(0)
+        } else {
+            0
+        },
+        modified: Timestamp(u64::try_from(st.st_mtime).unwrap_or(0)),
+        modified_nanos: u32::try_from(st.st_mtime_nsec).unwrap_or(0),
+    })
 }
 
 fn is_temp_name(name: &str) -> bool {
@@ -415,6 +434,57 @@ fn split_parent(rel: &str) -> (&str, &str) {
     }
 }
 
+impl FsStore {
+    /// Reads a directory's entries, bounded in count and time.
+    fn read_dir(&self, rel: &str) -> Result<Listed, StoreError> {
+        let fd = self
+            .open_beneath(rel, OFlags::RDONLY | OFlags::DIRECTORY)
+            .map_err(|e| store_error(&e))?;
+        let (mut entries, mut left_out, mut truncated) = (Vec::new(), 0, false);
+        let started = Instant::now();
+        let dir_iter = rustix::fs::Dir::read_from(&fd).map_err(|e| store_error(&e.into()))?;
+        for (n, entry) in dir_iter.enumerate() {
+            let Ok(entry) = entry else { break };
+            // Bounded in size and time, however large the folder: the listing then says
+            // it is incomplete.
+            if entries.len() >= LIST_MAX || (n % 256 == 255 && started.elapsed() > LIST_TIME) {
+                truncated = true;
+                break;
+            }
+            let Ok(name) = entry.file_name().to_str() else {
+                // No request can name it; the listing counts it as not shown.
+                left_out += 1;
+                continue;
+            };
+            if name == "." || name == ".." || is_temp_name(name) {
+                continue;
+            }
+            // One `fstatat` beside the folder's handle; only a symlink is followed, and
+            // then beneath the root. Entries that escape the root, vanish meanwhile or are
+            // neither file nor directory are left out.
+            let meta = match rustix::fs::statat(&fd, entry.file_name(), AtFlags::SYMLINK_NOFOLLOW) {
+                Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Symlink => {
+                    let child = if rel.is_empty() {
+                        name.to_string()
+                    } else {
+                        format!("{rel}/{name}")
+                    };
+                    self.stat_beneath(&child, false).ok().flatten()
+                }
+                Ok(st) => metadata_of(&st),
+                Err(_) => None,
+            };
+            if let Some(meta) = meta {
+                entries.push(DirEntry {
+                    name: name.to_string(),
+                    meta,
+                });
+            }
+        }
+        Ok(Listed::new(entries, left_out, truncated))
+    }
+}
+
 impl FileStore for FsStore {
     type Upload = FsUpload;
 
@@ -425,36 +495,16 @@ impl FileStore for FsStore {
         self.stat_beneath(path.as_str(), true)
     }
 
-    fn list(&self, dir: &StorePath) -> Result<Vec<simplehttp_core::DirEntry>, StoreError> {
+    fn list(&self, dir: &StorePath) -> Result<Listed, StoreError> {
         let rel = dir.as_str();
-        let fd = self
-            .open_beneath(rel, OFlags::RDONLY | OFlags::DIRECTORY)
-            .map_err(|e| store_error(&e))?;
-        let mut entries = Vec::new();
-        let dir_iter = rustix::fs::Dir::new(fd).map_err(|e| store_error(&e.into()))?;
-        for entry in dir_iter {
-            let Ok(entry) = entry else { break };
-            let Ok(name) = entry.file_name().to_str() else {
-                continue;
-            };
-            if name == "." || name == ".." || is_temp_name(name) {
-                continue;
-            }
-            let child = if rel.is_empty() {
-                name.to_string()
-            } else {
-                format!("{rel}/{name}")
-            };
-            // Entries that escape the root, vanish meanwhile or are neither file nor
-            // directory are left out.
-            if let Ok(Some(meta)) = self.stat_beneath(&child, false) {
-                entries.push(DirEntry {
-                    name: name.to_string(),
-                    meta,
-                });
+        if let Some((path, made, listed)) = &*self.last_listing.borrow() {
+            if path == rel && *made == self.now.get() {
+                return Ok(listed.clone());
             }
         }
-        Ok(entries)
+        let listed = self.read_dir(rel)?.prepare(dir);
+        *self.last_listing.borrow_mut() = Some((rel.to_string(), self.now.get(), listed.clone()));
+        Ok(listed)
     }
 
     fn read(&self, path: &StorePath, start: u64, len: u64) -> Result<Vec<u8>, StoreError> {
@@ -476,6 +526,11 @@ impl FileStore for FsStore {
         }
         if touches_temp(rel) {
             return Err(StoreError::Forbidden);
+        }
+        // Refused before anything is created: a name the filesystem cannot hold would
+        // otherwise fail only at the rename, after the missing directories were made.
+        if rel.len() >= PATH_MAX || rel.split('/').any(|seg| seg.len() > NAME_MAX) {
+            return Err(StoreError::NameTooLong);
         }
         let (parent, name) = split_parent(rel);
         // The nearest existing ancestor holds the temporary; the directories missing
@@ -573,11 +628,42 @@ impl Upload for FsUpload {
         file.sync_data().map_err(|e| store_error(&e))?;
         // `file` stays open, its lock held, until the rename: a sweep of stale temporaries
         // must not take this one for abandoned in between.
-        let mut target_dir: Option<OwnedFd> = None;
+        let mut dirs = Vec::with_capacity(self.missing.len());
+        let mut made = Vec::with_capacity(self.missing.len());
+        let placed = self.place(&mut dirs, &mut made);
+        if placed.is_err() {
+            // A failed upload leaves nothing behind, not even the directories it made
+            // (each removed only while empty: a concurrent upload may have used it).
+            for (i, seg) in self.missing.iter().enumerate().take(made.len()).rev() {
+                if made[i] {
+                    let parent = if i == 0 {
+                        self.dir.as_fd()
+                    } else {
+                        dirs[i - 1].as_fd()
+                    };
+                    let _ = rustix::fs::unlinkat(parent, seg.as_str(), AtFlags::REMOVEDIR);
+                }
+            }
+            return placed;
+        }
+        drop(file);
+        self.done = true;
+        // Make the rename itself durable; the data already is.
+        let to = dirs.last().map_or(self.dir.as_fd(), |d| d.as_fd());
+        let _ = rustix::fs::fsync(to);
+        Ok(())
+    }
+}
+
+impl FsUpload {
+    /// Makes the missing directories (`made[i]`: whether `missing[i]` was made here, and
+    /// `dirs[i]` its handle) and renames the temporary into the last of them.
+    fn place(&self, dirs: &mut Vec<OwnedFd>, made: &mut Vec<bool>) -> Result<(), StoreError> {
         for seg in &self.missing {
-            let cur = target_dir.as_ref().map_or(self.dir.as_fd(), |d| d.as_fd());
+            let cur = dirs.last().map_or(self.dir.as_fd(), |d| d.as_fd());
             match rustix::fs::mkdirat(cur, seg.as_str(), Mode::from_raw_mode(0o755)) {
-                Ok(()) | Err(Errno::EXIST) => {}
+                Ok(()) => made.push(true),
+                Err(Errno::EXIST) => made.push(false),
                 Err(e) => return Err(store_error(&e.into())),
             }
             let next = rustix::fs::openat(
@@ -587,16 +673,11 @@ impl Upload for FsUpload {
                 Mode::empty(),
             )
             .map_err(|e| store_error(&e.into()))?;
-            target_dir = Some(next);
+            dirs.push(next);
         }
-        let to = target_dir.as_ref().map_or(self.dir.as_fd(), |d| d.as_fd());
+        let to = dirs.last().map_or(self.dir.as_fd(), |d| d.as_fd());
         rustix::fs::renameat(&self.dir, self.temp.as_str(), to, self.name.as_str())
-            .map_err(|e| store_error(&e.into()))?;
-        drop(file);
-        self.done = true;
-        // Make the rename itself durable; the data already is.
-        let _ = rustix::fs::fsync(to);
-        Ok(())
+            .map_err(|e| store_error(&e.into()))
     }
 }
 
