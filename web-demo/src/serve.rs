@@ -125,11 +125,12 @@ fn render(reply: &Reply, store: &MemoryStore) -> (Vec<u8>, usize) {
     let head_len = out.len();
     match &reply.body {
         Body::Bytes(b) => out.extend_from_slice(b),
-        Body::Chunked(b) => {
-            write_chunk(&mut out, b);
+        Body::Listing(listing) if reply.is_chunked() => {
+            write_chunk(&mut out, &listing.to_bytes());
             // No trailers: cannot fail.
             let _ = write_last_chunk(&mut out, &[]);
         }
+        Body::Listing(listing) => out.extend_from_slice(&listing.to_bytes()),
         Body::File { path, start, len } => match store.read(path, *start, *len) {
             Ok(data) => out.extend_from_slice(&data),
             Err(e) => out
