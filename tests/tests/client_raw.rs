@@ -830,3 +830,175 @@ fn trace_shows_where_a_malformed_response_breaks() {
     );
     server.finish();
 }
+
+/// A server that redirects to `location` and records the request head it got.
+fn redirects_to(location: String) -> Script {
+    Box::new(move |mut s: TcpStream, _| {
+        let head =
+            format!("HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n");
+        send(&mut s, head.as_bytes());
+        wait_for_close(&mut s);
+    })
+}
+
+fn answers_ok() -> Script {
+    Box::new(|mut s: TcpStream, _| {
+        send(&mut s, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        wait_for_close(&mut s);
+    })
+}
+
+const CREDENTIALS: [&str; 8] = [
+    "-H",
+    "Authorization: Bearer secret-token",
+    "-H",
+    "Cookie: session=secret",
+    "-H",
+    "Proxy-Authorization: Basic c2VjcmV0",
+    "-H",
+    "X-Plain: kept",
+];
+
+#[test]
+fn credentials_are_not_sent_to_another_host_after_a_redirect() {
+    let other = RawServer::one(answers_ok());
+    let first = RawServer::one(redirects_to(other.url("/landing")));
+    let mut args: Vec<String> = CREDENTIALS.iter().map(|s| s.to_string()).collect();
+    args.extend(["-L".into(), "-v".into(), first.url("/start")]);
+    let run = client(args).run();
+    run.assert_code(0);
+    assert_eq!(run.stdout, b"ok");
+    let first_head = String::from_utf8_lossy(&first.finish()[0]).into_owned();
+    let other_head = String::from_utf8_lossy(&other.finish()[0]).into_owned();
+    for name in ["authorization", "cookie", "proxy-authorization"] {
+        assert!(
+            header_value(first_head.as_bytes(), name).is_some(),
+            "{first_head}"
+        );
+        assert_eq!(
+            header_value(other_head.as_bytes(), name),
+            None,
+            "{name} leaked to another port:\n{other_head}"
+        );
+    }
+    assert_eq!(
+        header_value(other_head.as_bytes(), "x-plain").as_deref(),
+        Some("kept")
+    );
+    assert!(!other_head.contains("secret"), "{other_head}");
+    assert!(
+        run.stderr
+            .contains("not sending Authorization, Cookie, Proxy-Authorization to 127.0.0.1:"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn credentials_follow_a_redirect_on_the_same_origin_or_with_location_trusted() {
+    // Same host and port: the credentials stay.
+    let server = RawServer::many(vec![redirects_to("/next".into()), answers_ok()]);
+    let mut args: Vec<String> = CREDENTIALS.iter().map(|s| s.to_string()).collect();
+    args.extend(["-L".into(), server.url("/start")]);
+    client(args).run().assert_code(0);
+    let heads = server.finish();
+    assert_eq!(
+        header_value(&heads[1], "authorization").as_deref(),
+        Some("Bearer secret-token")
+    );
+
+    // Another host (localhost is not 127.0.0.1), with --location-trusted: they go along.
+    let other = RawServer::one(answers_ok());
+    let location = format!("http://localhost:{}/landing", other.port);
+    let first = RawServer::one(redirects_to(location));
+    let mut args: Vec<String> = CREDENTIALS.iter().map(|s| s.to_string()).collect();
+    args.extend(["--location-trusted".into(), first.url("/start")]);
+    client(args).run().assert_code(0);
+    first.finish();
+    let head = &other.finish()[0];
+    assert_eq!(
+        header_value(head, "cookie").as_deref(),
+        Some("session=secret")
+    );
+    assert_eq!(
+        header_value(head, "proxy-authorization").as_deref(),
+        Some("Basic c2VjcmV0")
+    );
+}
+
+#[test]
+fn a_relative_location_with_a_url_in_its_query_is_followed() {
+    let server = RawServer::many(vec![redirects_to("/x?next=http://e/".into()), answers_ok()]);
+    let run = client(["-L", "--timeout", "5", &server.url("/start")]).run();
+    run.assert_code(0);
+    assert_eq!(run.stdout, b"ok");
+    let heads = server.finish();
+    let second = String::from_utf8_lossy(&heads[1]).into_owned();
+    assert!(
+        second.starts_with("GET /x?next=http://e/ HTTP/1.1\r\n"),
+        "{second}"
+    );
+}
+
+#[test]
+fn a_redirect_to_another_scheme_is_refused_naming_it() {
+    for (location, why) in [
+        (
+            "javascript:alert(1)",
+            "unsupported URL scheme \"javascript\"",
+        ),
+        ("data:text/html,hi", "unsupported URL scheme \"data\""),
+        ("ftp://127.0.0.1/f", "unsupported URL scheme \"ftp\""),
+        ("https://127.0.0.1/", "https:// is not supported"),
+    ] {
+        // One connection only: a second request (to "/javascript:alert(1)") is never answered.
+        let server = RawServer::one(redirects_to(location.into()));
+        let run = client(["-L", "--timeout", "3", &server.url("/start")])
+            .deadline(Duration::from_secs(20))
+            .run();
+        run.assert_code(7);
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+        assert!(
+            run.stderr
+                .starts_with("simple-client: cannot follow the redirect to ")
+                && run.stderr.contains(why),
+            "{location}: {}",
+            run.stderr
+        );
+        server.finish();
+    }
+}
+
+#[test]
+fn dot_segments_are_removed_from_the_url_unless_path_as_is() {
+    let server = RawServer::many(vec![answers_ok(), answers_ok(), answers_ok()]);
+    let port = server.port.to_string();
+    client([server.url("/a/../b/./c/%2e%2e/d?q=/../x")])
+        .run()
+        .assert_code(0);
+    client(["--path-as-is", &server.url("/a/../b")])
+        .run()
+        .assert_code(0);
+    client(["127.0.0.1", &port, "GET", "../../etc/passwd"])
+        .run()
+        .assert_code(0);
+    let heads = server.finish();
+    let lines: Vec<String> = heads
+        .iter()
+        .map(|h| {
+            String::from_utf8_lossy(h)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "GET /b/d?q=/../x HTTP/1.1",
+            "GET /a/../b HTTP/1.1",
+            "GET /etc/passwd HTTP/1.1"
+        ]
+    );
+}

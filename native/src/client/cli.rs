@@ -17,7 +17,8 @@ Exit codes:
     1  a local file could not be read or written
     2  usage error (bad flags, URL, method or header)
     4  network failure: name resolution, connection refused or reset, timeout
-    7  protocol error: a malformed or truncated response
+    7  protocol error: a malformed or truncated response, too many redirects,
+       or a redirect to a URL that cannot be followed (another scheme, https)
     8  the server answered 4xx or 5xx (the body is still written)
   130  interrupted (Ctrl-C)";
 
@@ -77,8 +78,23 @@ pub struct Args {
     pub silent: bool,
 
     /// Follow redirects (at most 10, http only).
+    ///
+    /// Authorization, Cookie and Proxy-Authorization given with -H are sent only to the
+    /// first URL's host and port: a redirect elsewhere goes without them.
     #[arg(short = 'L', long = "location")]
     pub follow: bool,
+
+    /// Like -L, and send the -H credentials (Authorization, Cookie, Proxy-Authorization) to
+    /// every host a redirect leads to. Only for servers you trust with them.
+    #[arg(long = "location-trusted")]
+    pub location_trusted: bool,
+
+    /// Send the path as given: do not remove `.` and `..` segments from it.
+    ///
+    /// By default they are resolved away before the request is sent, as curl does
+    /// (`/a/../b` asks for `/b`).
+    #[arg(long = "path-as-is")]
+    pub path_as_is: bool,
 
     /// Give up looking the host up and connecting after SECS seconds (both together).
     ///

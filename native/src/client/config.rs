@@ -49,6 +49,8 @@ pub struct Config {
     pub progress: bool,
     /// `-L`: follow redirects.
     pub follow: bool,
+    /// `--location-trusted`: send the `-H` credentials to other hosts after a redirect too.
+    pub location_trusted: bool,
     /// Budget for connecting (all addresses together).
     pub connect_timeout: Duration,
     /// Longest time without progress.
@@ -61,6 +63,10 @@ pub const MAX_REDIRECTS: usize = 10;
 /// Bodies larger than this are sent with `Expect: 100-continue`.
 pub const EXPECT_CONTINUE_ABOVE: u64 = 1 << 20;
 
+/// Request fields that carry credentials: sent only to the first URL's origin unless
+/// `--location-trusted` (as curl does), so a redirect cannot hand them to another host.
+pub const CREDENTIAL_FIELDS: [&str; 3] = ["authorization", "cookie", "proxy-authorization"];
+
 /// The User-Agent field value.
 pub const USER_AGENT: &str = concat!("simple_client/", env!("CARGO_PKG_VERSION"));
 
@@ -70,7 +76,7 @@ impl Config {
         let usage = |e: super::url::UrlError| Failure::usage(e.0);
         let p = &args.positionals;
         let (url, method, seed_path) = if p.len() == 1 {
-            let url = Url::parse(&p[0]).map_err(usage)?;
+            let url = Url::parse(&p[0], args.path_as_is).map_err(usage)?;
             let method = match (&args.method, &args.upload) {
                 (Some(m), _) => m.clone(),
                 (None, Some(_)) => "PUT".to_string(),
@@ -121,7 +127,7 @@ impl Config {
             let url = Url {
                 host,
                 port,
-                target: super::url::encode_target(&target),
+                target: super::url::origin_form(&target, args.path_as_is),
             };
             (url, method.clone(), Some(PathBuf::from(path)))
         };
@@ -176,7 +182,8 @@ impl Config {
             verbose: args.verbose,
             trace: args.trace,
             progress: !args.silent,
-            follow: args.follow,
+            follow: args.follow || args.location_trusted,
+            location_trusted: args.location_trusted,
             connect_timeout: seconds(args.connect_timeout, "--connect-timeout")?,
             timeout: seconds(args.timeout, "--timeout")?,
         })
@@ -184,6 +191,9 @@ impl Config {
 
     /// The request's header fields for `url`: Host, User-Agent and Accept (unless removed or
     /// replaced with `-H`), the `-H` fields, then the body's framing fields.
+    ///
+    /// When `url` has another host or port than the first URL (after a redirect), the `-H`
+    /// credential fields ([`CREDENTIAL_FIELDS`]) are left out unless `--location-trusted`.
     pub fn request_fields(&self, url: &Url, body: Option<u64>, chunked: bool) -> Fields {
         let mut fields: Vec<(String, String)> = vec![
             ("Host".into(), url.host_field()),
@@ -191,7 +201,18 @@ impl Config {
             ("Accept".into(), "*/*".into()),
         ];
         let mut expect = body.is_some_and(|n| n > EXPECT_CONTINUE_ABOVE);
+        let credentials = self.location_trusted || url.same_origin(&self.url);
+        let mut withheld: Vec<String> = Vec::new();
         for (name, value) in &self.extra_headers {
+            let is_credential = CREDENTIAL_FIELDS
+                .iter()
+                .any(|c| name.eq_ignore_ascii_case(c));
+            if is_credential && !credentials {
+                if !value.is_empty() {
+                    withheld.push(name.clone());
+                }
+                continue;
+            }
             if name.eq_ignore_ascii_case("expect") && value.is_empty() {
                 expect = false;
             }
@@ -226,6 +247,7 @@ impl Config {
         Fields {
             list: fields,
             expect,
+            withheld,
         }
     }
 }
@@ -237,6 +259,8 @@ pub struct Fields {
     pub list: Vec<(String, String)>,
     /// Whether `Expect: 100-continue` is among them.
     pub expect: bool,
+    /// The `-H` credential fields left out because `url` is another origin than the first.
+    pub withheld: Vec<String>,
 }
 
 fn seconds(value: f64, flag: &str) -> Result<Duration, Failure> {
@@ -370,5 +394,42 @@ mod tests {
         let f = c.request_fields(&c.url, Some(2 << 20), false);
         assert!(f.expect);
         assert_eq!(f.list.last().unwrap().1, "100-continue");
+    }
+
+    #[test]
+    fn credentials_go_only_to_the_first_origin_unless_trusted() {
+        let argv = [
+            "-H",
+            "Authorization: Basic YTpi",
+            "-H",
+            "cookie: s=1",
+            "-H",
+            "Proxy-Authorization: Basic eDp5",
+            "-H",
+            "X-A: 1",
+            "http://h:8/",
+        ];
+        let names = |c: &Config, url: &str| -> Vec<String> {
+            let url = Url::parse(url, false).unwrap();
+            let f = c.request_fields(&url, None, false);
+            f.list.into_iter().skip(3).map(|(n, _)| n).collect()
+        };
+        let c = config(&argv).unwrap();
+        let all = ["Authorization", "cookie", "Proxy-Authorization", "X-A"];
+        assert_eq!(names(&c, "http://H:8/elsewhere"), all);
+        for other in ["http://h:9/", "http://other:8/", "http://127.0.0.1:8/"] {
+            assert_eq!(names(&c, other), ["X-A"], "{other}");
+            let url = Url::parse(other, false).unwrap();
+            let f = c.request_fields(&url, None, false);
+            assert_eq!(
+                f.withheld,
+                ["Authorization", "cookie", "Proxy-Authorization"]
+            );
+        }
+        let mut trusted = vec!["--location-trusted"];
+        trusted.extend_from_slice(&argv);
+        let c = config(&trusted).unwrap();
+        assert!(c.follow);
+        assert_eq!(names(&c, "http://other:9/"), all);
     }
 }

@@ -373,6 +373,17 @@ fn request_head(
         OpenBody::Stdin => (None, true),
     };
     let fields = cfg.request_fields(url, len, chunked);
+    if cfg.verbose && !fields.withheld.is_empty() {
+        show::eprint_lines(
+            "* ",
+            [format!(
+                "not sending {} to {}: another host or port than the first URL's \
+                 (--location-trusted sends them)",
+                fields.withheld.join(", "),
+                url.host_field()
+            )],
+        );
+    }
     let refs: Vec<(&str, &str)> = fields
         .list
         .iter()
