@@ -19,6 +19,9 @@ fn help_documents_the_exit_codes() {
         "8  the server answered 4xx or 5xx",
         "130  interrupted",
         "HOST [PORT] METHOD PATH",
+        "-m, --max-time <SECS>",
+        "--location-trusted",
+        "--path-as-is",
     ] {
         assert!(help.contains(want), "--help lacks {want:?}:\n{help}");
     }

@@ -1002,3 +1002,65 @@ fn dot_segments_are_removed_from_the_url_unless_path_as_is() {
         ]
     );
 }
+
+/// Sends `bytes` one at a time, `gap` apart, until they are out or the client is gone.
+fn dribble(stream: &mut TcpStream, bytes: &[u8], gap: Duration) {
+    stream.set_nodelay(true).expect("nodelay");
+    for b in bytes {
+        if stream.write_all(&[*b]).is_err() {
+            return;
+        }
+        std::thread::sleep(gap);
+    }
+}
+
+#[test]
+fn a_head_sent_a_byte_at_a_time_must_still_arrive_within_timeout() {
+    // Every byte is progress, so only a deadline for the whole head stops this server: it
+    // would take over 40 s to finish a head of 90 bytes.
+    let server = RawServer::one(|mut s, _| {
+        let head = b"HTTP/1.1 200 OK\r\nX-Slow: abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz\r\nContent-Length: 2\r\n\r\nok";
+        dribble(&mut s, head, Duration::from_millis(500));
+    });
+    let run = client(["--timeout", "3", &server.url("/slow")])
+        .deadline(Duration::from_secs(30))
+        .run();
+    run.assert_code(4);
+    assert!(
+        run.stderr
+            .contains("timed out waiting for the response head: it did not arrive within 3 s"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.elapsed >= Duration::from_millis(2900) && run.elapsed < Duration::from_secs(8),
+        "{:?}",
+        run.elapsed
+    );
+    server.finish();
+}
+
+#[test]
+fn max_time_bounds_the_whole_run_and_removes_the_partial_file() {
+    let dir = TempDir::new("client-max-time");
+    let server = RawServer::one(|mut s, _| {
+        send(&mut s, b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n");
+        dribble(&mut s, &[b'x'; 100], Duration::from_millis(500));
+    });
+    let out = dir.join("slow.bin");
+    let run = client(["-m", "2", "-o", out.to_str().unwrap(), &server.url("/slow")])
+        .deadline(Duration::from_secs(30))
+        .run();
+    run.assert_code(4);
+    assert_eq!(
+        run.stderr,
+        "simple-client: timed out: the run took longer than --max-time 2 s\n"
+    );
+    assert!(
+        run.elapsed >= Duration::from_millis(1900) && run.elapsed < Duration::from_secs(6),
+        "{:?}",
+        run.elapsed
+    );
+    assert!(dir.entries().is_empty(), "left behind: {:?}", dir.entries());
+    server.finish();
+}

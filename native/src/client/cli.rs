@@ -17,6 +17,7 @@ Exit codes:
     1  a local file could not be read or written
     2  usage error (bad flags, URL, method or header)
     4  network failure: name resolution, connection refused or reset, timeout
+       (--connect-timeout, --timeout, --max-time)
     7  protocol error: a malformed or truncated response, too many redirects,
        or a redirect to a URL that cannot be followed (another scheme, https)
     8  the server answered 4xx or 5xx (the body is still written)
@@ -103,7 +104,13 @@ pub struct Args {
     #[arg(long = "connect-timeout", value_name = "SECS", default_value_t = 10.0)]
     pub connect_timeout: f64,
 
-    /// Give up when nothing moves for SECS seconds.
+    /// Give up when nothing moves for SECS seconds, or when a response head has not arrived
+    /// whole SECS seconds after the request was sent.
     #[arg(long = "timeout", value_name = "SECS", default_value_t = 30.0)]
     pub timeout: f64,
+
+    /// Give up when the whole run (lookup, connect, every redirect, the body) takes longer
+    /// than SECS seconds (exit 4). No limit by default.
+    #[arg(short = 'm', long = "max-time", value_name = "SECS")]
+    pub max_time: Option<f64>,
 }

@@ -53,8 +53,10 @@ pub struct Config {
     pub location_trusted: bool,
     /// Budget for connecting (all addresses together).
     pub connect_timeout: Duration,
-    /// Longest time without progress.
+    /// Longest time without progress, and for a response head to arrive.
     pub timeout: Duration,
+    /// `-m`: longest time for the whole run.
+    pub max_time: Option<Duration>,
 }
 
 /// Most redirects followed with `-L`.
@@ -186,6 +188,10 @@ impl Config {
             location_trusted: args.location_trusted,
             connect_timeout: seconds(args.connect_timeout, "--connect-timeout")?,
             timeout: seconds(args.timeout, "--timeout")?,
+            max_time: args
+                .max_time
+                .map(|m| seconds(m, "--max-time"))
+                .transpose()?,
         })
     }
 
@@ -358,6 +364,8 @@ mod tests {
             &["-X", "PUT", "http://h/"],
             &["-O", "http://h/"],
             &["--timeout", "0", "http://h/"],
+            &["-m", "0", "http://h/"],
+            &["--max-time", "nan", "http://h/"],
             &["-X", "GET", "h", "GET", "/"],
             &["h:81", "82", "GET", "/"],
             &["h h", "GET", "/"],
