@@ -1064,3 +1064,55 @@ fn max_time_bounds_the_whole_run_and_removes_the_partial_file() {
     assert!(dir.entries().is_empty(), "left behind: {:?}", dir.entries());
     server.finish();
 }
+
+/// A body that would set the window title, clear the screen and write the clipboard.
+const HOSTILE_BODY: &[u8] =
+    b"title\x1b]0;pwned\x07 clear\x1b[2J clip\x1b]52;c;ZXZpbA==\x07 c1\xc2\x9b31m\r\nnext\tline\n";
+
+fn serves_hostile_body() -> Script {
+    Box::new(|mut s: TcpStream, _| {
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n",
+            HOSTILE_BODY.len()
+        );
+        send(&mut s, head.as_bytes());
+        send(&mut s, HOSTILE_BODY);
+        wait_for_close(&mut s);
+    })
+}
+
+#[test]
+fn escape_sequences_in_a_body_are_shown_escaped_on_a_terminal() {
+    let server = RawServer::one(serves_hostile_body());
+    let (status, screen) = simplehttp_tests::client_util::client_on_terminal(&[server.url("/")]);
+    assert!(status.success(), "{status:?}");
+    let shown = String::from_utf8_lossy(&screen);
+    assert!(
+        !screen.iter().any(|&b| b == 0x1b || b == 0x07) && !shown.contains('\u{9b}'),
+        "control characters reached the terminal: {shown:?}"
+    );
+    // Line breaks and tabs stay (the terminal turns \n into \r\n, so \r\n shows as \r\r\n).
+    assert_eq!(
+        shown,
+        "title\\u{1b}]0;pwned\\u{7} clear\\u{1b}[2J clip\\u{1b}]52;c;ZXZpbA==\\u{7} \
+         c1\\u{9b}31m\r\r\nnext\tline\r\n"
+    );
+    server.finish();
+}
+
+#[test]
+fn pipes_and_o_dash_get_the_exact_bytes() {
+    let server = RawServer::many(vec![serves_hostile_body(), serves_hostile_body()]);
+    // A pipe: the bytes as they came.
+    let run = client([server.url("/")]).run();
+    run.assert_code(0);
+    assert_eq!(run.stdout, HOSTILE_BODY);
+    // `-o -` on a terminal: the bytes as they came, too (the terminal adds CR before LF).
+    let url = server.url("/");
+    let (status, screen) =
+        simplehttp_tests::client_util::client_on_terminal(&["-o", "-", url.as_str()]);
+    assert!(status.success(), "{status:?}");
+    let want = String::from_utf8_lossy(HOSTILE_BODY).replace('\n', "\r\n");
+    assert_eq!(String::from_utf8_lossy(&screen), want);
+    server.finish();
+}

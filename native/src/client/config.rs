@@ -20,8 +20,12 @@ pub enum BodySource {
 /// Where the response body goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Output {
-    /// Standard output.
-    Stdout,
+    /// Standard output. On a terminal, control characters in the body are shown escaped
+    /// unless `exact` (`-o -`): then the bytes go there as they are.
+    Stdout {
+        /// `-o -`: the exact bytes, even to a terminal.
+        exact: bool,
+    },
     /// A file, written through a temporary file renamed into place when complete.
     File(PathBuf),
 }
@@ -151,7 +155,7 @@ impl Config {
 
         let output = if let Some(o) = &args.output {
             if o.as_os_str() == "-" {
-                Output::Stdout
+                Output::Stdout { exact: true }
             } else {
                 Output::File(o.clone())
             }
@@ -166,7 +170,7 @@ impl Config {
                 }
             }
         } else {
-            Output::Stdout
+            Output::Stdout { exact: false }
         };
 
         let mut extra_headers = Vec::new();

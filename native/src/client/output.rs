@@ -6,6 +6,7 @@
 
 use super::config::Output;
 use super::error::Failure;
+use super::show::TerminalText;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -37,7 +38,8 @@ pub struct Sink {
     temp: Option<(PathBuf, PathBuf)>,
     /// A device or FIFO written in place (no temporary), for error messages.
     direct: Option<PathBuf>,
-    to_tty: bool,
+    /// Set when the body goes to a terminal as text: control characters shown escaped.
+    terminal: Option<TerminalText>,
     written: u64,
     progress: Option<ProgressBar>,
     want_progress: bool,
@@ -60,7 +62,7 @@ impl Sink {
     /// Opens the destination. `total` is the body length when known.
     pub fn open(output: &Output, total: Option<u64>, progress: bool) -> Result<Sink, Failure> {
         let (file, temp, to_tty) = match output {
-            Output::Stdout => {
+            Output::Stdout { .. } => {
                 let stdout = io::stdout();
                 let tty = stdout.is_terminal();
                 (stdout_file()?, None, tty)
@@ -88,7 +90,10 @@ impl Sink {
             out: BufWriter::with_capacity(WRITE_BUFFER, file),
             temp,
             direct,
-            to_tty,
+            terminal: match output {
+                Output::Stdout { exact: false } if to_tty => Some(TerminalText::default()),
+                _ => None,
+            },
             written: 0,
             progress: None,
             want_progress,
@@ -99,9 +104,10 @@ impl Sink {
         Ok(sink)
     }
 
-    /// Whether the output is a terminal (then peer text is sanitized before it goes there).
+    /// Whether the output is a terminal that gets text (control characters escaped), not
+    /// the exact bytes.
     pub fn is_terminal(&self) -> bool {
-        self.to_tty
+        self.terminal.is_some()
     }
 
     fn start_progress(&mut self, total: Option<u64>) {
@@ -127,7 +133,7 @@ impl Sink {
 
     /// Writes head bytes (not counted as body).
     pub fn write_head(&mut self, bytes: &[u8]) -> Result<(), WriteFailure> {
-        if self.to_tty {
+        if self.terminal.is_some() {
             let text = super::show::head_lines(bytes).join("\r\n") + "\r\n\r\n";
             self.write_raw(text.as_bytes())
         } else {
@@ -137,7 +143,13 @@ impl Sink {
 
     /// Writes body bytes.
     pub fn write_body(&mut self, bytes: &[u8]) -> Result<(), WriteFailure> {
-        self.write_raw(bytes)?;
+        match self.terminal.as_mut() {
+            Some(text) => {
+                let shown = text.push(bytes);
+                self.write_raw(shown.as_bytes())?;
+            }
+            None => self.write_raw(bytes)?,
+        }
         self.written += bytes.len() as u64;
         match &self.progress {
             Some(bar) => bar.set_position(self.written),
@@ -178,6 +190,9 @@ impl Sink {
     pub fn finish(mut self) -> Result<(), WriteFailure> {
         if let Some(bar) = self.progress.take() {
             bar.finish_and_clear();
+        }
+        if let Some(rest) = self.terminal.as_mut().map(TerminalText::finish) {
+            self.write_raw(rest.as_bytes())?;
         }
         self.out.flush().map_err(|e| self.write_error(e))?;
         if let Some((temp, dest)) = self.temp.take() {
