@@ -202,7 +202,11 @@ impl TempDir {
     }
     /// The names of the entries inside it, sorted.
     pub fn entries(&self) -> Vec<String> {
-        let mut v: Vec<String> = std::fs::read_dir(&self.0)
+        TempDir::entries_of(&self.0)
+    }
+    /// The names of the entries inside `dir`, sorted.
+    pub fn entries_of(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
             .expect("read temp dir")
             .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
             .collect();

@@ -1116,3 +1116,74 @@ fn pipes_and_o_dash_get_the_exact_bytes() {
     assert_eq!(String::from_utf8_lossy(&screen), want);
     server.finish();
 }
+
+/// Downloads "new" into `dest` with `-o`.
+fn download_new_into(dest: &std::path::Path) {
+    let server = RawServer::one(|mut s, _| {
+        send(&mut s, b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nnew");
+        wait_for_close(&mut s);
+    });
+    client(["-o", dest.to_str().unwrap(), &server.url("/f")])
+        .run()
+        .assert_code(0);
+    server.finish();
+}
+
+#[test]
+fn output_file_keeps_its_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("client-mode");
+    // 0666 is wider than the usual umask allows: kept all the same.
+    for mode in [0o600, 0o640, 0o755, 0o666] {
+        let out = dir.join("secret.txt");
+        std::fs::write(&out, b"old").expect("write");
+        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        download_new_into(&out);
+        assert_eq!(std::fs::read(&out).expect("read"), b"new");
+        let got = std::fs::metadata(&out).expect("stat").permissions().mode() & 0o7777;
+        assert_eq!(got, mode, "mode {mode:o} became {got:o}");
+        assert_eq!(dir.entries(), ["secret.txt"]);
+    }
+}
+
+#[test]
+fn output_through_a_symlink_writes_its_target_and_keeps_the_link() {
+    let dir = TempDir::new("client-symlink");
+    std::fs::create_dir(dir.join("real")).expect("mkdir");
+    let target = dir.join("real/data.txt");
+    std::fs::write(&target, b"old").expect("write");
+    let link = dir.join("link.txt");
+    std::os::unix::fs::symlink("real/data.txt", &link).expect("symlink");
+    download_new_into(&link);
+    let meta = std::fs::symlink_metadata(&link).expect("lstat");
+    assert!(meta.file_type().is_symlink(), "the link was replaced");
+    assert_eq!(std::fs::read(&target).expect("read"), b"new");
+    let real = TempDir::entries_of(&dir.join("real"));
+    assert_eq!(real, ["data.txt"], "temporary left beside the target");
+
+    // A link to a file that does not exist yet creates that file.
+    let dangling = dir.join("dangling.txt");
+    std::os::unix::fs::symlink("real/new.txt", &dangling).expect("symlink");
+    download_new_into(&dangling);
+    assert!(std::fs::symlink_metadata(&dangling)
+        .expect("lstat")
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        std::fs::read(dir.join("real/new.txt")).expect("read"),
+        b"new"
+    );
+}
+
+#[test]
+fn output_over_a_hard_link_breaks_it_as_documented() {
+    // The download is renamed into place, so the destination gets a new inode: another
+    // name for the old file keeps the old content (native/README.md says so).
+    let dir = TempDir::new("client-hardlink");
+    let out = dir.join("a.txt");
+    std::fs::write(&out, b"old").expect("write");
+    std::fs::hard_link(&out, dir.join("b.txt")).expect("link");
+    download_new_into(&out);
+    assert_eq!(std::fs::read(&out).expect("read"), b"new");
+    assert_eq!(std::fs::read(dir.join("b.txt")).expect("read"), b"old");
+}

@@ -49,8 +49,8 @@ pub struct Args {
     #[arg(short = 'T', long = "upload-file", value_name = "FILE")]
     pub upload: Option<PathBuf>,
 
-    /// Write the body to FILE (renamed into place only once complete). `-` is stdout, with
-    /// the exact bytes even on a terminal.
+    /// Write the body to FILE (renamed into place only once complete, keeping FILE's mode;
+    /// a symlink is written through). `-` is stdout, with the exact bytes even on a terminal.
     ///
     /// Without -o, a body bound for a terminal shows its control characters escaped
     /// (`\u{1b}`; line breaks and tabs stay); pipes and files always get the exact bytes.

@@ -3,6 +3,11 @@
 //! A file download first goes to a hidden temporary file in the destination's directory,
 //! renamed over the destination only once the body is complete. Any failure, and Ctrl-C,
 //! removes the temporary file, so an existing file is never replaced by a partial one.
+//!
+//! The temporary gets the mode of the file it replaces. A symbolic link at the destination
+//! is followed: the temporary goes beside the file it points to and is renamed over that
+//! file, so the link stays. A hard link is broken: the rename gives the destination a new
+//! file, and the other names keep the old content.
 
 use super::config::Output;
 use super::error::Failure;
@@ -77,8 +82,9 @@ impl Sink {
                 (file, None, false)
             }
             Output::File(dest) => {
-                let (file, temp) = create_temp(dest)?;
-                (file, Some((temp, dest.clone())), false)
+                let dest = resolve_links(dest)?;
+                let (file, temp) = create_temp(&dest)?;
+                (file, Some((temp, dest)), false)
             }
         };
         let want_progress = progress && !to_tty && io::stderr().is_terminal();
@@ -244,13 +250,48 @@ fn stdout_file() -> Result<File, Failure> {
     }
 }
 
-/// Creates `.NAME.PID.N.part` beside `dest`, registered for removal on Ctrl-C.
 /// Whether `dest` exists and is neither a regular file nor a directory (following links).
 fn is_special(dest: &Path) -> bool {
     fs::metadata(dest).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
+/// Most symbolic links followed from an `-o` destination (Linux's own limit, `ELOOP`).
+const MAX_LINKS: usize = 40;
+
+/// The file `dest` names once symbolic links are followed, even to a file that does not
+/// exist yet: the download is renamed over that, so a link stays a link and its target gets
+/// the new content, as when writing through it.
+fn resolve_links(dest: &Path) -> Result<PathBuf, Failure> {
+    let mut path = dest.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = fs::read_link(&path).map_err(|e| {
+                    Failure::local(format!("reading the link {}: {e}", path.display()))
+                })?;
+                path = match path.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                };
+            }
+            _ => return Ok(path),
+        }
+    }
+    Err(Failure::local(format!(
+        "{}: more than {MAX_LINKS} symbolic links to follow",
+        dest.display()
+    )))
+}
+
+/// Creates `.NAME.PID.N.part` beside `dest`, registered for removal on Ctrl-C. It gets the
+/// permissions of the file it is to replace (without set-id and sticky bits), so a 0600
+/// file stays 0600; for a new file, the usual 0666 less the umask.
 fn create_temp(dest: &Path) -> Result<(File, PathBuf), Failure> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let keep_mode = fs::metadata(dest)
+        .ok()
+        .filter(fs::Metadata::is_file)
+        .map(|m| m.permissions().mode() & 0o777);
     if dest.is_dir() {
         return Err(Failure::local(format!("{} is a directory", dest.display())));
     }
@@ -266,9 +307,23 @@ fn create_temp(dest: &Path) -> Result<(File, PathBuf), Failure> {
     let mut guard = PARTIAL.lock().unwrap_or_else(|e| e.into_inner());
     for n in 0..100 {
         let temp = dir.join(format!(".{name}.{}.{n}.part", std::process::id()));
-        match OpenOptions::new().write(true).create_new(true).open(&temp) {
+        let created = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(keep_mode.unwrap_or(0o666))
+            .open(&temp);
+        match created {
             Ok(f) => {
                 *guard = Some(temp.clone());
+                // The umask applied at creation; the replaced file's mode is kept exactly.
+                if let Some(mode) = keep_mode {
+                    f.set_permissions(fs::Permissions::from_mode(mode))
+                        .map_err(|e| {
+                            let _ = fs::remove_file(&temp);
+                            *guard = None;
+                            Failure::local(format!("setting the mode of {}: {e}", temp.display()))
+                        })?;
+                }
                 return Ok((f, temp));
             }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
