@@ -15,7 +15,8 @@ Forms:
 Exit codes:
     0  the server answered 2xx or 3xx (or 1xx/101)
     1  a local file could not be read or written
-    2  usage error (bad flags, URL, method or header)
+    2  usage error (bad flags, URL, method or header), or an -O name with control
+       characters or bidi controls
     4  network failure: name resolution, connection refused or reset, timeout
        (--connect-timeout, --timeout, --max-time)
     7  protocol error: a malformed or truncated response, too many redirects,
@@ -63,6 +64,9 @@ pub struct Args {
     pub output: Option<PathBuf>,
 
     /// Write the body to a file named like the last segment of the remote path.
+    ///
+    /// A name with a control character, a bidi control (U+202A-U+202E, U+2066-U+2069,
+    /// U+200E, U+200F, U+061C) or a path separator is refused (exit 2): use -o FILE.
     #[arg(short = 'O', long = "remote-name")]
     pub remote_name: bool,
 

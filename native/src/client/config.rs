@@ -160,15 +160,7 @@ impl Config {
                 Output::File(o.clone())
             }
         } else if args.remote_name {
-            match url.file_name() {
-                Some(name) => Output::File(PathBuf::from(name)),
-                None => {
-                    return Err(Failure::usage(format!(
-                        "-O: the path {} has no file name to save under",
-                        url.target
-                    )))
-                }
-            }
+            Output::File(PathBuf::from(url.file_name().map_err(usage)?))
         } else {
             Output::Stdout { exact: false }
         };

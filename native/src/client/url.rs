@@ -113,17 +113,40 @@ impl Url {
         })
     }
 
-    /// The last segment of the path, percent-decoded, if it makes a plain file name.
-    pub fn file_name(&self) -> Option<String> {
+    /// The name `-O` saves under: the last segment of the path, percent-decoded, if it
+    /// makes a plain file name. Refused, with the reason: no name (`/dir/`, `.`, `..`), a
+    /// path separator or NUL, a control character, or a bidi control (U+202A–U+202E,
+    /// U+2066–U+2069, U+200E, U+200F, U+061C), which can make a name show as another
+    /// (`invoice\u{202e}fdp.exe` shows as `invoiceexe.pdf`).
+    pub fn file_name(&self) -> Result<String, UrlError> {
         let path = self.target.split('?').next().unwrap_or("");
         let last = path.rsplit('/').next().unwrap_or("");
         let name = percent_decode(last);
-        let bad = name.is_empty()
-            || name == "."
-            || name == ".."
-            || name.contains(['/', '\\', '\0'])
-            || name.chars().any(char::is_control);
-        (!bad).then_some(name)
+        let refuse = |why: String| {
+            Err(UrlError(format!(
+                "-O: the remote name \"{}\" {why}; name the file with -o FILE",
+                super::show::sanitize(name.as_bytes())
+            )))
+        };
+        if name.is_empty() || name == "." || name == ".." {
+            return Err(UrlError(format!(
+                "-O: the path {} has no file name to save under",
+                self.target
+            )));
+        }
+        if name.contains(['/', '\\']) {
+            return refuse("holds a path separator".into());
+        }
+        if let Some(c) = name.chars().find(|c| c.is_control()) {
+            return refuse(format!("holds a control character (U+{:04X})", c as u32));
+        }
+        if let Some(c) = name.chars().find(|&c| super::show::is_bidi_control(c)) {
+            return refuse(format!(
+                "holds a bidi control (U+{:04X}), which can make it show as another name",
+                c as u32
+            ));
+        }
+        Ok(name)
     }
 }
 
@@ -390,10 +413,37 @@ mod tests {
     fn file_names() {
         assert_eq!(
             url("h", 80, "/a/b%20c.txt?x").file_name().as_deref(),
-            Some("b c.txt")
+            Ok("b c.txt")
         );
-        assert_eq!(url("h", 80, "/a/").file_name(), None);
-        assert_eq!(url("h", 80, "/a/..").file_name(), None);
-        assert_eq!(url("h", 80, "/a%2Fb").file_name(), None);
+        assert_eq!(
+            url("h", 80, "/caf%C3%A9.txt").file_name().as_deref(),
+            Ok("caf\u{e9}.txt")
+        );
+        for (target, why) in [
+            ("/a/", "has no file name"),
+            ("/a/..", "has no file name"),
+            ("/a/.", "has no file name"),
+            ("/a%2Fb", "path separator"),
+            ("/a%5Cb", "path separator"),
+            ("/a%00b", "control character (U+0000)"),
+            ("/a%1B]0;t%07", "control character (U+001B)"),
+            ("/a%0Ab", "control character (U+000A)"),
+            ("/a%C2%9Bb", "control character (U+009B)"),
+            ("/invoice%E2%80%AEfdp.exe", "bidi control (U+202E)"),
+            ("/a%E2%80%AAb", "bidi control (U+202A)"),
+            ("/a%E2%81%A6b", "bidi control (U+2066)"),
+            ("/a%E2%81%A9b", "bidi control (U+2069)"),
+            ("/a%E2%80%8Eb", "bidi control (U+200E)"),
+            ("/a%E2%80%8Fb", "bidi control (U+200F)"),
+            ("/a%D8%9Cb", "bidi control (U+061C)"),
+        ] {
+            let err = url("h", 80, target).file_name().expect_err(target);
+            assert!(err.0.contains(why), "{target}: {err}");
+            assert!(err.0.starts_with("-O: "), "{target}: {err}");
+            assert!(!err
+                .0
+                .chars()
+                .any(|c| c.is_control() || super::super::show::is_bidi_control(c)));
+        }
     }
 }
