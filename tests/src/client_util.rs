@@ -143,6 +143,23 @@ impl Client {
     }
 }
 
+/// Runs simple-client with `args` on a pseudo-terminal (`script` from util-linux), within
+/// 60 s: its exit status and everything it wrote to the terminal (stdout and stderr, with
+/// the terminal's `\n` → `\r\n`).
+pub fn client_on_terminal<S: AsRef<str>>(args: &[S]) -> (std::process::ExitStatus, Vec<u8>) {
+    let quote = |a: &str| format!("'{}'", a.replace('\'', "'\\''"));
+    let mut cmd = quote(&client_bin().display().to_string());
+    for a in args {
+        cmd.push(' ');
+        cmd.push_str(&quote(a.as_ref()));
+    }
+    let output = Command::new("timeout")
+        .args(["60", "script", "-qec", &cmd, "/dev/null"])
+        .output()
+        .expect("script (util-linux) must be installed");
+    (output.status, output.stdout)
+}
+
 /// Waits for a child up to `deadline`; `None` if it is still running.
 pub fn wait_deadline(child: &mut Child, deadline: Duration) -> Option<std::process::ExitStatus> {
     let end = Instant::now() + deadline;
@@ -185,7 +202,11 @@ impl TempDir {
     }
     /// The names of the entries inside it, sorted.
     pub fn entries(&self) -> Vec<String> {
-        let mut v: Vec<String> = std::fs::read_dir(&self.0)
+        TempDir::entries_of(&self.0)
+    }
+    /// The names of the entries inside `dir`, sorted.
+    pub fn entries_of(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
             .expect("read temp dir")
             .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
             .collect();

@@ -19,6 +19,9 @@ fn help_documents_the_exit_codes() {
         "8  the server answered 4xx or 5xx",
         "130  interrupted",
         "HOST [PORT] METHOD PATH",
+        "-m, --max-time <SECS>",
+        "--location-trusted",
+        "--path-as-is",
     ] {
         assert!(help.contains(want), "--help lacks {want:?}:\n{help}");
     }
@@ -120,4 +123,38 @@ fn progress_bar_on_a_terminal() {
     );
     assert_eq!(std::fs::metadata(&out).expect("out").len(), 64 << 20);
     server.finish();
+}
+
+#[test]
+fn remote_names_with_bidi_or_control_characters_are_refused() {
+    let dir = TempDir::new("client-remote-name");
+    for (path, why) in [
+        // Shows as "invoiceexe.pdf" in a listing.
+        ("/invoice%E2%80%AEfdp.exe", "bidi control (U+202E)"),
+        ("/a%E2%81%A6b.txt", "bidi control (U+2066)"),
+        ("/a%E2%80%8Fb.txt", "bidi control (U+200F)"),
+        ("/a%D8%9Cb.txt", "bidi control (U+061C)"),
+        ("/x%1B]0;title%07.txt", "control character (U+001B)"),
+        ("/x%0Ay.txt", "control character (U+000A)"),
+    ] {
+        let url = format!("http://127.0.0.1:1{path}");
+        let run = client(["-O", &url]).current_dir(dir.path()).run();
+        run.assert_code(2);
+        assert_eq!(run.stderr.lines().count(), 1, "{path}: {:?}", run.stderr);
+        assert!(
+            run.stderr
+                .starts_with("simple-client: -O: the remote name ")
+                && run.stderr.contains(why)
+                && run.stderr.contains("-o FILE"),
+            "{path}: {:?}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr
+                .contains(['\u{202e}', '\u{2066}', '\u{200f}', '\u{61c}', '\u{1b}']),
+            "{path}: raw peer text on stderr: {:?}",
+            run.stderr
+        );
+        assert!(dir.entries().is_empty(), "{path}: {:?}", dir.entries());
+    }
 }

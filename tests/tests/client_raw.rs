@@ -830,3 +830,360 @@ fn trace_shows_where_a_malformed_response_breaks() {
     );
     server.finish();
 }
+
+/// A server that redirects to `location` and records the request head it got.
+fn redirects_to(location: String) -> Script {
+    Box::new(move |mut s: TcpStream, _| {
+        let head =
+            format!("HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n");
+        send(&mut s, head.as_bytes());
+        wait_for_close(&mut s);
+    })
+}
+
+fn answers_ok() -> Script {
+    Box::new(|mut s: TcpStream, _| {
+        send(&mut s, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        wait_for_close(&mut s);
+    })
+}
+
+const CREDENTIALS: [&str; 8] = [
+    "-H",
+    "Authorization: Bearer secret-token",
+    "-H",
+    "Cookie: session=secret",
+    "-H",
+    "Proxy-Authorization: Basic c2VjcmV0",
+    "-H",
+    "X-Plain: kept",
+];
+
+#[test]
+fn credentials_are_not_sent_to_another_host_after_a_redirect() {
+    let other = RawServer::one(answers_ok());
+    let first = RawServer::one(redirects_to(other.url("/landing")));
+    let mut args: Vec<String> = CREDENTIALS.iter().map(|s| s.to_string()).collect();
+    args.extend(["-L".into(), "-v".into(), first.url("/start")]);
+    let run = client(args).run();
+    run.assert_code(0);
+    assert_eq!(run.stdout, b"ok");
+    let first_head = String::from_utf8_lossy(&first.finish()[0]).into_owned();
+    let other_head = String::from_utf8_lossy(&other.finish()[0]).into_owned();
+    for name in ["authorization", "cookie", "proxy-authorization"] {
+        assert!(
+            header_value(first_head.as_bytes(), name).is_some(),
+            "{first_head}"
+        );
+        assert_eq!(
+            header_value(other_head.as_bytes(), name),
+            None,
+            "{name} leaked to another port:\n{other_head}"
+        );
+    }
+    assert_eq!(
+        header_value(other_head.as_bytes(), "x-plain").as_deref(),
+        Some("kept")
+    );
+    assert!(!other_head.contains("secret"), "{other_head}");
+    assert!(
+        run.stderr
+            .contains("not sending Authorization, Cookie, Proxy-Authorization to 127.0.0.1:"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn credentials_follow_a_redirect_on_the_same_origin_or_with_location_trusted() {
+    // Same host and port: the credentials stay.
+    let server = RawServer::many(vec![redirects_to("/next".into()), answers_ok()]);
+    let mut args: Vec<String> = CREDENTIALS.iter().map(|s| s.to_string()).collect();
+    args.extend(["-L".into(), server.url("/start")]);
+    client(args).run().assert_code(0);
+    let heads = server.finish();
+    assert_eq!(
+        header_value(&heads[1], "authorization").as_deref(),
+        Some("Bearer secret-token")
+    );
+
+    // Another host (localhost is not 127.0.0.1), with --location-trusted: they go along.
+    let other = RawServer::one(answers_ok());
+    let location = format!("http://localhost:{}/landing", other.port);
+    let first = RawServer::one(redirects_to(location));
+    let mut args: Vec<String> = CREDENTIALS.iter().map(|s| s.to_string()).collect();
+    args.extend(["--location-trusted".into(), first.url("/start")]);
+    client(args).run().assert_code(0);
+    first.finish();
+    let head = &other.finish()[0];
+    assert_eq!(
+        header_value(head, "cookie").as_deref(),
+        Some("session=secret")
+    );
+    assert_eq!(
+        header_value(head, "proxy-authorization").as_deref(),
+        Some("Basic c2VjcmV0")
+    );
+}
+
+#[test]
+fn a_relative_location_with_a_url_in_its_query_is_followed() {
+    let server = RawServer::many(vec![redirects_to("/x?next=http://e/".into()), answers_ok()]);
+    let run = client(["-L", "--timeout", "5", &server.url("/start")]).run();
+    run.assert_code(0);
+    assert_eq!(run.stdout, b"ok");
+    let heads = server.finish();
+    let second = String::from_utf8_lossy(&heads[1]).into_owned();
+    assert!(
+        second.starts_with("GET /x?next=http://e/ HTTP/1.1\r\n"),
+        "{second}"
+    );
+}
+
+#[test]
+fn a_redirect_to_another_scheme_is_refused_naming_it() {
+    for (location, why) in [
+        (
+            "javascript:alert(1)",
+            "unsupported URL scheme \"javascript\"",
+        ),
+        ("data:text/html,hi", "unsupported URL scheme \"data\""),
+        ("ftp://127.0.0.1/f", "unsupported URL scheme \"ftp\""),
+        ("https://127.0.0.1/", "https:// is not supported"),
+    ] {
+        // One connection only: a second request (to "/javascript:alert(1)") is never answered.
+        let server = RawServer::one(redirects_to(location.into()));
+        let run = client(["-L", "--timeout", "3", &server.url("/start")])
+            .deadline(Duration::from_secs(20))
+            .run();
+        run.assert_code(7);
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+        assert!(
+            run.stderr
+                .starts_with("simple-client: cannot follow the redirect to ")
+                && run.stderr.contains(why),
+            "{location}: {}",
+            run.stderr
+        );
+        server.finish();
+    }
+}
+
+#[test]
+fn dot_segments_are_removed_from_the_url_unless_path_as_is() {
+    let server = RawServer::many(vec![answers_ok(), answers_ok(), answers_ok()]);
+    let port = server.port.to_string();
+    client([server.url("/a/../b/./c/%2e%2e/d?q=/../x")])
+        .run()
+        .assert_code(0);
+    client(["--path-as-is", &server.url("/a/../b")])
+        .run()
+        .assert_code(0);
+    client(["127.0.0.1", &port, "GET", "../../etc/passwd"])
+        .run()
+        .assert_code(0);
+    let heads = server.finish();
+    let lines: Vec<String> = heads
+        .iter()
+        .map(|h| {
+            String::from_utf8_lossy(h)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "GET /b/d?q=/../x HTTP/1.1",
+            "GET /a/../b HTTP/1.1",
+            "GET /etc/passwd HTTP/1.1"
+        ]
+    );
+}
+
+/// Sends `bytes` one at a time, `gap` apart, until they are out or the client is gone.
+fn dribble(stream: &mut TcpStream, bytes: &[u8], gap: Duration) {
+    stream.set_nodelay(true).expect("nodelay");
+    for b in bytes {
+        if stream.write_all(&[*b]).is_err() {
+            return;
+        }
+        std::thread::sleep(gap);
+    }
+}
+
+#[test]
+fn a_head_sent_a_byte_at_a_time_must_still_arrive_within_timeout() {
+    // Every byte is progress, so only a deadline for the whole head stops this server: it
+    // would take over 40 s to finish a head of 90 bytes.
+    let server = RawServer::one(|mut s, _| {
+        let head = b"HTTP/1.1 200 OK\r\nX-Slow: abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz\r\nContent-Length: 2\r\n\r\nok";
+        dribble(&mut s, head, Duration::from_millis(500));
+    });
+    let run = client(["--timeout", "3", &server.url("/slow")])
+        .deadline(Duration::from_secs(30))
+        .run();
+    run.assert_code(4);
+    assert!(
+        run.stderr
+            .contains("timed out waiting for the response head: it did not arrive within 3 s"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.elapsed >= Duration::from_millis(2900) && run.elapsed < Duration::from_secs(8),
+        "{:?}",
+        run.elapsed
+    );
+    server.finish();
+}
+
+#[test]
+fn max_time_bounds_the_whole_run_and_removes_the_partial_file() {
+    let dir = TempDir::new("client-max-time");
+    let server = RawServer::one(|mut s, _| {
+        send(&mut s, b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n");
+        dribble(&mut s, &[b'x'; 100], Duration::from_millis(500));
+    });
+    let out = dir.join("slow.bin");
+    let run = client(["-m", "2", "-o", out.to_str().unwrap(), &server.url("/slow")])
+        .deadline(Duration::from_secs(30))
+        .run();
+    run.assert_code(4);
+    assert_eq!(
+        run.stderr,
+        "simple-client: timed out: the run took longer than --max-time 2 s\n"
+    );
+    assert!(
+        run.elapsed >= Duration::from_millis(1900) && run.elapsed < Duration::from_secs(6),
+        "{:?}",
+        run.elapsed
+    );
+    assert!(dir.entries().is_empty(), "left behind: {:?}", dir.entries());
+    server.finish();
+}
+
+/// A body that would set the window title, clear the screen and write the clipboard.
+const HOSTILE_BODY: &[u8] =
+    b"title\x1b]0;pwned\x07 clear\x1b[2J clip\x1b]52;c;ZXZpbA==\x07 c1\xc2\x9b31m\r\nnext\tline\n";
+
+fn serves_hostile_body() -> Script {
+    Box::new(|mut s: TcpStream, _| {
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n",
+            HOSTILE_BODY.len()
+        );
+        send(&mut s, head.as_bytes());
+        send(&mut s, HOSTILE_BODY);
+        wait_for_close(&mut s);
+    })
+}
+
+#[test]
+fn escape_sequences_in_a_body_are_shown_escaped_on_a_terminal() {
+    let server = RawServer::one(serves_hostile_body());
+    let (status, screen) = simplehttp_tests::client_util::client_on_terminal(&[server.url("/")]);
+    assert!(status.success(), "{status:?}");
+    let shown = String::from_utf8_lossy(&screen);
+    assert!(
+        !screen.iter().any(|&b| b == 0x1b || b == 0x07) && !shown.contains('\u{9b}'),
+        "control characters reached the terminal: {shown:?}"
+    );
+    // Line breaks and tabs stay (the terminal turns \n into \r\n, so \r\n shows as \r\r\n).
+    assert_eq!(
+        shown,
+        "title\\u{1b}]0;pwned\\u{7} clear\\u{1b}[2J clip\\u{1b}]52;c;ZXZpbA==\\u{7} \
+         c1\\u{9b}31m\r\r\nnext\tline\r\n"
+    );
+    server.finish();
+}
+
+#[test]
+fn pipes_and_o_dash_get_the_exact_bytes() {
+    let server = RawServer::many(vec![serves_hostile_body(), serves_hostile_body()]);
+    // A pipe: the bytes as they came.
+    let run = client([server.url("/")]).run();
+    run.assert_code(0);
+    assert_eq!(run.stdout, HOSTILE_BODY);
+    // `-o -` on a terminal: the bytes as they came, too (the terminal adds CR before LF).
+    let url = server.url("/");
+    let (status, screen) =
+        simplehttp_tests::client_util::client_on_terminal(&["-o", "-", url.as_str()]);
+    assert!(status.success(), "{status:?}");
+    let want = String::from_utf8_lossy(HOSTILE_BODY).replace('\n', "\r\n");
+    assert_eq!(String::from_utf8_lossy(&screen), want);
+    server.finish();
+}
+
+/// Downloads "new" into `dest` with `-o`.
+fn download_new_into(dest: &std::path::Path) {
+    let server = RawServer::one(|mut s, _| {
+        send(&mut s, b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nnew");
+        wait_for_close(&mut s);
+    });
+    client(["-o", dest.to_str().unwrap(), &server.url("/f")])
+        .run()
+        .assert_code(0);
+    server.finish();
+}
+
+#[test]
+fn output_file_keeps_its_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("client-mode");
+    // 0666 is wider than the usual umask allows: kept all the same.
+    for mode in [0o600, 0o640, 0o755, 0o666] {
+        let out = dir.join("secret.txt");
+        std::fs::write(&out, b"old").expect("write");
+        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        download_new_into(&out);
+        assert_eq!(std::fs::read(&out).expect("read"), b"new");
+        let got = std::fs::metadata(&out).expect("stat").permissions().mode() & 0o7777;
+        assert_eq!(got, mode, "mode {mode:o} became {got:o}");
+        assert_eq!(dir.entries(), ["secret.txt"]);
+    }
+}
+
+#[test]
+fn output_through_a_symlink_writes_its_target_and_keeps_the_link() {
+    let dir = TempDir::new("client-symlink");
+    std::fs::create_dir(dir.join("real")).expect("mkdir");
+    let target = dir.join("real/data.txt");
+    std::fs::write(&target, b"old").expect("write");
+    let link = dir.join("link.txt");
+    std::os::unix::fs::symlink("real/data.txt", &link).expect("symlink");
+    download_new_into(&link);
+    let meta = std::fs::symlink_metadata(&link).expect("lstat");
+    assert!(meta.file_type().is_symlink(), "the link was replaced");
+    assert_eq!(std::fs::read(&target).expect("read"), b"new");
+    let real = TempDir::entries_of(&dir.join("real"));
+    assert_eq!(real, ["data.txt"], "temporary left beside the target");
+
+    // A link to a file that does not exist yet creates that file.
+    let dangling = dir.join("dangling.txt");
+    std::os::unix::fs::symlink("real/new.txt", &dangling).expect("symlink");
+    download_new_into(&dangling);
+    assert!(std::fs::symlink_metadata(&dangling)
+        .expect("lstat")
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        std::fs::read(dir.join("real/new.txt")).expect("read"),
+        b"new"
+    );
+}
+
+#[test]
+fn output_over_a_hard_link_breaks_it_as_documented() {
+    // The download is renamed into place, so the destination gets a new inode: another
+    // name for the old file keeps the old content (native/README.md says so).
+    let dir = TempDir::new("client-hardlink");
+    let out = dir.join("a.txt");
+    std::fs::write(&out, b"old").expect("write");
+    std::fs::hard_link(&out, dir.join("b.txt")).expect("link");
+    download_new_into(&out);
+    assert_eq!(std::fs::read(&out).expect("read"), b"new");
+    assert_eq!(std::fs::read(dir.join("b.txt")).expect("read"), b"old");
+}

@@ -15,9 +15,12 @@ Forms:
 Exit codes:
     0  the server answered 2xx or 3xx (or 1xx/101)
     1  a local file could not be read or written
-    2  usage error (bad flags, URL, method or header)
+    2  usage error (bad flags, URL, method or header), or an -O name with control
+       characters or bidi controls
     4  network failure: name resolution, connection refused or reset, timeout
-    7  protocol error: a malformed or truncated response
+       (--connect-timeout, --timeout, --max-time)
+    7  protocol error: a malformed or truncated response, too many redirects,
+       or a redirect to a URL that cannot be followed (another scheme, https)
     8  the server answered 4xx or 5xx (the body is still written)
   130  interrupted (Ctrl-C)";
 
@@ -47,7 +50,11 @@ pub struct Args {
     #[arg(short = 'T', long = "upload-file", value_name = "FILE")]
     pub upload: Option<PathBuf>,
 
-    /// Write the body to FILE (renamed into place only once complete; `-` is stdout).
+    /// Write the body to FILE (renamed into place only once complete, keeping FILE's mode;
+    /// a symlink is written through). `-` is stdout, with the exact bytes even on a terminal.
+    ///
+    /// Without -o, a body bound for a terminal shows its control characters escaped
+    /// (`\u{1b}`; line breaks and tabs stay); pipes and files always get the exact bytes.
     #[arg(
         short = 'o',
         long = "output",
@@ -57,6 +64,9 @@ pub struct Args {
     pub output: Option<PathBuf>,
 
     /// Write the body to a file named like the last segment of the remote path.
+    ///
+    /// A name with a control character, a bidi control (U+202A-U+202E, U+2066-U+2069,
+    /// U+200E, U+200F, U+061C) or a path separator is refused (exit 2): use -o FILE.
     #[arg(short = 'O', long = "remote-name")]
     pub remote_name: bool,
 
@@ -77,8 +87,23 @@ pub struct Args {
     pub silent: bool,
 
     /// Follow redirects (at most 10, http only).
+    ///
+    /// Authorization, Cookie and Proxy-Authorization given with -H are sent only to the
+    /// first URL's host and port: a redirect elsewhere goes without them.
     #[arg(short = 'L', long = "location")]
     pub follow: bool,
+
+    /// Like -L, and send the -H credentials (Authorization, Cookie, Proxy-Authorization) to
+    /// every host a redirect leads to. Only for servers you trust with them.
+    #[arg(long = "location-trusted")]
+    pub location_trusted: bool,
+
+    /// Send the path as given: do not remove `.` and `..` segments from it.
+    ///
+    /// By default they are resolved away before the request is sent, as curl does
+    /// (`/a/../b` asks for `/b`).
+    #[arg(long = "path-as-is")]
+    pub path_as_is: bool,
 
     /// Give up looking the host up and connecting after SECS seconds (both together).
     ///
@@ -87,7 +112,13 @@ pub struct Args {
     #[arg(long = "connect-timeout", value_name = "SECS", default_value_t = 10.0)]
     pub connect_timeout: f64,
 
-    /// Give up when nothing moves for SECS seconds.
+    /// Give up when nothing moves for SECS seconds, or when a response head has not arrived
+    /// whole SECS seconds after the request was sent.
     #[arg(long = "timeout", value_name = "SECS", default_value_t = 30.0)]
     pub timeout: f64,
+
+    /// Give up when the whole run (lookup, connect, every redirect, the body) takes longer
+    /// than SECS seconds (exit 4). No limit by default.
+    #[arg(short = 'm', long = "max-time", value_name = "SECS")]
+    pub max_time: Option<f64>,
 }

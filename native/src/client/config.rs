@@ -20,8 +20,12 @@ pub enum BodySource {
 /// Where the response body goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Output {
-    /// Standard output.
-    Stdout,
+    /// Standard output. On a terminal, control characters in the body are shown escaped
+    /// unless `exact` (`-o -`): then the bytes go there as they are.
+    Stdout {
+        /// `-o -`: the exact bytes, even to a terminal.
+        exact: bool,
+    },
     /// A file, written through a temporary file renamed into place when complete.
     File(PathBuf),
 }
@@ -49,10 +53,14 @@ pub struct Config {
     pub progress: bool,
     /// `-L`: follow redirects.
     pub follow: bool,
+    /// `--location-trusted`: send the `-H` credentials to other hosts after a redirect too.
+    pub location_trusted: bool,
     /// Budget for connecting (all addresses together).
     pub connect_timeout: Duration,
-    /// Longest time without progress.
+    /// Longest time without progress, and for a response head to arrive.
     pub timeout: Duration,
+    /// `-m`: longest time for the whole run.
+    pub max_time: Option<Duration>,
 }
 
 /// Most redirects followed with `-L`.
@@ -60,6 +68,10 @@ pub const MAX_REDIRECTS: usize = 10;
 
 /// Bodies larger than this are sent with `Expect: 100-continue`.
 pub const EXPECT_CONTINUE_ABOVE: u64 = 1 << 20;
+
+/// Request fields that carry credentials: sent only to the first URL's origin unless
+/// `--location-trusted` (as curl does), so a redirect cannot hand them to another host.
+pub const CREDENTIAL_FIELDS: [&str; 3] = ["authorization", "cookie", "proxy-authorization"];
 
 /// The User-Agent field value.
 pub const USER_AGENT: &str = concat!("simple_client/", env!("CARGO_PKG_VERSION"));
@@ -70,7 +82,7 @@ impl Config {
         let usage = |e: super::url::UrlError| Failure::usage(e.0);
         let p = &args.positionals;
         let (url, method, seed_path) = if p.len() == 1 {
-            let url = Url::parse(&p[0]).map_err(usage)?;
+            let url = Url::parse(&p[0], args.path_as_is).map_err(usage)?;
             let method = match (&args.method, &args.upload) {
                 (Some(m), _) => m.clone(),
                 (None, Some(_)) => "PUT".to_string(),
@@ -121,7 +133,7 @@ impl Config {
             let url = Url {
                 host,
                 port,
-                target: super::url::encode_target(&target),
+                target: super::url::origin_form(&target, args.path_as_is),
             };
             (url, method.clone(), Some(PathBuf::from(path)))
         };
@@ -143,22 +155,14 @@ impl Config {
 
         let output = if let Some(o) = &args.output {
             if o.as_os_str() == "-" {
-                Output::Stdout
+                Output::Stdout { exact: true }
             } else {
                 Output::File(o.clone())
             }
         } else if args.remote_name {
-            match url.file_name() {
-                Some(name) => Output::File(PathBuf::from(name)),
-                None => {
-                    return Err(Failure::usage(format!(
-                        "-O: the path {} has no file name to save under",
-                        url.target
-                    )))
-                }
-            }
+            Output::File(PathBuf::from(url.file_name().map_err(usage)?))
         } else {
-            Output::Stdout
+            Output::Stdout { exact: false }
         };
 
         let mut extra_headers = Vec::new();
@@ -176,14 +180,22 @@ impl Config {
             verbose: args.verbose,
             trace: args.trace,
             progress: !args.silent,
-            follow: args.follow,
+            follow: args.follow || args.location_trusted,
+            location_trusted: args.location_trusted,
             connect_timeout: seconds(args.connect_timeout, "--connect-timeout")?,
             timeout: seconds(args.timeout, "--timeout")?,
+            max_time: args
+                .max_time
+                .map(|m| seconds(m, "--max-time"))
+                .transpose()?,
         })
     }
 
     /// The request's header fields for `url`: Host, User-Agent and Accept (unless removed or
     /// replaced with `-H`), the `-H` fields, then the body's framing fields.
+    ///
+    /// When `url` has another host or port than the first URL (after a redirect), the `-H`
+    /// credential fields ([`CREDENTIAL_FIELDS`]) are left out unless `--location-trusted`.
     pub fn request_fields(&self, url: &Url, body: Option<u64>, chunked: bool) -> Fields {
         let mut fields: Vec<(String, String)> = vec![
             ("Host".into(), url.host_field()),
@@ -191,7 +203,18 @@ impl Config {
             ("Accept".into(), "*/*".into()),
         ];
         let mut expect = body.is_some_and(|n| n > EXPECT_CONTINUE_ABOVE);
+        let credentials = self.location_trusted || url.same_origin(&self.url);
+        let mut withheld: Vec<String> = Vec::new();
         for (name, value) in &self.extra_headers {
+            let is_credential = CREDENTIAL_FIELDS
+                .iter()
+                .any(|c| name.eq_ignore_ascii_case(c));
+            if is_credential && !credentials {
+                if !value.is_empty() {
+                    withheld.push(name.clone());
+                }
+                continue;
+            }
             if name.eq_ignore_ascii_case("expect") && value.is_empty() {
                 expect = false;
             }
@@ -226,6 +249,7 @@ impl Config {
         Fields {
             list: fields,
             expect,
+            withheld,
         }
     }
 }
@@ -237,6 +261,8 @@ pub struct Fields {
     pub list: Vec<(String, String)>,
     /// Whether `Expect: 100-continue` is among them.
     pub expect: bool,
+    /// The `-H` credential fields left out because `url` is another origin than the first.
+    pub withheld: Vec<String>,
 }
 
 fn seconds(value: f64, flag: &str) -> Result<Duration, Failure> {
@@ -334,6 +360,8 @@ mod tests {
             &["-X", "PUT", "http://h/"],
             &["-O", "http://h/"],
             &["--timeout", "0", "http://h/"],
+            &["-m", "0", "http://h/"],
+            &["--max-time", "nan", "http://h/"],
             &["-X", "GET", "h", "GET", "/"],
             &["h:81", "82", "GET", "/"],
             &["h h", "GET", "/"],
@@ -370,5 +398,42 @@ mod tests {
         let f = c.request_fields(&c.url, Some(2 << 20), false);
         assert!(f.expect);
         assert_eq!(f.list.last().unwrap().1, "100-continue");
+    }
+
+    #[test]
+    fn credentials_go_only_to_the_first_origin_unless_trusted() {
+        let argv = [
+            "-H",
+            "Authorization: Basic YTpi",
+            "-H",
+            "cookie: s=1",
+            "-H",
+            "Proxy-Authorization: Basic eDp5",
+            "-H",
+            "X-A: 1",
+            "http://h:8/",
+        ];
+        let names = |c: &Config, url: &str| -> Vec<String> {
+            let url = Url::parse(url, false).unwrap();
+            let f = c.request_fields(&url, None, false);
+            f.list.into_iter().skip(3).map(|(n, _)| n).collect()
+        };
+        let c = config(&argv).unwrap();
+        let all = ["Authorization", "cookie", "Proxy-Authorization", "X-A"];
+        assert_eq!(names(&c, "http://H:8/elsewhere"), all);
+        for other in ["http://h:9/", "http://other:8/", "http://127.0.0.1:8/"] {
+            assert_eq!(names(&c, other), ["X-A"], "{other}");
+            let url = Url::parse(other, false).unwrap();
+            let f = c.request_fields(&url, None, false);
+            assert_eq!(
+                f.withheld,
+                ["Authorization", "cookie", "Proxy-Authorization"]
+            );
+        }
+        let mut trusted = vec!["--location-trusted"];
+        trusted.extend_from_slice(&argv);
+        let c = config(&trusted).unwrap();
+        assert!(c.follow);
+        assert_eq!(names(&c, "http://other:9/"), all);
     }
 }

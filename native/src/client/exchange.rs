@@ -103,9 +103,20 @@ struct Conn {
     eof: bool,
     /// Bytes consumed by the parser so far, over the whole response.
     consumed_total: u64,
+    /// The socket's read timeout as last set.
+    read_timeout: Duration,
 }
 
 impl Conn {
+    /// [`fill`](Conn::fill), giving up after `wait` without a byte.
+    fn fill_within(&mut self, wait: Duration) -> io::Result<usize> {
+        if wait != self.read_timeout {
+            self.stream.set_read_timeout(Some(wait))?;
+            self.read_timeout = wait;
+        }
+        self.fill()
+    }
+
     fn fill(&mut self) -> io::Result<usize> {
         if self.start == self.end {
             self.start = 0;
@@ -150,6 +161,9 @@ struct Upload {
     body: OpenBody,
     /// Set while the body waits for `100 Continue`: when to send it anyway.
     wait_until: Option<Instant>,
+    /// When the request (head, and body once sent) was last done sending: the final
+    /// response head is due within `--timeout` of it.
+    sent_at: Instant,
     /// Sending failed on the socket: reported if no response explains it.
     error: Option<io::Error>,
 }
@@ -157,7 +171,9 @@ struct Upload {
 impl Upload {
     fn send(&mut self, stream: &mut TcpStream) -> Result<(), Failure> {
         self.wait_until = None;
-        match send_body(stream, &mut self.body) {
+        let sent = send_body(stream, &mut self.body);
+        self.sent_at = Instant::now();
+        match sent {
             Ok(()) => Ok(()),
             Err(SendError::Local(f)) => Err(f),
             Err(SendError::Net(e)) => {
@@ -373,6 +389,17 @@ fn request_head(
         OpenBody::Stdin => (None, true),
     };
     let fields = cfg.request_fields(url, len, chunked);
+    if cfg.verbose && !fields.withheld.is_empty() {
+        show::eprint_lines(
+            "* ",
+            [format!(
+                "not sending {} to {}: another host or port than the first URL's \
+                 (--location-trusted sends them)",
+                fields.withheld.join(", "),
+                url.host_field()
+            )],
+        );
+    }
     let refs: Vec<(&str, &str)> = fields
         .list
         .iter()
@@ -406,6 +433,7 @@ pub fn exchange(
         end: 0,
         eof: false,
         consumed_total: 0,
+        read_timeout: cfg.timeout,
     };
     conn.stream
         .write_all(&head)
@@ -414,6 +442,7 @@ pub fn exchange(
     let mut upload = Upload {
         body,
         wait_until: None,
+        sent_at: Instant::now(),
         error: None,
     };
     if !matches!(upload.body, OpenBody::None) {
@@ -472,29 +501,41 @@ pub fn exchange(
         match next {
             Next::Go => {}
             Next::Read => {
-                let Some(deadline) = upload.wait_until else {
-                    if let Err(e) = conn.fill() {
-                        return Err(rx.read_failure(&e, &mut upload));
+                // Each read may wait --timeout for a byte, but no longer than the wait for
+                // 100 Continue, and the final head must arrive whole within --timeout of the
+                // request: a server that sends its head a byte at a time cannot stretch it.
+                let now = Instant::now();
+                let head_due = rx.status.is_none().then(|| upload.sent_at + cfg.timeout);
+                let mut wait = (cfg.timeout, Wait::Progress);
+                for (due, why) in [(head_due, Wait::Head), (upload.wait_until, Wait::Continue)] {
+                    if let Some(left) = due.map(|d| d.saturating_duration_since(now)) {
+                        if left <= wait.0 {
+                            wait = (left, why);
+                        }
                     }
-                    continue;
-                };
-                // Waiting for 100 Continue: read until the deadline, then send the body.
-                let left = deadline.saturating_duration_since(Instant::now());
-                let read = if left.is_zero() {
+                }
+                let read = if wait.0.is_zero() {
                     Err(io::ErrorKind::TimedOut.into())
                 } else {
-                    let _ = conn.stream.set_read_timeout(Some(left));
-                    let r = conn.fill();
-                    let _ = conn.stream.set_read_timeout(Some(cfg.timeout));
-                    r
+                    conn.fill_within(wait.0)
                 };
                 match read {
                     Ok(_) => {}
-                    Err(e) if is_timeout(&e) => {
+                    Err(e) if is_timeout(&e) && wait.1 == Wait::Continue => {
                         if cfg.verbose {
                             show::eprint_lines("* ", ["no 100 Continue yet: sending the body"]);
                         }
                         upload.send(&mut conn.stream)?;
+                    }
+                    Err(e) if is_timeout(&e) && wait.1 == Wait::Head => {
+                        if let Some(f) = upload.take_failure(cfg.timeout.as_secs_f64()) {
+                            return Err(f);
+                        }
+                        return Err(Failure::network(format!(
+                            "timed out waiting for the response head: it did not arrive \
+                             within {} s (--timeout)",
+                            cfg.timeout.as_secs_f64()
+                        )));
                     }
                     Err(e) => return Err(rx.read_failure(&e, &mut upload)),
                 }
@@ -521,6 +562,17 @@ pub fn exchange(
             }
         }
     }
+}
+
+/// What a read's time limit comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wait {
+    /// `--timeout` without a byte.
+    Progress,
+    /// The final response head is due.
+    Head,
+    /// Time to send the body without `100 Continue`.
+    Continue,
 }
 
 fn is_timeout(e: &io::Error) -> bool {

@@ -25,13 +25,17 @@ use config::{BodySource, Config, MAX_REDIRECTS};
 use exchange::Outcome;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Set once Ctrl-C arrived: the handler thread is cleaning up and exiting with 130.
+/// Set once Ctrl-C arrived or `--max-time` passed: another thread is cleaning up and
+/// exiting (130, or 4).
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// Runs the client for parsed arguments and returns the exit code to use.
 pub fn run(args: cli::Args) -> Result<Exit, Failure> {
     let cfg = Config::from_args(args)?;
     install_interrupt_handler();
+    if let Some(limit) = cfg.max_time {
+        start_max_time_watchdog(limit)?;
+    }
     let result = run_config(&cfg);
     // A signal can make a socket call fail with EINTR: that is not the error to report.
     // Leave the exit (130) to the handler thread.
@@ -83,6 +87,30 @@ fn run_config(cfg: &Config) -> Result<Exit, Failure> {
             }
         }
     }
+}
+
+/// `-m SECS`: once the run has lasted that long, wherever it is (a lookup, a connect, a
+/// trickling body, a stalled stdin), remove a partial download and exit with 4. Blocking
+/// calls cannot all be given one deadline, so a thread keeps it, as for Ctrl-C.
+fn start_max_time_watchdog(limit: std::time::Duration) -> Result<(), Failure> {
+    std::thread::Builder::new()
+        .name("max-time".into())
+        .spawn(move || {
+            std::thread::sleep(limit);
+            INTERRUPTED.store(true, Ordering::SeqCst);
+            output::remove_partial_for_exit();
+            show::eprint_lines(
+                "simple-client: ",
+                [format!(
+                    "timed out: the run took longer than --max-time {} s",
+                    limit.as_secs_f64()
+                )],
+            );
+            std::process::exit(Exit::Network.code().into());
+        })
+        .map(drop)
+        // Without the thread there is no overall limit: refuse to run without one.
+        .map_err(|e| Failure::network(format!("cannot keep the --max-time limit: {e}")))
 }
 
 /// On Ctrl-C (or SIGTERM): remove a partial download and exit with 130 (or 143) at once.

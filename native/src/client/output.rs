@@ -3,9 +3,15 @@
 //! A file download first goes to a hidden temporary file in the destination's directory,
 //! renamed over the destination only once the body is complete. Any failure, and Ctrl-C,
 //! removes the temporary file, so an existing file is never replaced by a partial one.
+//!
+//! The temporary gets the mode of the file it replaces. A symbolic link at the destination
+//! is followed: the temporary goes beside the file it points to and is renamed over that
+//! file, so the link stays. A hard link is broken: the rename gives the destination a new
+//! file, and the other names keep the old content.
 
 use super::config::Output;
 use super::error::Failure;
+use super::show::TerminalText;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -37,7 +43,8 @@ pub struct Sink {
     temp: Option<(PathBuf, PathBuf)>,
     /// A device or FIFO written in place (no temporary), for error messages.
     direct: Option<PathBuf>,
-    to_tty: bool,
+    /// Set when the body goes to a terminal as text: control characters shown escaped.
+    terminal: Option<TerminalText>,
     written: u64,
     progress: Option<ProgressBar>,
     want_progress: bool,
@@ -60,7 +67,7 @@ impl Sink {
     /// Opens the destination. `total` is the body length when known.
     pub fn open(output: &Output, total: Option<u64>, progress: bool) -> Result<Sink, Failure> {
         let (file, temp, to_tty) = match output {
-            Output::Stdout => {
+            Output::Stdout { .. } => {
                 let stdout = io::stdout();
                 let tty = stdout.is_terminal();
                 (stdout_file()?, None, tty)
@@ -75,8 +82,9 @@ impl Sink {
                 (file, None, false)
             }
             Output::File(dest) => {
-                let (file, temp) = create_temp(dest)?;
-                (file, Some((temp, dest.clone())), false)
+                let dest = resolve_links(dest)?;
+                let (file, temp) = create_temp(&dest)?;
+                (file, Some((temp, dest)), false)
             }
         };
         let want_progress = progress && !to_tty && io::stderr().is_terminal();
@@ -88,7 +96,10 @@ impl Sink {
             out: BufWriter::with_capacity(WRITE_BUFFER, file),
             temp,
             direct,
-            to_tty,
+            terminal: match output {
+                Output::Stdout { exact: false } if to_tty => Some(TerminalText::default()),
+                _ => None,
+            },
             written: 0,
             progress: None,
             want_progress,
@@ -99,9 +110,10 @@ impl Sink {
         Ok(sink)
     }
 
-    /// Whether the output is a terminal (then peer text is sanitized before it goes there).
+    /// Whether the output is a terminal that gets text (control characters escaped), not
+    /// the exact bytes.
     pub fn is_terminal(&self) -> bool {
-        self.to_tty
+        self.terminal.is_some()
     }
 
     fn start_progress(&mut self, total: Option<u64>) {
@@ -127,7 +139,7 @@ impl Sink {
 
     /// Writes head bytes (not counted as body).
     pub fn write_head(&mut self, bytes: &[u8]) -> Result<(), WriteFailure> {
-        if self.to_tty {
+        if self.terminal.is_some() {
             let text = super::show::head_lines(bytes).join("\r\n") + "\r\n\r\n";
             self.write_raw(text.as_bytes())
         } else {
@@ -137,7 +149,13 @@ impl Sink {
 
     /// Writes body bytes.
     pub fn write_body(&mut self, bytes: &[u8]) -> Result<(), WriteFailure> {
-        self.write_raw(bytes)?;
+        match self.terminal.as_mut() {
+            Some(text) => {
+                let shown = text.push(bytes);
+                self.write_raw(shown.as_bytes())?;
+            }
+            None => self.write_raw(bytes)?,
+        }
         self.written += bytes.len() as u64;
         match &self.progress {
             Some(bar) => bar.set_position(self.written),
@@ -178,6 +196,9 @@ impl Sink {
     pub fn finish(mut self) -> Result<(), WriteFailure> {
         if let Some(bar) = self.progress.take() {
             bar.finish_and_clear();
+        }
+        if let Some(rest) = self.terminal.as_mut().map(TerminalText::finish) {
+            self.write_raw(rest.as_bytes())?;
         }
         self.out.flush().map_err(|e| self.write_error(e))?;
         if let Some((temp, dest)) = self.temp.take() {
@@ -229,13 +250,48 @@ fn stdout_file() -> Result<File, Failure> {
     }
 }
 
-/// Creates `.NAME.PID.N.part` beside `dest`, registered for removal on Ctrl-C.
 /// Whether `dest` exists and is neither a regular file nor a directory (following links).
 fn is_special(dest: &Path) -> bool {
     fs::metadata(dest).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
+/// Most symbolic links followed from an `-o` destination (Linux's own limit, `ELOOP`).
+const MAX_LINKS: usize = 40;
+
+/// The file `dest` names once symbolic links are followed, even to a file that does not
+/// exist yet: the download is renamed over that, so a link stays a link and its target gets
+/// the new content, as when writing through it.
+fn resolve_links(dest: &Path) -> Result<PathBuf, Failure> {
+    let mut path = dest.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = fs::read_link(&path).map_err(|e| {
+                    Failure::local(format!("reading the link {}: {e}", path.display()))
+                })?;
+                path = match path.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                };
+            }
+            _ => return Ok(path),
+        }
+    }
+    Err(Failure::local(format!(
+        "{}: more than {MAX_LINKS} symbolic links to follow",
+        dest.display()
+    )))
+}
+
+/// Creates `.NAME.PID.N.part` beside `dest`, registered for removal on Ctrl-C. It gets the
+/// permissions of the file it is to replace (without set-id and sticky bits), so a 0600
+/// file stays 0600; for a new file, the usual 0666 less the umask.
 fn create_temp(dest: &Path) -> Result<(File, PathBuf), Failure> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let keep_mode = fs::metadata(dest)
+        .ok()
+        .filter(fs::Metadata::is_file)
+        .map(|m| m.permissions().mode() & 0o777);
     if dest.is_dir() {
         return Err(Failure::local(format!("{} is a directory", dest.display())));
     }
@@ -251,9 +307,23 @@ fn create_temp(dest: &Path) -> Result<(File, PathBuf), Failure> {
     let mut guard = PARTIAL.lock().unwrap_or_else(|e| e.into_inner());
     for n in 0..100 {
         let temp = dir.join(format!(".{name}.{}.{n}.part", std::process::id()));
-        match OpenOptions::new().write(true).create_new(true).open(&temp) {
+        let created = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(keep_mode.unwrap_or(0o666))
+            .open(&temp);
+        match created {
             Ok(f) => {
                 *guard = Some(temp.clone());
+                // The umask applied at creation; the replaced file's mode is kept exactly.
+                if let Some(mode) = keep_mode {
+                    f.set_permissions(fs::Permissions::from_mode(mode))
+                        .map_err(|e| {
+                            let _ = fs::remove_file(&temp);
+                            *guard = None;
+                            Failure::local(format!("setting the mode of {}: {e}", temp.display()))
+                        })?;
+                }
                 return Ok((f, temp));
             }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,

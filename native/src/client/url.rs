@@ -25,20 +25,14 @@ impl fmt::Display for UrlError {
 
 impl Url {
     /// Parses `http://HOST[:PORT][/PATH][?QUERY][#FRAGMENT]` (the fragment is dropped).
-    pub fn parse(input: &str) -> Result<Url, UrlError> {
+    ///
+    /// Dot segments (`.`, `..`, also percent-encoded) are removed from the path, as curl
+    /// does (RFC 3986 §5.2.4), unless `path_as_is` (`--path-as-is`).
+    pub fn parse(input: &str, path_as_is: bool) -> Result<Url, UrlError> {
         let Some((scheme, rest)) = input.split_once("://") else {
             return Err(UrlError(format!("not a URL: {input}")));
         };
-        if scheme.eq_ignore_ascii_case("https") {
-            return Err(UrlError(
-                "https:// is not supported (no TLS in simple-client); use http://".into(),
-            ));
-        }
-        if !scheme.eq_ignore_ascii_case("http") {
-            return Err(UrlError(format!(
-                "unsupported URL scheme {scheme:?}: only http:// is supported"
-            )));
-        }
+        check_scheme(scheme)?;
         let rest = rest.split('#').next().unwrap_or("");
         let split = rest.find(['/', '?']).unwrap_or(rest.len());
         let (authority, path) = rest.split_at(split);
@@ -57,7 +51,7 @@ impl Url {
         Ok(Url {
             host,
             port,
-            target: encode_target(&target),
+            target: origin_form(&target, path_as_is),
         })
     }
 
@@ -80,52 +74,123 @@ impl Url {
         }
     }
 
-    /// Resolves a Location value against this URL (RFC 9110 §10.2.2, RFC 3986 §5).
+    /// Whether `other` has the same origin (RFC 6454: scheme, host and port; the scheme is
+    /// always http here). Host names compare without regard to case.
+    pub fn same_origin(&self, other: &Url) -> bool {
+        self.port == other.port && self.host.eq_ignore_ascii_case(&other.host)
+    }
+
+    /// Resolves a Location value against this URL (RFC 9110 §10.2.2) by RFC 3986 §5, with
+    /// the `url` crate: a relative reference keeps this host and port, dot segments are
+    /// removed, the fragment is dropped. Anything but an `http:` result is refused.
     pub fn join(&self, location: &str) -> Result<Url, UrlError> {
-        let location = location.trim();
-        if location.contains("://") {
-            return Url::parse(location);
+        let base = url::Url::parse(&self.to_string())
+            .map_err(|e| UrlError(format!("invalid base URL {self}: {e}")))?;
+        let next = base
+            .join(location.trim())
+            .map_err(|e| UrlError(format!("not a valid URL reference: {e}")))?;
+        check_scheme(next.scheme())?;
+        if !next.username().is_empty() || next.password().is_some() {
+            return Err(UrlError("user names in URLs are not supported".into()));
         }
-        if let Some(rest) = location.strip_prefix("//") {
-            return Url::parse(&format!("http://{rest}"));
-        }
-        let location = location.split('#').next().unwrap_or("");
-        let target = if location.starts_with('/') {
-            location.to_string()
-        } else if location.is_empty() {
-            self.target.clone()
-        } else if location.starts_with('?') {
-            let path = self.target.split('?').next().unwrap_or("/");
-            format!("{path}{location}")
-        } else {
-            let path = self.target.split('?').next().unwrap_or("/");
-            let dir = &path[..path.rfind('/').map_or(0, |i| i + 1)];
-            format!("{dir}{location}")
+        let host = match next.host() {
+            Some(url::Host::Domain(name)) => {
+                check_host(name)?;
+                name.to_string()
+            }
+            Some(url::Host::Ipv4(addr)) => addr.to_string(),
+            Some(url::Host::Ipv6(addr)) => addr.to_string(),
+            None => return Err(UrlError("the URL has no host".into())),
+        };
+        let port = match next.port_or_known_default() {
+            Some(0) | None => return Err(UrlError("invalid port 0".into())),
+            Some(p) => p,
         };
         Ok(Url {
-            host: self.host.clone(),
-            port: self.port,
-            target: encode_target(&remove_dot_segments(&target)),
+            host,
+            port,
+            target: encode_target(&resolved_target(&next)),
         })
     }
 
-    /// The last segment of the path, percent-decoded, if it makes a plain file name.
-    pub fn file_name(&self) -> Option<String> {
+    /// The name `-O` saves under: the last segment of the path, percent-decoded, if it
+    /// makes a plain file name. Refused, with the reason: no name (`/dir/`, `.`, `..`), a
+    /// path separator or NUL, a control character, or a bidi control (U+202A–U+202E,
+    /// U+2066–U+2069, U+200E, U+200F, U+061C), which can make a name show as another
+    /// (`invoice\u{202e}fdp.exe` shows as `invoiceexe.pdf`).
+    pub fn file_name(&self) -> Result<String, UrlError> {
         let path = self.target.split('?').next().unwrap_or("");
         let last = path.rsplit('/').next().unwrap_or("");
         let name = percent_decode(last);
-        let bad = name.is_empty()
-            || name == "."
-            || name == ".."
-            || name.contains(['/', '\\', '\0'])
-            || name.chars().any(char::is_control);
-        (!bad).then_some(name)
+        let refuse = |why: String| {
+            Err(UrlError(format!(
+                "-O: the remote name \"{}\" {why}; name the file with -o FILE",
+                super::show::sanitize(name.as_bytes())
+            )))
+        };
+        if name.is_empty() || name == "." || name == ".." {
+            return Err(UrlError(format!(
+                "-O: the path {} has no file name to save under",
+                self.target
+            )));
+        }
+        if name.contains(['/', '\\']) {
+            return refuse("holds a path separator".into());
+        }
+        if let Some(c) = name.chars().find(|c| c.is_control()) {
+            return refuse(format!("holds a control character (U+{:04X})", c as u32));
+        }
+        if let Some(c) = name.chars().find(|&c| super::show::is_bidi_control(c)) {
+            return refuse(format!(
+                "holds a bidi control (U+{:04X}), which can make it show as another name",
+                c as u32
+            ));
+        }
+        Ok(name)
     }
 }
 
 impl fmt::Display for Url {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "http://{}{}", self.host_field(), self.target)
+    }
+}
+
+/// Refuses every scheme but `http` (case-insensitive), naming `https` apart: it is
+/// well-formed, just not supported without TLS.
+fn check_scheme(scheme: &str) -> Result<(), UrlError> {
+    if scheme.eq_ignore_ascii_case("http") {
+        Ok(())
+    } else if scheme.eq_ignore_ascii_case("https") {
+        Err(UrlError(
+            "https:// is not supported (no TLS in simple-client); use http://".into(),
+        ))
+    } else {
+        Err(UrlError(format!(
+            "unsupported URL scheme {scheme:?}: only http:// is supported"
+        )))
+    }
+}
+
+/// The origin-form request-target (`/path?query`) for `target`, which starts with `/`:
+/// percent-encoded where needed and, unless `path_as_is`, without dot segments
+/// (RFC 3986 §5.2.4, through the `url` crate, as in [`Url::join`]).
+pub fn origin_form(target: &str, path_as_is: bool) -> String {
+    if path_as_is {
+        return encode_target(target);
+    }
+    // `target` starts with '/', so it stays the path of this URL (never an authority).
+    match url::Url::parse(&format!("http://h{target}")) {
+        Ok(u) => encode_target(&resolved_target(&u)),
+        Err(_) => encode_target(target),
+    }
+}
+
+/// Path and query of a parsed URL, the fragment left out.
+fn resolved_target(u: &url::Url) -> String {
+    match u.query() {
+        Some(q) => format!("{}?{q}", u.path()),
+        None => u.path().to_string(),
     }
 }
 
@@ -220,39 +285,6 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn remove_dot_segments(target: &str) -> String {
-    let (path, query) = match target.split_once('?') {
-        Some((p, q)) => (p, Some(q)),
-        None => (target, None),
-    };
-    let mut segments: Vec<&str> = Vec::new();
-    let parts: Vec<&str> = path.split('/').skip(1).collect();
-    for (i, seg) in parts.iter().enumerate() {
-        let last = i + 1 == parts.len();
-        match *seg {
-            "." => {
-                if last {
-                    segments.push("");
-                }
-            }
-            ".." => {
-                segments.pop();
-                if last {
-                    segments.push("");
-                }
-            }
-            s => segments.push(s),
-        }
-    }
-    let mut out = String::from("/");
-    out.push_str(&segments.join("/"));
-    if let Some(q) = query {
-        out.push('?');
-        out.push_str(q);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,7 +311,30 @@ mod tests {
             ("http://h/a b", url("h", 80, "/a%20b")),
         ];
         for (input, want) in rows {
-            assert_eq!(Url::parse(input).unwrap(), want, "{input}");
+            assert_eq!(Url::parse(input, false).unwrap(), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn removes_dot_segments_unless_path_as_is() {
+        let rows = [
+            ("http://h/a/./b/../c", "/a/c", "/a/./b/../c"),
+            (
+                "http://h/../../etc/passwd",
+                "/etc/passwd",
+                "/../../etc/passwd",
+            ),
+            (
+                "http://h/a/%2e%2E/b?x=/../y",
+                "/b?x=/../y",
+                "/a/%2e%2E/b?x=/../y",
+            ),
+            ("http://h/a/..", "/", "/a/.."),
+            ("http://h//double/./x", "//double/x", "//double/./x"),
+        ];
+        for (input, normal, as_is) in rows {
+            assert_eq!(Url::parse(input, false).unwrap().target, normal, "{input}");
+            assert_eq!(Url::parse(input, true).unwrap().target, as_is, "{input}");
         }
     }
 
@@ -296,9 +351,9 @@ mod tests {
             "http:///x",
             "http://h h/",
         ] {
-            assert!(Url::parse(input).is_err(), "{input}");
+            assert!(Url::parse(input, false).is_err(), "{input}");
         }
-        assert!(Url::parse("https://x/")
+        assert!(Url::parse("https://x/", false)
             .unwrap_err()
             .0
             .contains("not supported"));
@@ -314,28 +369,81 @@ mod tests {
     fn joins_locations() {
         let base = url("h", 81, "/a/b/c?q");
         let rows = [
-            ("/x", "/x"),
-            ("d", "/a/b/d"),
-            ("../d", "/a/d"),
-            ("./", "/a/b/"),
-            ("?z", "/a/b/c?z"),
+            ("/x", url("h", 81, "/x")),
+            ("d", url("h", 81, "/a/b/d")),
+            ("../d", url("h", 81, "/a/d")),
+            ("../../../../d", url("h", 81, "/d")),
+            ("./", url("h", 81, "/a/b/")),
+            ("?z", url("h", 81, "/a/b/c?z")),
+            ("", url("h", 81, "/a/b/c?q")),
+            ("#frag", url("h", 81, "/a/b/c?q")),
+            // A URL in the query is data, not a scheme (RFC 3986 §4.2).
+            ("/x?next=http://e/", url("h", 81, "/x?next=http://e/")),
+            ("d?u=ftp://e/#f", url("h", 81, "/a/b/d?u=ftp://e/")),
+            ("/a b", url("h", 81, "/a%20b")),
+            ("  /trimmed ", url("h", 81, "/trimmed")),
+            ("http://o:1/p/../q", url("o", 1, "/q")),
+            ("HTTP://O/p", url("o", 80, "/p")),
+            ("//o/p", url("o", 80, "/p")),
+            ("//[::1]:8/p", url("::1", 8, "/p")),
+            ("http://127.0.0.1:9/", url("127.0.0.1", 9, "/")),
         ];
         for (loc, want) in rows {
-            assert_eq!(base.join(loc).unwrap(), url("h", 81, want), "{loc}");
+            assert_eq!(base.join(loc).unwrap(), want, "{loc}");
         }
-        assert_eq!(base.join("http://o:1/p").unwrap(), url("o", 1, "/p"));
-        assert_eq!(base.join("//o/p").unwrap(), url("o", 80, "/p"));
-        assert!(base.join("https://o/p").is_err());
+        for (loc, why) in [
+            ("https://o/p", "https:// is not supported"),
+            (
+                "javascript:alert(1)",
+                "unsupported URL scheme \"javascript\"",
+            ),
+            ("data:text/html,hi", "unsupported URL scheme \"data\""),
+            ("ftp://o/p", "unsupported URL scheme \"ftp\""),
+            ("mailto:a@b", "unsupported URL scheme \"mailto\""),
+            ("http://u:p@o/", "user names"),
+            ("http://o:0/", "invalid port"),
+            ("http://[::1/", "not a valid URL reference"),
+        ] {
+            let err = base.join(loc).expect_err(loc);
+            assert!(err.0.contains(why), "{loc}: {err}");
+        }
     }
 
     #[test]
     fn file_names() {
         assert_eq!(
             url("h", 80, "/a/b%20c.txt?x").file_name().as_deref(),
-            Some("b c.txt")
+            Ok("b c.txt")
         );
-        assert_eq!(url("h", 80, "/a/").file_name(), None);
-        assert_eq!(url("h", 80, "/a/..").file_name(), None);
-        assert_eq!(url("h", 80, "/a%2Fb").file_name(), None);
+        assert_eq!(
+            url("h", 80, "/caf%C3%A9.txt").file_name().as_deref(),
+            Ok("caf\u{e9}.txt")
+        );
+        for (target, why) in [
+            ("/a/", "has no file name"),
+            ("/a/..", "has no file name"),
+            ("/a/.", "has no file name"),
+            ("/a%2Fb", "path separator"),
+            ("/a%5Cb", "path separator"),
+            ("/a%00b", "control character (U+0000)"),
+            ("/a%1B]0;t%07", "control character (U+001B)"),
+            ("/a%0Ab", "control character (U+000A)"),
+            ("/a%C2%9Bb", "control character (U+009B)"),
+            ("/invoice%E2%80%AEfdp.exe", "bidi control (U+202E)"),
+            ("/a%E2%80%AAb", "bidi control (U+202A)"),
+            ("/a%E2%81%A6b", "bidi control (U+2066)"),
+            ("/a%E2%81%A9b", "bidi control (U+2069)"),
+            ("/a%E2%80%8Eb", "bidi control (U+200E)"),
+            ("/a%E2%80%8Fb", "bidi control (U+200F)"),
+            ("/a%D8%9Cb", "bidi control (U+061C)"),
+        ] {
+            let err = url("h", 80, target).file_name().expect_err(target);
+            assert!(err.0.contains(why), "{target}: {err}");
+            assert!(err.0.starts_with("-O: "), "{target}: {err}");
+            assert!(!err
+                .0
+                .chars()
+                .any(|c| c.is_control() || super::super::show::is_bidi_control(c)));
+        }
     }
 }
