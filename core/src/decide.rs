@@ -5,6 +5,7 @@
 //!
 //! | # | condition | answer | [`Rule`] |
 //! |---|-----------|--------|----------|
+//! | 0 | `Host` (or an absolute-form target's host) not in [`Policy::allowed_hosts`] | 421, close | `HostNotAllowed` |
 //! | 1 | `Expect` other than `100-continue` | 417 | `ExpectationFailed` |
 //! | 2 | method not GET, HEAD, PUT, DELETE, OPTIONS | 405 + `Allow` | `MethodNotAllowed` |
 //! | 3 | OPTIONS (`*` or a path) | 204 + `Allow` | `Options` |
@@ -41,6 +42,12 @@
 //!   [`Reply::close`]: the shell need not drain a body it will never use.
 //! - Preconditions are ignored when the answer without them would not be 2xx or 412
 //!   (§13.2.1), so a missing file is 404 whatever its `If-Match`.
+//! - A name the server does not answer to gets 421 before anything else (§15.5.20 lets an
+//!   origin refuse a request "not intended" for it). That is the guard against DNS
+//!   rebinding: a page that points its own name at 127.0.0.1 reaches a loopback server, but
+//!   its requests carry that name in `Host`. An HTTP/1.0 request without `Host` (and with
+//!   an origin-form target) names no host and is answered: browsers always send `Host`, so
+//!   only a program on a machine that can reach the server sends one without it.
 
 use crate::date::parse_http_date;
 use crate::head::{Framing, Method, RequestHead, TargetForm, Version};
@@ -55,9 +62,21 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt::Write as _;
 
+/// The names a server on loopback addresses answers to: what a browser sends in `Host` when
+/// the user types a loopback URL. See [`Policy::allowed_hosts`].
+pub const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
+
 /// What a server allows, beyond what the store allows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
+    /// The host names the server answers to (RFC 9110 §7.2), without ports; `None` answers
+    /// any. A request whose `Host`, or whose absolute-form target's host, is not one of
+    /// them gets 421 ([`Rule::HostNotAllowed`]). Names compare case-insensitively, on the
+    /// host alone (any port), and a trailing `.` is ignored (`localhost.` is `localhost`).
+    /// A server listening only on loopback addresses sets this to [`LOOPBACK_HOSTS`] and
+    /// the names its owner allows, so a web page cannot reach it by pointing its own name
+    /// at 127.0.0.1 (DNS rebinding).
+    pub allowed_hosts: Option<Vec<String>>,
     /// Refuse PUT and DELETE with 405.
     pub read_only: bool,
     /// `user:password` required (HTTP Basic, RFC 7617) for PUT and DELETE; 401 otherwise.
@@ -70,6 +89,7 @@ pub struct Policy {
 impl Default for Policy {
     fn default() -> Self {
         Policy {
+            allowed_hosts: None,
             read_only: false,
             write_credentials: None,
             max_upload: 1 << 30,
@@ -162,6 +182,8 @@ impl Reply {
 pub enum Rule {
     /// The parser refused the request; its error names the status.
     MalformedRequest,
+    /// `Host` names a host the server does not answer to → 421.
+    HostNotAllowed,
     /// The target cannot name a safe store path → 400.
     BadTarget,
     /// `Expect` asks for something other than `100-continue` → 417.
@@ -231,6 +253,9 @@ impl Rule {
         use Rule::*;
         match self {
             MalformedRequest => "the request could not be parsed; the error names the status",
+            HostNotAllowed => {
+                "Host is not a name this server answers to (a guard against DNS rebinding) → 421"
+            }
             BadTarget => {
                 "the target does not name a safe path (.., NUL, backslash, bad escape) → 400"
             }
@@ -286,6 +311,7 @@ impl Rule {
         use Rule::*;
         match self {
             MalformedRequest => "RFC 9112 §2.2",
+            HostNotAllowed => "RFC 9110 §15.5.20, §7.2",
             BadTarget => "RFC 9110 §15.5.1, RFC 3986 §3.3",
             ExpectationFailed => "RFC 9110 §10.1.1",
             MethodNotAllowed | ReadOnly => "RFC 9110 §15.5.6",
@@ -364,6 +390,11 @@ impl Cx<'_, '_> {
 fn text_body(r: &mut Reply, is_head: bool) {
     let mut text = String::with_capacity(32);
     let _ = writeln!(text, "{} {}", r.status, reason_phrase(r.status));
+    text_line(r, &text, is_head);
+}
+
+/// `text` as a `text/plain` body; to HEAD, the same head without the body.
+fn text_line(r: &mut Reply, text: &str, is_head: bool) {
     r.headers
         .push(("Content-Type", HeaderValue::Static(TEXT_PLAIN)));
     r.headers
@@ -371,8 +402,80 @@ fn text_body(r: &mut Reply, is_head: bool) {
     r.body = if is_head {
         Body::Empty
     } else {
-        Body::Bytes(text.into_bytes())
+        Body::Bytes(text.as_bytes().to_vec())
     };
+}
+
+/// The host a request is for (RFC 9110 §7.2), without its port: the authority of an
+/// absolute-form target, which RFC 9112 §3.2.2 says overrides `Host`, else the `Host`
+/// field. `None` when the request names no host (HTTP/1.0 without `Host`). A target of
+/// another scheme (`file://`) names no host here: it is refused later as a bad target.
+fn request_host<'a>(req: &RequestHead<'a>) -> Option<&'a [u8]> {
+    let t = req.target().as_bytes();
+    let http = |s: &[u8]| s.eq_ignore_ascii_case(b"http") || s.eq_ignore_ascii_case(b"https");
+    let scheme_end = t
+        .windows(3)
+        .position(|w| w == b"://")
+        .filter(|&i| http(&t[..i]));
+    let authority = if let (TargetForm::Absolute, Some(i)) = (req.target_form(), scheme_end) {
+        let rest = &t[i + 3..];
+        let end = rest
+            .iter()
+            .position(|&b| matches!(b, b'/' | b'?' | b'#'))
+            .unwrap_or(rest.len());
+        let authority = &rest[..end];
+        // RFC 3986 §3.2: userinfo "@" host ":" port.
+        match authority.iter().rposition(|&b| b == b'@') {
+            Some(at) => &authority[at + 1..],
+            None => authority,
+        }
+    } else {
+        trim(req.header("host")?)
+    };
+    // RFC 3986 §3.2.2: an IP-literal is bracketed; otherwise a port follows the only colon.
+    let host = if authority.first() == Some(&b'[') {
+        match authority.iter().position(|&b| b == b']') {
+            Some(close) => &authority[..=close],
+            None => authority,
+        }
+    } else {
+        match authority.iter().rposition(|&b| b == b':') {
+            Some(colon) => &authority[..colon],
+            None => authority,
+        }
+    };
+    Some(host)
+}
+
+/// Whether the request's host is one of `allowed`; a request naming no host is.
+fn host_allowed(req: &RequestHead<'_>, allowed: &[String]) -> bool {
+    let Some(host) = request_host(req) else {
+        return true;
+    };
+    // RFC 1034 §3.1: a trailing dot names the same (absolute) domain name.
+    let bare = |h: &[u8]| h.strip_suffix(b".").unwrap_or(h).to_vec();
+    let host = bare(host);
+    !host.is_empty()
+        && allowed
+            .iter()
+            .any(|a| bare(a.as_bytes()).eq_ignore_ascii_case(&host))
+}
+
+/// The one-line body of a 421: which names are answered, and how to add one.
+fn host_refusal(allowed: &[String]) -> String {
+    let mut text = String::from("this server answers only to ");
+    for (i, name) in allowed.iter().enumerate() {
+        if i > 0 {
+            text.push_str(if i + 1 == allowed.len() {
+                " and "
+            } else {
+                ", "
+            });
+        }
+        text.push_str(name);
+    }
+    text.push_str("; start it with --allow-host NAME to allow NAME\n");
+    text
 }
 
 /// Decides the reply to `req` against `store` at time `now`. Reads the store, never changes it.
@@ -435,6 +538,16 @@ pub fn decide<S: FileStore + ?Sized>(
 
 fn decide_inner<S: FileStore + ?Sized>(cx: &Cx<'_, '_>, store: &S, policy: &Policy) -> Reply {
     let req = cx.req;
+    // RFC 9110 §7.2 and §15.5.20: a request for a host this server does not answer to is
+    // misdirected; 421 says so, and nothing about the files.
+    if let Some(allowed) = &policy.allowed_hosts {
+        if !host_allowed(req, allowed) {
+            let mut r = cx.reply(421, Rule::HostNotAllowed);
+            text_line(&mut r, &host_refusal(allowed), cx.is_head);
+            r.close = true;
+            return r;
+        }
+    }
     // RFC 9110 §10.1.1: an expectation other than 100-continue MAY be answered with 417.
     if req
         .fields()
@@ -1342,6 +1455,7 @@ mod tests {
         use Rule::*;
         let all = [
             MalformedRequest,
+            HostNotAllowed,
             BadTarget,
             ExpectationFailed,
             MethodNotAllowed,

@@ -4,6 +4,7 @@
 use simplehttp_core::store::{FileStore, MemoryStore, Upload};
 use simplehttp_core::{
     decide, finish, Body, Event, Limits, Policy, Reply, RequestParser, Rule, StorePath, Timestamp,
+    LOOPBACK_HOSTS,
 };
 
 /// Sun, 09 Sep 2001 01:46:40 GMT.
@@ -73,6 +74,8 @@ enum Setup {
     ReadOnlyStore,
     Credentials,
     SmallUploads,
+    /// A loopback server that also answers to `files.example`.
+    LoopbackHosts,
 }
 
 fn setup(s: Setup) -> (MemoryStore, Policy) {
@@ -85,6 +88,11 @@ fn setup(s: Setup) -> (MemoryStore, Policy) {
         // "user:secret"
         Setup::Credentials => policy.write_credentials = Some("user:secret".into()),
         Setup::SmallUploads => policy.max_upload = 10,
+        Setup::LoopbackHosts => {
+            let mut names: Vec<String> = LOOPBACK_HOSTS.iter().map(|&h| h.into()).collect();
+            names.push("files.example".into());
+            policy.allowed_hosts = Some(names);
+        }
     }
     (st, policy)
 }
@@ -452,6 +460,79 @@ fn plans_uploads_and_removals() {
         case!("delete_without_credentials_keeps_alive", Credentials, "DELETE /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n", 401, Unauthorized,
             has [], lacks ["Connection"], Text),
     ]);
+}
+
+#[test]
+fn answers_only_to_allowed_hosts() {
+    use Plan::*;
+    const TEXT: &str = "Content-Type: text/plain; charset=utf-8";
+    check(&[
+        case!("localhost_with_a_port", LoopbackHosts, "GET /hello.txt HTTP/1.1\r\nHost: localhost:8080\r\n\r\n", 200, ServeFile,
+            has [], lacks [], File(0, 11)),
+        case!("localhost_in_capitals", LoopbackHosts, "GET /hello.txt HTTP/1.1\r\nHost: LocalHost\r\n\r\n", 200, ServeFile,
+            has [], lacks [], File(0, 11)),
+        case!("localhost_with_a_trailing_dot", LoopbackHosts, "GET /hello.txt HTTP/1.1\r\nHost: localhost.:80\r\n\r\n", 200, ServeFile,
+            has [], lacks [], File(0, 11)),
+        case!("ipv4_loopback", LoopbackHosts, "GET /hello.txt HTTP/1.1\r\nHost: 127.0.0.1:1\r\n\r\n", 200, ServeFile,
+            has [], lacks [], File(0, 11)),
+        case!("ipv6_loopback", LoopbackHosts, "GET /hello.txt HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n", 200, ServeFile,
+            has [], lacks [], File(0, 11)),
+        case!("an_allowed_name", LoopbackHosts, "GET /hello.txt HTTP/1.1\r\nHost: FILES.example.:9\r\n\r\n", 200, ServeFile,
+            has [], lacks [], File(0, 11)),
+        case!("http_1_0_without_host_is_answered", LoopbackHosts, "GET /hello.txt HTTP/1.0\r\n\r\n", 200, ServeFile,
+            has [], lacks [], File(0, 11)),
+        case!("a_rebound_name_is_421", LoopbackHosts, "GET /hello.txt HTTP/1.1\r\nHost: evil.example:8080\r\n\r\n", 421, HostNotAllowed,
+            has [TEXT, "Connection: close"], lacks ["ETag", "Last-Modified"], Bytes),
+        case!("a_name_ending_in_localhost_is_421", LoopbackHosts, "GET / HTTP/1.1\r\nHost: localhost.evil.example\r\n\r\n", 421, HostNotAllowed,
+            has [], lacks [], Bytes),
+        case!("a_name_starting_with_the_address_is_421", LoopbackHosts, "GET / HTTP/1.1\r\nHost: 127.0.0.1.evil.example\r\n\r\n", 421, HostNotAllowed,
+            has [], lacks [], Bytes),
+        case!("an_empty_host_is_421", LoopbackHosts, "GET / HTTP/1.1\r\nHost:\r\n\r\n", 421, HostNotAllowed,
+            has [], lacks [], Bytes),
+        case!("http_1_0_with_a_rebound_name_is_421", LoopbackHosts, "GET / HTTP/1.0\r\nHost: evil.example\r\n\r\n", 421, HostNotAllowed,
+            has [], lacks [], Bytes),
+        case!("head_gets_421_without_body", LoopbackHosts, "HEAD /hello.txt HTTP/1.1\r\nHost: evil.example\r\n\r\n", 421, HostNotAllowed,
+            has [TEXT], lacks [], Empty),
+        case!("writes_are_421_before_anything_else", LoopbackHosts,
+            "PUT /new.txt HTTP/1.1\r\nHost: evil.example\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n", 421, HostNotAllowed,
+            has ["Connection: close"], lacks [], Bytes),
+        case!("delete_is_421", LoopbackHosts, "DELETE /hello.txt HTTP/1.1\r\nHost: evil.example\r\n\r\n", 421, HostNotAllowed,
+            has [], lacks [], Bytes),
+        case!("options_star_is_421", LoopbackHosts, "OPTIONS * HTTP/1.1\r\nHost: evil.example\r\n\r\n", 421, HostNotAllowed,
+            has [], lacks ["Allow"], Bytes),
+        case!("the_absolute_target_overrides_host", LoopbackHosts, "GET http://evil.example/hello.txt HTTP/1.1\r\nHost: localhost\r\n\r\n", 421, HostNotAllowed,
+            has [], lacks [], Bytes),
+        case!("an_absolute_loopback_target_is_answered", LoopbackHosts, "GET http://localhost:8080/hello.txt HTTP/1.1\r\nHost: evil.example\r\n\r\n", 200, ServeFile,
+            has [], lacks [], File(0, 11)),
+        case!("userinfo_is_not_the_host", LoopbackHosts, "GET http://localhost@evil.example/hello.txt HTTP/1.0\r\n\r\n", 421, HostNotAllowed,
+            has [], lacks [], Bytes),
+        case!("another_scheme_is_a_bad_target", LoopbackHosts, "GET file:///etc/passwd HTTP/1.1\r\nHost: localhost\r\n\r\n", 400, BadTarget,
+            has [], lacks [], Text),
+        case!("an_upper_case_scheme_names_its_host", LoopbackHosts, "GET HTTP://evil.example/ HTTP/1.1\r\nHost: localhost\r\n\r\n", 421, HostNotAllowed,
+            has [], lacks [], Bytes),
+        case!("any_host_without_a_list", Plain, "GET /hello.txt HTTP/1.1\r\nHost: evil.example\r\n\r\n", 200, ServeFile,
+            has [], lacks [], File(0, 11)),
+    ]);
+}
+
+#[test]
+fn a_misdirected_request_says_how_to_allow_the_name() {
+    let (store, policy) = setup(Setup::LoopbackHosts);
+    let reply = run(
+        "GET / HTTP/1.1\r\nHost: evil.example\r\n\r\n",
+        &store,
+        &policy,
+    );
+    let Body::Bytes(text) = &reply.body else {
+        panic!("{reply:?}")
+    };
+    assert_eq!(
+        String::from_utf8_lossy(text),
+        "this server answers only to localhost, 127.0.0.1, [::1] and files.example; \
+         start it with --allow-host NAME to allow NAME\n"
+    );
+    assert!(head_of(&reply).starts_with("HTTP/1.1 421 Misdirected Request\r\n"));
+    assert_eq!(reply.rule.rfc(), "RFC 9110 §15.5.20, §7.2");
 }
 
 #[test]

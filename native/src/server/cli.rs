@@ -13,6 +13,8 @@ Examples:
   simple-server 8080 --read-only          refuse PUT and DELETE
   simple-server 8080 --bind 0.0.0.0 --auth alice:s3cret
                                           serve the network; writes need a password
+  simple-server 8080 --allow-host files.test
+                                          also answer to a name from /etc/hosts
   curl -T notes.txt http://127.0.0.1:8080/notes.txt      upload a file
   curl -X DELETE http://127.0.0.1:8080/notes.txt         remove it
 
@@ -45,6 +47,14 @@ pub struct Cli {
     /// Use 0.0.0.0 or :: to accept connections from other machines.
     #[arg(long, value_name = "ADDR")]
     pub bind: Vec<IpAddr>,
+
+    /// Also answer to NAME in Host (repeatable), e.g. a name in /etc/hosts. A server bound
+    /// only to loopback addresses answers only to localhost, 127.0.0.1 and [::1] (421
+    /// Misdirected Request otherwise), so a web page cannot reach it by pointing its own
+    /// name at 127.0.0.1 (DNS rebinding). With --allow-host, any bind is limited to these
+    /// names.
+    #[arg(long, value_name = "NAME")]
+    pub allow_host: Vec<String>,
 
     /// Worker threads [default: one per core]. With clients on the same few cores (local
     /// testing, a load generator), 1 gives lower latency.

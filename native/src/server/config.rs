@@ -1,7 +1,7 @@
 //! Resolved settings: what the server will do, checked and made absolute.
 
 use super::cli::Cli;
-use simplehttp_core::{Limits, Policy};
+use simplehttp_core::{Limits, Policy, LOOPBACK_HOSTS};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -106,6 +106,24 @@ impl Config {
             cli.bind
         };
         addrs.dedup();
+        for name in &cli.allow_host {
+            if !valid_host_name(name) {
+                return Err(usage(format!(
+                    "--allow-host wants a host name or address without a port, such as \
+                     files.example, 192.168.1.5 or [fe80::1], got {name:?}"
+                )));
+            }
+        }
+        // A loopback server answers only to loopback names (and those allowed), so that a
+        // web page cannot reach it through DNS rebinding; see `Policy::allowed_hosts`.
+        let allowed_hosts = (!cli.allow_host.is_empty() || addrs.iter().all(IpAddr::is_loopback))
+            .then(|| {
+                LOOPBACK_HOSTS
+                    .iter()
+                    .map(|&h| h.to_string())
+                    .chain(cli.allow_host)
+                    .collect()
+            });
         let threads = match cli.threads {
             Some(n) => usize::from(n),
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -115,6 +133,7 @@ impl Config {
             ..Limits::default()
         };
         let policy = Policy {
+            allowed_hosts,
             read_only: cli.read_only,
             write_credentials: cli.auth,
             max_upload,
@@ -142,6 +161,18 @@ impl Config {
             && self.policy.write_credentials.is_none()
             && self.addrs.iter().any(|a| !a.is_loopback())
     }
+}
+
+/// A host for `--allow-host`: a DNS name (letters, digits, `-`, `_`, `.`), an IPv4 address,
+/// or an IPv6 address in brackets; never a port.
+fn valid_host_name(s: &str) -> bool {
+    if let Some(inner) = s.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+        return inner.parse::<std::net::Ipv6Addr>().is_ok();
+    }
+    !s.is_empty()
+        && s != "."
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 /// Parses `10M`, `1G`, `512k`, `1.5G`, `2GiB`, `100` (bytes). Units are powers of 1024.
@@ -209,6 +240,56 @@ mod tests {
         assert!(
             Config::from_cli(Cli::parse_from(["simple-server", "--header-timeout", "0"])).is_err()
         );
+    }
+
+    #[test]
+    fn a_loopback_server_answers_only_to_loopback_names() {
+        let loopback = ["localhost", "127.0.0.1", "[::1]"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(config(&[]).policy.allowed_hosts, Some(loopback.clone()));
+        assert_eq!(
+            config(&["--bind", "::1"]).policy.allowed_hosts,
+            Some(loopback.clone())
+        );
+        assert_eq!(config(&["--bind", "0.0.0.0"]).policy.allowed_hosts, None);
+        assert_eq!(
+            config(&["--bind", "127.0.0.1", "--bind", "::"])
+                .policy
+                .allowed_hosts,
+            None
+        );
+        let mut more = loopback;
+        more.extend(["files.example".into(), "[fe80::1]".into()]);
+        assert_eq!(
+            config(&["--allow-host", "files.example", "--allow-host", "[fe80::1]"])
+                .policy
+                .allowed_hosts,
+            Some(more.clone())
+        );
+        assert_eq!(
+            config(&[
+                "--bind",
+                "0.0.0.0",
+                "--allow-host",
+                "files.example",
+                "--allow-host",
+                "[fe80::1]"
+            ])
+            .policy
+            .allowed_hosts,
+            Some(more)
+        );
+        for bad in ["", "a:80", "a/b", "[fe80::1]:80", "[nope]", "a b", "*"] {
+            let argv = ["simple-server", "0", "--root", "/", "--allow-host", bad];
+            let err = Config::from_cli(Cli::parse_from(argv)).unwrap_err();
+            assert_eq!(err.code, 2, "{bad:?}");
+            assert!(
+                err.message.starts_with("--allow-host wants"),
+                "{}",
+                err.message
+            );
+        }
     }
 
     #[test]
