@@ -42,6 +42,11 @@
 //!   [`Reply::close`]: the shell need not drain a body it will never use.
 //! - Preconditions are ignored when the answer without them would not be 2xx or 412
 //!   (§13.2.1), so a missing file is 404 whatever its `If-Match`.
+//! - Every reply with a body type says `X-Content-Type-Options: nosniff`, so a browser
+//!   never runs an upload named `.txt` or `.png` as the HTML or script it may hold. HTML,
+//!   SVG and XML from a writable store also get `Content-Security-Policy: sandbox` (unless
+//!   [`Policy::trusted_html`]): anyone who can write may have put them there, and sandboxed,
+//!   their scripts run in an opaque origin, not the server's.
 //! - A name the server does not answer to gets 421 before anything else (§15.5.20 lets an
 //!   origin refuse a request "not intended" for it). That is the guard against DNS
 //!   rebinding: a page that points its own name at 127.0.0.1 reaches a loopback server, but
@@ -84,6 +89,11 @@ pub struct Policy {
     /// Largest upload accepted, in bytes; a larger declared Content-Length gets 413 before
     /// any body is read.
     pub max_upload: u64,
+    /// Serve HTML, SVG and XML from a writable store without `Content-Security-Policy:
+    /// sandbox`, so their scripts run in the server's origin (with its cookies, able to
+    /// read every file and write with the user's credentials). Only for a site whose every
+    /// writer is trusted; a read-only store's pages never get the sandbox.
+    pub trusted_html: bool,
 }
 
 impl Default for Policy {
@@ -93,6 +103,7 @@ impl Default for Policy {
             read_only: false,
             write_credentials: None,
             max_upload: 1 << 30,
+            trusted_html: false,
         }
     }
 }
@@ -350,6 +361,9 @@ struct Cx<'r, 'a> {
     req: &'r RequestHead<'a>,
     now: Timestamp,
     is_head: bool,
+    /// HTML, SVG and XML get `Content-Security-Policy: sandbox`: anyone may have written
+    /// them.
+    sandbox: bool,
 }
 
 impl Cx<'_, '_> {
@@ -358,8 +372,9 @@ impl Cx<'_, '_> {
     fn reply(&self, status: u16, rule: Rule) -> Reply {
         let keep_alive = self.req.keep_alive();
         // Room for a file's fields (Date, Last-Modified, ETag, Content-Type,
-        // Content-Length, Accept-Ranges, Content-Range): one allocation, no regrowth.
-        let mut headers = Vec::with_capacity(8);
+        // X-Content-Type-Options, Content-Security-Policy, Content-Range, Content-Length,
+        // Accept-Ranges): one allocation, no regrowth.
+        let mut headers = Vec::with_capacity(10);
         headers.push(("Date", HeaderValue::Date(self.now)));
         Reply {
             status,
@@ -393,10 +408,45 @@ fn text_body(r: &mut Reply, is_head: bool) {
     text_line(r, &text, is_head);
 }
 
+/// `Content-Type`, and `X-Content-Type-Options: nosniff` beside it: a browser uses the type
+/// given and never guesses one from the bytes (Fetch §3.5, `nosniff`), so a `.txt` or
+/// `.png` upload holding HTML or script is never run as such. With `sandbox`, HTML, SVG
+/// and XML also get `Content-Security-Policy: sandbox` (CSP Level 3 §6.3.2): the page
+/// runs in an opaque origin, without the server's cookies or same-origin access.
+fn push_type(r: &mut Reply, value: HeaderValue, sandbox: bool) {
+    let active = match &value {
+        HeaderValue::Static(t) => active_type(t),
+        HeaderValue::Owned(t) => active_type(t),
+        HeaderValue::Number(_) | HeaderValue::Date(_) => false,
+    };
+    r.headers.push(("Content-Type", value));
+    r.headers
+        .push(("X-Content-Type-Options", HeaderValue::Static("nosniff")));
+    if sandbox && active {
+        r.headers
+            .push(("Content-Security-Policy", HeaderValue::Static("sandbox")));
+    }
+}
+
+/// Whether a browser would render a type as a document that can run script: HTML, XHTML,
+/// SVG, XSLT and any other XML (an XML document may hold XHTML `script` elements).
+fn active_type(t: &str) -> bool {
+    let essence = t.split(';').next().unwrap_or("").trim();
+    let is = |name: &str| essence.eq_ignore_ascii_case(name);
+    is("text/html")
+        || is("text/xml")
+        || is("application/xml")
+        || is("text/xsl")
+        || essence
+            .as_bytes()
+            .rsplit(|&b| b == b'/')
+            .next()
+            .is_some_and(|sub| sub.len() > 4 && sub[sub.len() - 4..].eq_ignore_ascii_case(b"+xml"))
+}
+
 /// `text` as a `text/plain` body; to HEAD, the same head without the body.
 fn text_line(r: &mut Reply, text: &str, is_head: bool) {
-    r.headers
-        .push(("Content-Type", HeaderValue::Static(TEXT_PLAIN)));
+    push_type(r, HeaderValue::Static(TEXT_PLAIN), false);
     r.headers
         .push(("Content-Length", HeaderValue::Number(text.len() as u64)));
     r.body = if is_head {
@@ -502,6 +552,7 @@ fn host_refusal(allowed: &[String]) -> String {
 ///      Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n\
 ///      ETag: \"6-2ebc98a1-1\"\r\n\
 ///      Content-Type: text/plain; charset=utf-8\r\n\
+///      X-Content-Type-Options: nosniff\r\n\
 ///      Content-Length: 6\r\n\
 ///      Accept-Ranges: bytes\r\n\
 ///      \r\n"
@@ -519,6 +570,7 @@ pub fn decide<S: FileStore + ?Sized>(
         req,
         now,
         is_head: req.method() == Method::Head,
+        sandbox: !policy.trusted_html && !policy.read_only && !store.is_read_only(),
     };
     let mut reply = decide_inner(&cx, store, policy);
     // RFC 9112 §9.3: a body left unread would be parsed as the next request; closing is
@@ -916,10 +968,8 @@ fn serve_file(cx: &Cx<'_, '_>, path: StorePath, meta: &Metadata) -> Reply {
     }
     let mut r = cx.reply(status, rule);
     validators(&mut r, tag);
-    r.headers.push((
-        "Content-Type",
-        header_text(content_type(path.file_name().unwrap_or(""))),
-    ));
+    let ty = header_text(content_type(path.file_name().unwrap_or("")));
+    push_type(&mut r, ty, cx.sandbox);
     if status == 206 {
         // RFC 9110 §14.4: `bytes first-last/complete-length`.
         let mut cr = String::with_capacity(48);
@@ -1033,7 +1083,7 @@ fn listing(cx: &Cx<'_, '_>, dir: &StorePath, entries: Vec<DirEntry>) -> Reply {
     }
     let html = listing_html(dir, entries).into_bytes();
     let mut r = cx.reply(200, Rule::DirectoryListing);
-    r.headers.push(("Content-Type", HeaderValue::Static(HTML)));
+    push_type(&mut r, HeaderValue::Static(HTML), cx.sandbox);
     if cx.req.version() == Version::Http10 {
         // An HTTP/1.0 client cannot read chunked (RFC 9112 §6.1): send the length.
         r.headers
@@ -1307,6 +1357,7 @@ pub fn reply_with_status(status: u16, rule: Rule, text: &str, now: Timestamp) ->
         headers: vec![
             ("Date", HeaderValue::Date(now)),
             ("Content-Type", HeaderValue::Static(TEXT_PLAIN)),
+            ("X-Content-Type-Options", HeaderValue::Static("nosniff")),
             ("Content-Length", HeaderValue::Number(text.len() as u64)),
         ],
         body: Body::Bytes(text.as_bytes().to_vec()),
@@ -1334,6 +1385,36 @@ pub fn reply_to_error(err: ParseError, now: Timestamp) -> Reply {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn knows_which_types_can_run_script() {
+        for t in [
+            "text/html; charset=utf-8",
+            "TEXT/HTML",
+            "image/svg+xml",
+            "application/xhtml+xml",
+            "text/xml; charset=utf-8",
+            "application/xml",
+            "text/xsl",
+            "application/xslt+xml",
+            "application/rss+xml",
+            "application/mathml+xml",
+        ] {
+            assert!(super::active_type(t), "{t}");
+        }
+        for t in [
+            "text/plain; charset=utf-8",
+            "text/javascript; charset=utf-8",
+            "application/json",
+            "image/png",
+            "application/octet-stream",
+            "text/css",
+            "+xml",
+            "",
+        ] {
+            assert!(!super::active_type(t), "{t}");
+        }
+    }
 
     #[test]
     fn html_escape_replaces_control_characters() {

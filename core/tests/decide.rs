@@ -21,6 +21,9 @@ fn store() -> MemoryStore {
         .with_file("pics/b c.txt", b"bc", Timestamp(T0))
         .with_file("pics/a.png", b"\x89PNG", Timestamp(T0))
         .with_dir("pics/sub", Timestamp(T0))
+        .with_file("up/page.svg", b"<svg/>", Timestamp(T0))
+        .with_file("up/feed.xml", b"<x/>", Timestamp(T0))
+        .with_file("up/page.xhtml", b"<html/>", Timestamp(T0))
 }
 
 /// Parses `raw` (which must hold a whole head) and decides it.
@@ -76,6 +79,8 @@ enum Setup {
     SmallUploads,
     /// A loopback server that also answers to `files.example`.
     LoopbackHosts,
+    /// Writable, and its owner trusts the HTML in it.
+    TrustedHtml,
 }
 
 fn setup(s: Setup) -> (MemoryStore, Policy) {
@@ -88,6 +93,7 @@ fn setup(s: Setup) -> (MemoryStore, Policy) {
         // "user:secret"
         Setup::Credentials => policy.write_credentials = Some("user:secret".into()),
         Setup::SmallUploads => policy.max_upload = 10,
+        Setup::TrustedHtml => policy.trusted_html = true,
         Setup::LoopbackHosts => {
             let mut names: Vec<String> = LOOPBACK_HOSTS.iter().map(|&h| h.into()).collect();
             names.push("files.example".into());
@@ -533,6 +539,100 @@ fn a_misdirected_request_says_how_to_allow_the_name() {
     );
     assert!(head_of(&reply).starts_with("HTTP/1.1 421 Misdirected Request\r\n"));
     assert_eq!(reply.rule.rfc(), "RFC 9110 §15.5.20, §7.2");
+}
+
+#[test]
+fn sandboxes_active_content_of_a_writable_store() {
+    use Plan::*;
+    const NOSNIFF: &str = "X-Content-Type-Options: nosniff";
+    const SANDBOX: &str = "Content-Security-Policy: sandbox";
+    const CSP: &str = "Content-Security-Policy";
+    check(&[
+        case!("html_is_sandboxed", Plain, "GET /docs/index.html HTTP/1.1\r\nHost: x\r\n\r\n", 200, ServeFile,
+            has ["Content-Type: text/html; charset=utf-8", NOSNIFF, SANDBOX], lacks [], File(0, 13)),
+        case!("an_index_page_is_sandboxed", Plain, "GET /docs/ HTTP/1.1\r\nHost: x\r\n\r\n", 200, ServeFile,
+            has [NOSNIFF, SANDBOX], lacks [], File(0, 13)),
+        case!("head_of_html_is_sandboxed", Plain, "HEAD /docs/index.html HTTP/1.1\r\nHost: x\r\n\r\n", 200, ServeFile,
+            has [NOSNIFF, SANDBOX], lacks [], Empty),
+        case!("a_range_of_html_is_sandboxed", Plain, "GET /docs/index.html HTTP/1.1\r\nHost: x\r\nRange: bytes=0-3\r\n\r\n", 206, PartialContent,
+            has [NOSNIFF, SANDBOX], lacks [], File(0, 4)),
+        case!("svg_is_sandboxed", Plain, "GET /up/page.svg HTTP/1.1\r\nHost: x\r\n\r\n", 200, ServeFile,
+            has ["Content-Type: image/svg+xml", NOSNIFF, SANDBOX], lacks [], File(0, 6)),
+        case!("xml_is_sandboxed", Plain, "GET /up/feed.xml HTTP/1.1\r\nHost: x\r\n\r\n", 200, ServeFile,
+            has ["Content-Type: text/xml; charset=utf-8", NOSNIFF, SANDBOX], lacks [], File(0, 4)),
+        case!("xhtml_is_sandboxed", Plain, "GET /up/page.xhtml HTTP/1.1\r\nHost: x\r\n\r\n", 200, ServeFile,
+            has ["Content-Type: application/xhtml+xml", NOSNIFF, SANDBOX], lacks [], File(0, 7)),
+        case!("a_listing_is_sandboxed", Plain, "GET /pics/ HTTP/1.1\r\nHost: x\r\n\r\n", 200, DirectoryListing,
+            has [NOSNIFF, SANDBOX], lacks [], Chunked),
+        case!(
+            "text_is_not_sniffed_nor_sandboxed",
+            Plain,
+            "GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n",
+            200,
+            ServeFile,
+            has[NOSNIFF],
+            lacks[CSP],
+            File(0, 11)
+        ),
+        case!("an_image_is_not_sniffed_nor_sandboxed", Plain, "GET /pics/a.png HTTP/1.1\r\nHost: x\r\n\r\n", 200, ServeFile,
+            has ["Content-Type: image/png", NOSNIFF], lacks [CSP], File(0, 4)),
+        case!(
+            "an_error_is_not_sniffed",
+            Plain,
+            "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n",
+            404,
+            NotFound,
+            has[NOSNIFF],
+            lacks[CSP],
+            Text
+        ),
+        case!("not_modified_has_no_type", Plain, "GET /docs/index.html HTTP/1.1\r\nHost: x\r\nIf-None-Match: *\r\n\r\n", 304, NotModifiedEtag,
+            has [], lacks ["Content-Type", "X-Content-Type-Options", CSP], Empty),
+        case!("options_has_no_type", Plain, "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", 204, Options,
+            has [], lacks ["X-Content-Type-Options"], Empty),
+        case!(
+            "read_only_policy_trusts_its_html",
+            ReadOnlyPolicy,
+            "GET /docs/index.html HTTP/1.1\r\nHost: x\r\n\r\n",
+            200,
+            ServeFile,
+            has[NOSNIFF],
+            lacks[CSP],
+            File(0, 13)
+        ),
+        case!(
+            "read_only_store_trusts_its_svg",
+            ReadOnlyStore,
+            "GET /up/page.svg HTTP/1.1\r\nHost: x\r\n\r\n",
+            200,
+            ServeFile,
+            has[NOSNIFF],
+            lacks[CSP],
+            File(0, 6)
+        ),
+        case!(
+            "read_only_listing_is_not_sandboxed",
+            ReadOnlyStore,
+            "GET /pics/ HTTP/1.1\r\nHost: x\r\n\r\n",
+            200,
+            DirectoryListing,
+            has[NOSNIFF],
+            lacks[CSP],
+            Chunked
+        ),
+        case!(
+            "trusted_html_is_not_sandboxed",
+            TrustedHtml,
+            "GET /docs/index.html HTTP/1.1\r\nHost: x\r\n\r\n",
+            200,
+            ServeFile,
+            has[NOSNIFF],
+            lacks[CSP],
+            File(0, 13)
+        ),
+        case!("credentials_do_not_make_html_trusted", Credentials, "GET /up/page.svg HTTP/1.1\r\nHost: x\r\n\r\n", 200, ServeFile,
+            has [SANDBOX], lacks [], File(0, 6)),
+    ]);
 }
 
 #[test]

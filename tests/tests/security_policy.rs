@@ -151,3 +151,100 @@ fn allow_host_refuses_a_port_or_a_pattern() {
         );
     }
 }
+
+/// A page that, when its script runs, reads another file of the same origin into itself.
+const ACTIVE_PAGE: &str = "<!DOCTYPE html><html><body><p id=out>script did not run</p><script>\
+    var x = new XMLHttpRequest(); x.open('GET', '/secret.txt', false); x.send();\
+    document.getElementById('out').textContent = 'script read: ' + x.responseText;\
+    </script></body></html>";
+
+#[test]
+fn uploaded_html_and_svg_are_sandboxed_and_never_sniffed() {
+    let s = Server::start(&["--quiet"]);
+    std::fs::write(s.file("secret.txt"), "the user's secret\n").unwrap();
+    let svg = "<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>";
+    for (path, body) in [
+        ("/page.html", ACTIVE_PAGE),
+        ("/pic.svg", svg),
+        ("/feed.xml", "<x/>"),
+        ("/notes.txt", ACTIVE_PAGE),
+        ("/blob", ACTIVE_PAGE),
+    ] {
+        assert_eq!(ask(&s, "PUT", path, "t", body).status, 201, "{path}");
+    }
+    for (path, sandboxed) in [
+        ("/page.html", true),
+        ("/pic.svg", true),
+        ("/feed.xml", true),
+        ("/notes.txt", false),
+        ("/blob", false),
+        ("/", true),
+    ] {
+        let r = ask(&s, "GET", path, "t", "");
+        assert_eq!(r.status, 200, "{path}");
+        assert_eq!(
+            r.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
+        let csp = if sandboxed { Some("sandbox") } else { None };
+        assert_eq!(r.header("content-security-policy"), csp, "{path}");
+    }
+    // Error replies carry a type too, and are never sniffed either.
+    let r = ask(&s, "GET", "/missing.html", "t", "");
+    assert_eq!(r.status, 404);
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+}
+
+#[test]
+fn trusted_html_and_a_read_only_root_are_not_sandboxed() {
+    let s = Server::start(&["--quiet", "--trusted-html"]);
+    assert_eq!(ask(&s, "PUT", "/page.html", "t", ACTIVE_PAGE).status, 201);
+    let r = ask(&s, "GET", "/page.html", "t", "");
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(r.header("content-security-policy"), None);
+
+    let root = TempDir::new("policy");
+    std::fs::write(root.path().join("page.html"), ACTIVE_PAGE).unwrap();
+    let s = Server::start_in(root, &["--quiet", "--read-only"]);
+    let r = ask(&s, "GET", "/page.html", "t", "");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(r.header("content-security-policy"), None);
+}
+
+/// The DOM of `url` after headless Chromium loaded it and ran its scripts.
+fn browser_dom(url: &str) -> String {
+    let profile = TempDir::new("chromium");
+    let out = std::process::Command::new("timeout")
+        .args([
+            "60",
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(["--dump-dom", url])
+        .output()
+        .expect("run chromium (is it installed?)");
+    assert!(out.status.success(), "chromium failed: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_browser_runs_no_script_of_an_uploaded_page() {
+    let s = Server::start(&["--quiet"]);
+    std::fs::write(s.file("secret.txt"), "the user's secret").unwrap();
+    assert_eq!(ask(&s, "PUT", "/page.html", "t", ACTIVE_PAGE).status, 201);
+    let dom = browser_dom(&s.url("/page.html"));
+    assert!(dom.contains("script did not run"), "{dom}");
+    assert!(!dom.contains("the user's secret"), "{dom}");
+
+    // The owner's trust lets the same page run, and read what its origin serves.
+    let s = Server::start(&["--quiet", "--trusted-html"]);
+    std::fs::write(s.file("secret.txt"), "the user's secret").unwrap();
+    assert_eq!(ask(&s, "PUT", "/page.html", "t", ACTIVE_PAGE).status, 201);
+    let dom = browser_dom(&s.url("/page.html"));
+    assert!(dom.contains("script read: the user's secret"), "{dom}");
+}

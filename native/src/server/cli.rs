@@ -69,6 +69,13 @@ pub struct Cli {
     #[arg(long, value_name = "USER:PASS")]
     pub auth: Option<String>,
 
+    /// Serve HTML, SVG and XML from a writable root without `Content-Security-Policy:
+    /// sandbox`, so that scripts in them run in the server's origin: they may then read
+    /// every file and upload or delete with the visitor's credentials. Only for a site
+    /// whose every writer you trust (a --read-only root's pages are never sandboxed).
+    #[arg(long)]
+    pub trusted_html: bool,
+
     /// Largest upload accepted, e.g. 10M or 2G (413 beyond it).
     #[arg(long, value_name = "SIZE", default_value = "1G")]
     pub max_upload: String,

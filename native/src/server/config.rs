@@ -137,6 +137,7 @@ impl Config {
             read_only: cli.read_only,
             write_credentials: cli.auth,
             max_upload,
+            trusted_html: cli.trusted_html,
         };
         Ok(Config {
             port: cli.port,
