@@ -248,3 +248,113 @@ fn a_browser_runs_no_script_of_an_uploaded_page() {
     let dom = browser_dom(&s.url("/page.html"));
     assert!(dom.contains("script read: the user's secret"), "{dom}");
 }
+
+/// `Authorization` for alice:s3cret.
+const ALICE: &str = "Basic YWxpY2U6czNjcmV0";
+
+/// Whether a PUT needs alice's password: 401 without it, 201 with it.
+fn writes_need_alice(s: &Server) {
+    let put = |auth: &str| {
+        s.exchange(
+            format!(
+                "PUT /w.txt HTTP/1.1\r\nHost: t\r\n{auth}Content-Length: 2\r\nConnection: close\r\n\r\nhi"
+            )
+            .as_bytes(),
+        )
+        .status
+    };
+    assert_eq!(put(""), 401);
+    assert_eq!(put("Authorization: Basic YWxpY2U6d3Jvbmc=\r\n"), 401);
+    assert_eq!(put(&format!("Authorization: {ALICE}\r\n")), 201);
+}
+
+/// The process's command line as other users see it (in ps, or /proc/PID/cmdline).
+fn cmdline(s: &Server) -> String {
+    let raw = std::fs::read(format!("/proc/{}/cmdline", s.pid())).unwrap();
+    String::from_utf8_lossy(&raw).replace('\0', " ")
+}
+
+#[test]
+fn the_auth_password_is_hidden_from_the_command_line() {
+    let s = Server::start(&["--quiet", "--auth", "alice:s3cret"]);
+    let shown = cmdline(&s);
+    assert!(!shown.contains("s3cret"), "{shown}");
+    assert!(shown.contains(" --auth alice:****** "), "{shown}");
+    writes_need_alice(&s);
+
+    let s = Server::start(&["--quiet", "--auth=alice:s3cret"]);
+    let shown = cmdline(&s);
+    assert!(!shown.contains("s3cret"), "{shown}");
+    assert!(shown.contains(" --auth=alice:****** "), "{shown}");
+    writes_need_alice(&s);
+}
+
+#[test]
+fn the_auth_password_can_come_from_the_environment() {
+    let args = ["--bind", "127.0.0.1", "--allow-host", "t"];
+    let s = Server::start_with(
+        TempDir::new("policy"),
+        &args,
+        &[("SIMPLE_SERVER_AUTH", "alice:s3cret")],
+    );
+    assert!(
+        s.log()[0].ends_with("(read-write, writes need a password)"),
+        "{:?}",
+        s.log()
+    );
+    assert!(!cmdline(&s).contains("s3cret"));
+    writes_need_alice(&s);
+}
+
+#[test]
+fn the_auth_password_can_come_from_a_private_file() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = TempDir::new("auth");
+    let file = dir.path().join("auth");
+    std::fs::write(&file, "alice:s3cret\n").unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let path = file.to_str().unwrap();
+    // The file wins over the environment.
+    let s = Server::start_with(
+        TempDir::new("policy"),
+        &[
+            "--bind",
+            "127.0.0.1",
+            "--allow-host",
+            "t",
+            "--auth-file",
+            path,
+        ],
+        &[("SIMPLE_SERVER_AUTH", "bob:other")],
+    );
+    writes_need_alice(&s);
+    drop(s);
+
+    // A file other users may read is refused, and so is --auth beside --auth-file.
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let run = |args: &[&str]| {
+        let out =
+            std::process::Command::new(simplehttp_tests::server_util::bin_path("simple-server"))
+                .args(["0", "--root"])
+                .arg(dir.path())
+                .args(args)
+                .output()
+                .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(&["--auth-file", path]);
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(
+        err,
+        format!(
+            "simple-server: --auth-file {path} is open to other users (mode 0644); \
+             run chmod 600 {path}\n"
+        )
+    );
+    let (code, err) = run(&["--auth-file", path, "--auth", "alice:s3cret"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("cannot be used with"), "{err}");
+}

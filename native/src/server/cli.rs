@@ -11,8 +11,10 @@ Examples:
   simple-server 8080                      serve the current directory on http://127.0.0.1:8080
   simple-server 8080 --root ~/public      serve another directory
   simple-server 8080 --read-only          refuse PUT and DELETE
-  simple-server 8080 --bind 0.0.0.0 --auth alice:s3cret
+  SIMPLE_SERVER_AUTH=alice:s3cret simple-server 8080 --bind 0.0.0.0
                                           serve the network; writes need a password
+  simple-server 8080 --auth-file ~/.config/simple-server.auth
+                                          writes need the USER:PASS line of a file (chmod 600)
   simple-server 8080 --allow-host files.test
                                           also answer to a name from /etc/hosts
   curl -T notes.txt http://127.0.0.1:8080/notes.txt      upload a file
@@ -65,9 +67,18 @@ pub struct Cli {
     #[arg(long)]
     pub read_only: bool,
 
-    /// Require HTTP Basic authentication as USER:PASS for PUT and DELETE.
-    #[arg(long, value_name = "USER:PASS")]
+    /// Require HTTP Basic authentication as USER:PASS for PUT and DELETE. The least safe
+    /// way to give it: other local users can read a command line (ps, /proc), and the
+    /// server only hides the password from it a moment after starting. Prefer the
+    /// SIMPLE_SERVER_AUTH=USER:PASS environment variable (readable only by you and root)
+    /// or --auth-file. The flag wins over both.
+    #[arg(long, value_name = "USER:PASS", conflicts_with = "auth_file")]
     pub auth: Option<String>,
+
+    /// Read USER:PASS for --auth from FILE: one line, which group and others may neither
+    /// read nor write (chmod 600). Wins over SIMPLE_SERVER_AUTH.
+    #[arg(long, value_name = "FILE")]
+    pub auth_file: Option<PathBuf>,
 
     /// Serve HTML, SVG and XML from a writable root without `Content-Security-Policy:
     /// sandbox`, so that scripts in them run in the server's origin: they may then read
