@@ -5,6 +5,7 @@
 //!
 //! | # | condition | answer | [`Rule`] |
 //! |---|-----------|--------|----------|
+//! | 0 | `Host` (or an absolute-form target's host) not in [`Policy::allowed_hosts`] | 421, close | `HostNotAllowed` |
 //! | 1 | `Expect` other than `100-continue` | 417 | `ExpectationFailed` |
 //! | 2 | method not GET, HEAD, PUT, DELETE, OPTIONS | 405 + `Allow` | `MethodNotAllowed` |
 //! | 3 | OPTIONS (`*` or a path) | 204 + `Allow` | `Options` |
@@ -41,6 +42,17 @@
 //!   [`Reply::close`]: the shell need not drain a body it will never use.
 //! - Preconditions are ignored when the answer without them would not be 2xx or 412
 //!   (§13.2.1), so a missing file is 404 whatever its `If-Match`.
+//! - Every reply with a body type says `X-Content-Type-Options: nosniff`, so a browser
+//!   never runs an upload named `.txt` or `.png` as the HTML or script it may hold. HTML,
+//!   SVG and XML from a writable store also get `Content-Security-Policy: sandbox` (unless
+//!   [`Policy::trusted_html`]): anyone who can write may have put them there, and sandboxed,
+//!   their scripts run in an opaque origin, not the server's.
+//! - A name the server does not answer to gets 421 before anything else (§15.5.20 lets an
+//!   origin refuse a request "not intended" for it). That is the guard against DNS
+//!   rebinding: a page that points its own name at 127.0.0.1 reaches a loopback server, but
+//!   its requests carry that name in `Host`. An HTTP/1.0 request without `Host` (and with
+//!   an origin-form target) names no host and is answered: browsers always send `Host`, so
+//!   only a program on a machine that can reach the server sends one without it.
 
 use crate::date::parse_http_date;
 use crate::head::{Framing, Method, RequestHead, TargetForm, Version};
@@ -57,9 +69,21 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt::Write as _;
 
+/// The names a server on loopback addresses answers to: what a browser sends in `Host` when
+/// the user types a loopback URL. See [`Policy::allowed_hosts`].
+pub const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
+
 /// What a server allows, beyond what the store allows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
+    /// The host names the server answers to (RFC 9110 §7.2), without ports; `None` answers
+    /// any. A request whose `Host`, or whose absolute-form target's host, is not one of
+    /// them gets 421 ([`Rule::HostNotAllowed`]). Names compare case-insensitively, on the
+    /// host alone (any port), and a trailing `.` is ignored (`localhost.` is `localhost`).
+    /// A server listening only on loopback addresses sets this to [`LOOPBACK_HOSTS`] and
+    /// the names its owner allows, so a web page cannot reach it by pointing its own name
+    /// at 127.0.0.1 (DNS rebinding).
+    pub allowed_hosts: Option<Vec<String>>,
     /// Refuse PUT and DELETE with 405.
     pub read_only: bool,
     /// `user:password` required (HTTP Basic, RFC 7617) for PUT and DELETE; 401 otherwise.
@@ -67,14 +91,21 @@ pub struct Policy {
     /// Largest upload accepted, in bytes; a larger declared Content-Length gets 413 before
     /// any body is read.
     pub max_upload: u64,
+    /// Serve HTML, SVG and XML from a writable store without `Content-Security-Policy:
+    /// sandbox`, so their scripts run in the server's origin (with its cookies, able to
+    /// read every file and write with the user's credentials). Only for a site whose every
+    /// writer is trusted; a read-only store's pages never get the sandbox.
+    pub trusted_html: bool,
 }
 
 impl Default for Policy {
     fn default() -> Self {
         Policy {
+            allowed_hosts: None,
             read_only: false,
             write_credentials: None,
             max_upload: 1 << 30,
+            trusted_html: false,
         }
     }
 }
@@ -179,6 +210,8 @@ impl Reply {
 pub enum Rule {
     /// The parser refused the request; its error names the status.
     MalformedRequest,
+    /// `Host` names a host the server does not answer to → 421.
+    HostNotAllowed,
     /// The target cannot name a safe store path → 400.
     BadTarget,
     /// `Expect` asks for something other than `100-continue` → 417.
@@ -248,6 +281,9 @@ impl Rule {
         use Rule::*;
         match self {
             MalformedRequest => "the request could not be parsed; the error names the status",
+            HostNotAllowed => {
+                "Host is not a name this server answers to (a guard against DNS rebinding) → 421"
+            }
             BadTarget => {
                 "the target does not name a safe path (.., NUL, backslash, bad escape) → 400"
             }
@@ -303,6 +339,7 @@ impl Rule {
         use Rule::*;
         match self {
             MalformedRequest => "RFC 9112 §2.2",
+            HostNotAllowed => "RFC 9110 §15.5.20, §7.2",
             BadTarget => "RFC 9110 §15.5.1, RFC 3986 §3.3",
             ExpectationFailed => "RFC 9110 §10.1.1",
             MethodNotAllowed | ReadOnly => "RFC 9110 §15.5.6",
@@ -341,6 +378,9 @@ struct Cx<'r, 'a> {
     req: &'r RequestHead<'a>,
     now: Timestamp,
     is_head: bool,
+    /// HTML, SVG and XML get `Content-Security-Policy: sandbox`: anyone may have written
+    /// them.
+    sandbox: bool,
 }
 
 impl Cx<'_, '_> {
@@ -349,8 +389,9 @@ impl Cx<'_, '_> {
     fn reply(&self, status: u16, rule: Rule) -> Reply {
         let keep_alive = self.req.keep_alive();
         // Room for a file's fields (Date, Last-Modified, ETag, Content-Type,
-        // Content-Length, Accept-Ranges, Content-Range): one allocation, no regrowth.
-        let mut headers = Vec::with_capacity(8);
+        // X-Content-Type-Options, Content-Security-Policy, Content-Range, Content-Length,
+        // Accept-Ranges): one allocation, no regrowth.
+        let mut headers = Vec::with_capacity(10);
         headers.push(("Date", HeaderValue::Date(self.now)));
         Reply {
             status,
@@ -381,15 +422,127 @@ impl Cx<'_, '_> {
 fn text_body(r: &mut Reply, is_head: bool) {
     let mut text = String::with_capacity(32);
     let _ = writeln!(text, "{} {}", r.status, reason_phrase(r.status));
+    text_line(r, &text, is_head);
+}
+
+/// `Content-Type`, and `X-Content-Type-Options: nosniff` beside it: a browser uses the type
+/// given and never guesses one from the bytes (Fetch §3.5, `nosniff`), so a `.txt` or
+/// `.png` upload holding HTML or script is never run as such. With `sandbox`, HTML, SVG
+/// and XML also get `Content-Security-Policy: sandbox` (CSP Level 3 §6.3.2): the page
+/// runs in an opaque origin, without the server's cookies or same-origin access.
+fn push_type(r: &mut Reply, value: HeaderValue, sandbox: bool) {
+    let active = match &value {
+        HeaderValue::Static(t) => active_type(t),
+        HeaderValue::Owned(t) => active_type(t),
+        HeaderValue::Number(_) | HeaderValue::Date(_) => false,
+    };
+    r.headers.push(("Content-Type", value));
     r.headers
-        .push(("Content-Type", HeaderValue::Static(TEXT_PLAIN)));
+        .push(("X-Content-Type-Options", HeaderValue::Static("nosniff")));
+    if sandbox && active {
+        r.headers
+            .push(("Content-Security-Policy", HeaderValue::Static("sandbox")));
+    }
+}
+
+/// Whether a browser would render a type as a document that can run script: HTML, XHTML,
+/// SVG, XSLT and any other XML (an XML document may hold XHTML `script` elements).
+fn active_type(t: &str) -> bool {
+    let essence = t.split(';').next().unwrap_or("").trim();
+    let is = |name: &str| essence.eq_ignore_ascii_case(name);
+    is("text/html")
+        || is("text/xml")
+        || is("application/xml")
+        || is("text/xsl")
+        || essence
+            .as_bytes()
+            .rsplit(|&b| b == b'/')
+            .next()
+            .is_some_and(|sub| sub.len() > 4 && sub[sub.len() - 4..].eq_ignore_ascii_case(b"+xml"))
+}
+
+/// `text` as a `text/plain` body; to HEAD, the same head without the body.
+fn text_line(r: &mut Reply, text: &str, is_head: bool) {
+    push_type(r, HeaderValue::Static(TEXT_PLAIN), false);
     r.headers
         .push(("Content-Length", HeaderValue::Number(text.len() as u64)));
     r.body = if is_head {
         Body::Empty
     } else {
-        Body::Bytes(text.into_bytes())
+        Body::Bytes(text.as_bytes().to_vec())
     };
+}
+
+/// The host a request is for (RFC 9110 §7.2), without its port: the authority of an
+/// absolute-form target, which RFC 9112 §3.2.2 says overrides `Host`, else the `Host`
+/// field. `None` when the request names no host (HTTP/1.0 without `Host`). A target of
+/// another scheme (`file://`) names no host here: it is refused later as a bad target.
+fn request_host<'a>(req: &RequestHead<'a>) -> Option<&'a [u8]> {
+    let t = req.target().as_bytes();
+    let http = |s: &[u8]| s.eq_ignore_ascii_case(b"http") || s.eq_ignore_ascii_case(b"https");
+    let scheme_end = t
+        .windows(3)
+        .position(|w| w == b"://")
+        .filter(|&i| http(&t[..i]));
+    let authority = if let (TargetForm::Absolute, Some(i)) = (req.target_form(), scheme_end) {
+        let rest = &t[i + 3..];
+        let end = rest
+            .iter()
+            .position(|&b| matches!(b, b'/' | b'?' | b'#'))
+            .unwrap_or(rest.len());
+        let authority = &rest[..end];
+        // RFC 3986 §3.2: userinfo "@" host ":" port.
+        match authority.iter().rposition(|&b| b == b'@') {
+            Some(at) => &authority[at + 1..],
+            None => authority,
+        }
+    } else {
+        trim(req.header("host")?)
+    };
+    // RFC 3986 §3.2.2: an IP-literal is bracketed; otherwise a port follows the only colon.
+    let host = if authority.first() == Some(&b'[') {
+        match authority.iter().position(|&b| b == b']') {
+            Some(close) => &authority[..=close],
+            None => authority,
+        }
+    } else {
+        match authority.iter().rposition(|&b| b == b':') {
+            Some(colon) => &authority[..colon],
+            None => authority,
+        }
+    };
+    Some(host)
+}
+
+/// Whether the request's host is one of `allowed`; a request naming no host is.
+fn host_allowed(req: &RequestHead<'_>, allowed: &[String]) -> bool {
+    let Some(host) = request_host(req) else {
+        return true;
+    };
+    // RFC 1034 §3.1: a trailing dot names the same (absolute) domain name.
+    let bare = |h: &[u8]| h.strip_suffix(b".").unwrap_or(h).to_vec();
+    let host = bare(host);
+    !host.is_empty()
+        && allowed
+            .iter()
+            .any(|a| bare(a.as_bytes()).eq_ignore_ascii_case(&host))
+}
+
+/// The one-line body of a 421: which names are answered, and how to add one.
+fn host_refusal(allowed: &[String]) -> String {
+    let mut text = String::from("this server answers only to ");
+    for (i, name) in allowed.iter().enumerate() {
+        if i > 0 {
+            text.push_str(if i + 1 == allowed.len() {
+                " and "
+            } else {
+                ", "
+            });
+        }
+        text.push_str(name);
+    }
+    text.push_str("; start it with --allow-host NAME to allow NAME\n");
+    text
 }
 
 /// Decides the reply to `req` against `store` at time `now`. Reads the store, never changes it.
@@ -416,6 +569,7 @@ fn text_body(r: &mut Reply, is_head: bool) {
 ///      Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n\
 ///      ETag: \"6-2ebc98a1-1\"\r\n\
 ///      Content-Type: text/plain; charset=utf-8\r\n\
+///      X-Content-Type-Options: nosniff\r\n\
 ///      Content-Length: 6\r\n\
 ///      Accept-Ranges: bytes\r\n\
 ///      \r\n"
@@ -433,6 +587,7 @@ pub fn decide<S: FileStore + ?Sized>(
         req,
         now,
         is_head: req.method() == Method::Head,
+        sandbox: !policy.trusted_html && !policy.read_only && !store.is_read_only(),
     };
     let mut reply = decide_inner(&cx, store, policy);
     // RFC 9112 §9.3: a body left unread would be parsed as the next request; closing is
@@ -452,6 +607,16 @@ pub fn decide<S: FileStore + ?Sized>(
 
 fn decide_inner<S: FileStore + ?Sized>(cx: &Cx<'_, '_>, store: &S, policy: &Policy) -> Reply {
     let req = cx.req;
+    // RFC 9110 §7.2 and §15.5.20: a request for a host this server does not answer to is
+    // misdirected; 421 says so, and nothing about the files.
+    if let Some(allowed) = &policy.allowed_hosts {
+        if !host_allowed(req, allowed) {
+            let mut r = cx.reply(421, Rule::HostNotAllowed);
+            text_line(&mut r, &host_refusal(allowed), cx.is_head);
+            r.close = true;
+            return r;
+        }
+    }
     // RFC 9110 §10.1.1: an expectation other than 100-continue MAY be answered with 417.
     if req
         .fields()
@@ -820,10 +985,8 @@ fn serve_file(cx: &Cx<'_, '_>, path: StorePath, meta: &Metadata) -> Reply {
     }
     let mut r = cx.reply(status, rule);
     validators(&mut r, tag);
-    r.headers.push((
-        "Content-Type",
-        header_text(content_type(path.file_name().unwrap_or(""))),
-    ));
+    let ty = header_text(content_type(path.file_name().unwrap_or("")));
+    push_type(&mut r, ty, cx.sandbox);
     if status == 206 {
         // RFC 9110 §14.4: `bytes first-last/complete-length`.
         let mut cr = String::with_capacity(48);
@@ -868,7 +1031,7 @@ fn listing(cx: &Cx<'_, '_>, dir: &StorePath, listed: Listed) -> Reply {
     }
     let page = Listing::new(dir.clone(), listed);
     let mut r = cx.reply(200, Rule::DirectoryListing);
-    r.headers.push(("Content-Type", HeaderValue::Static(HTML)));
+    push_type(&mut r, HeaderValue::Static(HTML), cx.sandbox);
     if cx.req.version() == Version::Http10 {
         // An HTTP/1.0 client cannot read chunked (RFC 9112 §6.1): send the length.
         r.headers
@@ -1142,6 +1305,7 @@ pub fn reply_with_status(status: u16, rule: Rule, text: &str, now: Timestamp) ->
         headers: vec![
             ("Date", HeaderValue::Date(now)),
             ("Content-Type", HeaderValue::Static(TEXT_PLAIN)),
+            ("X-Content-Type-Options", HeaderValue::Static("nosniff")),
             ("Content-Length", HeaderValue::Number(text.len() as u64)),
         ],
         body: Body::Bytes(text.as_bytes().to_vec()),
@@ -1170,6 +1334,35 @@ pub fn reply_to_error(err: ParseError, now: Timestamp) -> Reply {
 #[cfg(test)]
 mod tests {
 
+    #[test]
+    fn knows_which_types_can_run_script() {
+        for t in [
+            "text/html; charset=utf-8",
+            "TEXT/HTML",
+            "image/svg+xml",
+            "application/xhtml+xml",
+            "text/xml; charset=utf-8",
+            "application/xml",
+            "text/xsl",
+            "application/xslt+xml",
+            "application/rss+xml",
+            "application/mathml+xml",
+        ] {
+            assert!(super::active_type(t), "{t}");
+        }
+        for t in [
+            "text/plain; charset=utf-8",
+            "text/javascript; charset=utf-8",
+            "application/json",
+            "image/png",
+            "application/octet-stream",
+            "text/css",
+            "+xml",
+            "",
+        ] {
+            assert!(!super::active_type(t), "{t}");
+        }
+    }
     use super::*;
 
     fn b64(s: &[u8]) -> String {
@@ -1284,6 +1477,7 @@ mod tests {
         use Rule::*;
         let all = [
             MalformedRequest,
+            HostNotAllowed,
             BadTarget,
             ExpectationFailed,
             MethodNotAllowed,

@@ -39,7 +39,7 @@ pub mod write;
 
 pub use decide::{
     decide, finish, reply_to_error, reply_with_status, Body, HeaderValue, Policy, Reply, Rule,
-    UploadPlan,
+    UploadPlan, LOOPBACK_HOSTS,
 };
 pub use error::{ParseError, UsageError};
 pub use head::{

@@ -676,9 +676,9 @@ mod tests {
         let names = |d: &str| -> Vec<String> {
             s.list(&p(d))
                 .unwrap()
-                .entries
-                .into_iter()
-                .map(|e| e.name)
+                .entries()
+                .iter()
+                .map(|e| e.name.clone())
                 .collect()
         };
         assert_eq!(names("/"), ["a.txt", "docs", "empty"]);

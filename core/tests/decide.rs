@@ -4,6 +4,7 @@
 use simplehttp_core::store::{FileStore, MemoryStore, Upload};
 use simplehttp_core::{
     decide, finish, Body, Event, Limits, Policy, Reply, RequestParser, Rule, StorePath, Timestamp,
+    LOOPBACK_HOSTS,
 };
 
 /// Sun, 09 Sep 2001 01:46:40 GMT.
@@ -20,6 +21,9 @@ fn store() -> MemoryStore {
         .with_file("pics/b c.txt", b"bc", Timestamp(T0))
         .with_file("pics/a.png", b"\x89PNG", Timestamp(T0))
         .with_dir("pics/sub", Timestamp(T0))
+        .with_file("up/page.svg", b"<svg/>", Timestamp(T0))
+        .with_file("up/feed.xml", b"<x/>", Timestamp(T0))
+        .with_file("up/page.xhtml", b"<html/>", Timestamp(T0))
 }
 
 /// Parses `raw` (which must hold a whole head) and decides it.
@@ -73,6 +77,10 @@ enum Setup {
     ReadOnlyStore,
     Credentials,
     SmallUploads,
+    /// A loopback server that also answers to `files.example`.
+    LoopbackHosts,
+    /// Writable, and its owner trusts the HTML in it.
+    TrustedHtml,
 }
 
 fn setup(s: Setup) -> (MemoryStore, Policy) {
@@ -85,6 +93,12 @@ fn setup(s: Setup) -> (MemoryStore, Policy) {
         // "user:secret"
         Setup::Credentials => policy.write_credentials = Some("user:secret".into()),
         Setup::SmallUploads => policy.max_upload = 10,
+        Setup::TrustedHtml => policy.trusted_html = true,
+        Setup::LoopbackHosts => {
+            let mut names: Vec<String> = LOOPBACK_HOSTS.iter().map(|&h| h.into()).collect();
+            names.push("files.example".into());
+            policy.allowed_hosts = Some(names);
+        }
     }
     (st, policy)
 }
@@ -451,6 +465,173 @@ fn plans_uploads_and_removals() {
             has [], lacks [], Remove),
         case!("delete_without_credentials_keeps_alive", Credentials, "DELETE /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n", 401, Unauthorized,
             has [], lacks ["Connection"], Text),
+    ]);
+}
+
+#[test]
+fn answers_only_to_allowed_hosts() {
+    use Plan::*;
+    const TEXT: &str = "Content-Type: text/plain; charset=utf-8";
+    check(&[
+        case!("localhost_with_a_port", LoopbackHosts, "GET /hello.txt HTTP/1.1\r\nHost: localhost:8080\r\n\r\n", 200, ServeFile,
+            has [], lacks [], File(0, 11)),
+        case!("localhost_in_capitals", LoopbackHosts, "GET /hello.txt HTTP/1.1\r\nHost: LocalHost\r\n\r\n", 200, ServeFile,
+            has [], lacks [], File(0, 11)),
+        case!("localhost_with_a_trailing_dot", LoopbackHosts, "GET /hello.txt HTTP/1.1\r\nHost: localhost.:80\r\n\r\n", 200, ServeFile,
+            has [], lacks [], File(0, 11)),
+        case!("ipv4_loopback", LoopbackHosts, "GET /hello.txt HTTP/1.1\r\nHost: 127.0.0.1:1\r\n\r\n", 200, ServeFile,
+            has [], lacks [], File(0, 11)),
+        case!("ipv6_loopback", LoopbackHosts, "GET /hello.txt HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n", 200, ServeFile,
+            has [], lacks [], File(0, 11)),
+        case!("an_allowed_name", LoopbackHosts, "GET /hello.txt HTTP/1.1\r\nHost: FILES.example.:9\r\n\r\n", 200, ServeFile,
+            has [], lacks [], File(0, 11)),
+        case!("http_1_0_without_host_is_answered", LoopbackHosts, "GET /hello.txt HTTP/1.0\r\n\r\n", 200, ServeFile,
+            has [], lacks [], File(0, 11)),
+        case!("a_rebound_name_is_421", LoopbackHosts, "GET /hello.txt HTTP/1.1\r\nHost: evil.example:8080\r\n\r\n", 421, HostNotAllowed,
+            has [TEXT, "Connection: close"], lacks ["ETag", "Last-Modified"], Bytes),
+        case!("a_name_ending_in_localhost_is_421", LoopbackHosts, "GET / HTTP/1.1\r\nHost: localhost.evil.example\r\n\r\n", 421, HostNotAllowed,
+            has [], lacks [], Bytes),
+        case!("a_name_starting_with_the_address_is_421", LoopbackHosts, "GET / HTTP/1.1\r\nHost: 127.0.0.1.evil.example\r\n\r\n", 421, HostNotAllowed,
+            has [], lacks [], Bytes),
+        case!("an_empty_host_is_421", LoopbackHosts, "GET / HTTP/1.1\r\nHost:\r\n\r\n", 421, HostNotAllowed,
+            has [], lacks [], Bytes),
+        case!("http_1_0_with_a_rebound_name_is_421", LoopbackHosts, "GET / HTTP/1.0\r\nHost: evil.example\r\n\r\n", 421, HostNotAllowed,
+            has [], lacks [], Bytes),
+        case!("head_gets_421_without_body", LoopbackHosts, "HEAD /hello.txt HTTP/1.1\r\nHost: evil.example\r\n\r\n", 421, HostNotAllowed,
+            has [TEXT], lacks [], Empty),
+        case!("writes_are_421_before_anything_else", LoopbackHosts,
+            "PUT /new.txt HTTP/1.1\r\nHost: evil.example\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n", 421, HostNotAllowed,
+            has ["Connection: close"], lacks [], Bytes),
+        case!("delete_is_421", LoopbackHosts, "DELETE /hello.txt HTTP/1.1\r\nHost: evil.example\r\n\r\n", 421, HostNotAllowed,
+            has [], lacks [], Bytes),
+        case!("options_star_is_421", LoopbackHosts, "OPTIONS * HTTP/1.1\r\nHost: evil.example\r\n\r\n", 421, HostNotAllowed,
+            has [], lacks ["Allow"], Bytes),
+        case!("the_absolute_target_overrides_host", LoopbackHosts, "GET http://evil.example/hello.txt HTTP/1.1\r\nHost: localhost\r\n\r\n", 421, HostNotAllowed,
+            has [], lacks [], Bytes),
+        case!("an_absolute_loopback_target_is_answered", LoopbackHosts, "GET http://localhost:8080/hello.txt HTTP/1.1\r\nHost: evil.example\r\n\r\n", 200, ServeFile,
+            has [], lacks [], File(0, 11)),
+        case!("userinfo_is_not_the_host", LoopbackHosts, "GET http://localhost@evil.example/hello.txt HTTP/1.0\r\n\r\n", 421, HostNotAllowed,
+            has [], lacks [], Bytes),
+        case!("another_scheme_is_a_bad_target", LoopbackHosts, "GET file:///etc/passwd HTTP/1.1\r\nHost: localhost\r\n\r\n", 400, BadTarget,
+            has [], lacks [], Text),
+        case!("an_upper_case_scheme_names_its_host", LoopbackHosts, "GET HTTP://evil.example/ HTTP/1.1\r\nHost: localhost\r\n\r\n", 421, HostNotAllowed,
+            has [], lacks [], Bytes),
+        case!("any_host_without_a_list", Plain, "GET /hello.txt HTTP/1.1\r\nHost: evil.example\r\n\r\n", 200, ServeFile,
+            has [], lacks [], File(0, 11)),
+    ]);
+}
+
+#[test]
+fn a_misdirected_request_says_how_to_allow_the_name() {
+    let (store, policy) = setup(Setup::LoopbackHosts);
+    let reply = run(
+        "GET / HTTP/1.1\r\nHost: evil.example\r\n\r\n",
+        &store,
+        &policy,
+    );
+    let Body::Bytes(text) = &reply.body else {
+        panic!("{reply:?}")
+    };
+    assert_eq!(
+        String::from_utf8_lossy(text),
+        "this server answers only to localhost, 127.0.0.1, [::1] and files.example; \
+         start it with --allow-host NAME to allow NAME\n"
+    );
+    assert!(head_of(&reply).starts_with("HTTP/1.1 421 Misdirected Request\r\n"));
+    assert_eq!(reply.rule.rfc(), "RFC 9110 §15.5.20, §7.2");
+}
+
+#[test]
+fn sandboxes_active_content_of_a_writable_store() {
+    use Plan::*;
+    const NOSNIFF: &str = "X-Content-Type-Options: nosniff";
+    const SANDBOX: &str = "Content-Security-Policy: sandbox";
+    const CSP: &str = "Content-Security-Policy";
+    check(&[
+        case!("html_is_sandboxed", Plain, "GET /docs/index.html HTTP/1.1\r\nHost: x\r\n\r\n", 200, ServeFile,
+            has ["Content-Type: text/html; charset=utf-8", NOSNIFF, SANDBOX], lacks [], File(0, 13)),
+        case!("an_index_page_is_sandboxed", Plain, "GET /docs/ HTTP/1.1\r\nHost: x\r\n\r\n", 200, ServeFile,
+            has [NOSNIFF, SANDBOX], lacks [], File(0, 13)),
+        case!("head_of_html_is_sandboxed", Plain, "HEAD /docs/index.html HTTP/1.1\r\nHost: x\r\n\r\n", 200, ServeFile,
+            has [NOSNIFF, SANDBOX], lacks [], Empty),
+        case!("a_range_of_html_is_sandboxed", Plain, "GET /docs/index.html HTTP/1.1\r\nHost: x\r\nRange: bytes=0-3\r\n\r\n", 206, PartialContent,
+            has [NOSNIFF, SANDBOX], lacks [], File(0, 4)),
+        case!("svg_is_sandboxed", Plain, "GET /up/page.svg HTTP/1.1\r\nHost: x\r\n\r\n", 200, ServeFile,
+            has ["Content-Type: image/svg+xml", NOSNIFF, SANDBOX], lacks [], File(0, 6)),
+        case!("xml_is_sandboxed", Plain, "GET /up/feed.xml HTTP/1.1\r\nHost: x\r\n\r\n", 200, ServeFile,
+            has ["Content-Type: text/xml; charset=utf-8", NOSNIFF, SANDBOX], lacks [], File(0, 4)),
+        case!("xhtml_is_sandboxed", Plain, "GET /up/page.xhtml HTTP/1.1\r\nHost: x\r\n\r\n", 200, ServeFile,
+            has ["Content-Type: application/xhtml+xml", NOSNIFF, SANDBOX], lacks [], File(0, 7)),
+        case!("a_listing_is_sandboxed", Plain, "GET /pics/ HTTP/1.1\r\nHost: x\r\n\r\n", 200, DirectoryListing,
+            has [NOSNIFF, SANDBOX], lacks [], Listing),
+        case!(
+            "text_is_not_sniffed_nor_sandboxed",
+            Plain,
+            "GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n",
+            200,
+            ServeFile,
+            has[NOSNIFF],
+            lacks[CSP],
+            File(0, 11)
+        ),
+        case!("an_image_is_not_sniffed_nor_sandboxed", Plain, "GET /pics/a.png HTTP/1.1\r\nHost: x\r\n\r\n", 200, ServeFile,
+            has ["Content-Type: image/png", NOSNIFF], lacks [CSP], File(0, 4)),
+        case!(
+            "an_error_is_not_sniffed",
+            Plain,
+            "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n",
+            404,
+            NotFound,
+            has[NOSNIFF],
+            lacks[CSP],
+            Text
+        ),
+        case!("not_modified_has_no_type", Plain, "GET /docs/index.html HTTP/1.1\r\nHost: x\r\nIf-None-Match: *\r\n\r\n", 304, NotModifiedEtag,
+            has [], lacks ["Content-Type", "X-Content-Type-Options", CSP], Empty),
+        case!("options_has_no_type", Plain, "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", 204, Options,
+            has [], lacks ["X-Content-Type-Options"], Empty),
+        case!(
+            "read_only_policy_trusts_its_html",
+            ReadOnlyPolicy,
+            "GET /docs/index.html HTTP/1.1\r\nHost: x\r\n\r\n",
+            200,
+            ServeFile,
+            has[NOSNIFF],
+            lacks[CSP],
+            File(0, 13)
+        ),
+        case!(
+            "read_only_store_trusts_its_svg",
+            ReadOnlyStore,
+            "GET /up/page.svg HTTP/1.1\r\nHost: x\r\n\r\n",
+            200,
+            ServeFile,
+            has[NOSNIFF],
+            lacks[CSP],
+            File(0, 6)
+        ),
+        case!(
+            "read_only_listing_is_not_sandboxed",
+            ReadOnlyStore,
+            "GET /pics/ HTTP/1.1\r\nHost: x\r\n\r\n",
+            200,
+            DirectoryListing,
+            has[NOSNIFF],
+            lacks[CSP],
+            Listing
+        ),
+        case!(
+            "trusted_html_is_not_sandboxed",
+            TrustedHtml,
+            "GET /docs/index.html HTTP/1.1\r\nHost: x\r\n\r\n",
+            200,
+            ServeFile,
+            has[NOSNIFF],
+            lacks[CSP],
+            File(0, 13)
+        ),
+        case!("credentials_do_not_make_html_trusted", Credentials, "GET /up/page.svg HTTP/1.1\r\nHost: x\r\n\r\n", 200, ServeFile,
+            has [SANDBOX], lacks [], File(0, 6)),
     ]);
 }
 

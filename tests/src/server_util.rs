@@ -79,8 +79,10 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts `simple-server 0 --bind 127.0.0.1 --root <fresh dir> --threads 2 <extra>`
-    /// (`--threads` from `extra` when given there).
+    /// Starts `simple-server 0 --bind 127.0.0.1 --root <fresh dir> --threads 2
+    /// --allow-host t <extra>` (`--threads` and `--allow-host` from `extra` when given
+    /// there). The tests name the server `t` in `Host`; a loopback server answers only to
+    /// the names it is given.
     #[must_use]
     pub fn start(extra: &[&str]) -> Server {
         Self::start_in(TempDir::new("root"), extra)
@@ -89,21 +91,42 @@ impl Server {
     /// Starts it on an existing root (which is removed when the server is dropped).
     #[must_use]
     pub fn start_in(root: TempDir, extra: &[&str]) -> Server {
-        Self::start_with(root, extra, |_| {})
+        Self::start_in_adjusted(root, extra, |_| {})
     }
 
-    /// Starts it on an existing root, with `adjust` given the command last (to run it as
+    /// Like [`Server::start_in`], with `adjust` given the command last (to run it as
     /// another user, say).
     #[must_use]
-    pub fn start_with(root: TempDir, extra: &[&str], adjust: impl FnOnce(&mut Command)) -> Server {
-        let mut cmd = Command::new(bin_path("simple-server"));
-        cmd.arg("0")
-            .args(["--bind", "127.0.0.1", "--root"])
-            .arg(root.path());
+    pub fn start_in_adjusted(
+        root: TempDir,
+        extra: &[&str],
+        adjust: impl FnOnce(&mut Command),
+    ) -> Server {
+        let mut args = vec!["--bind", "127.0.0.1"];
         if !extra.contains(&"--threads") {
-            cmd.args(["--threads", "2"]);
+            args.extend(["--threads", "2"]);
         }
-        cmd.args(extra)
+        if !extra.contains(&"--allow-host") {
+            args.extend(["--allow-host", "t"]);
+        }
+        args.extend_from_slice(extra);
+        Self::spawn(root, &args, adjust)
+    }
+
+    /// Starts `simple-server 0 --root <root> <args>` and nothing else, with `env` added to
+    /// its environment. Its first listening address should be reachable on 127.0.0.1
+    /// (127.0.0.1 itself, 0.0.0.0 or the default).
+    #[must_use]
+    pub fn start_with(root: TempDir, args: &[&str], env: &[(&str, &str)]) -> Server {
+        Self::spawn(root, args, |cmd| {
+            cmd.envs(env.iter().copied());
+        })
+    }
+
+    fn spawn(root: TempDir, args: &[&str], adjust: impl FnOnce(&mut Command)) -> Server {
+        let mut cmd = Command::new(bin_path("simple-server"));
+        cmd.arg("0").arg("--root").arg(root.path());
+        cmd.args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -141,10 +164,12 @@ impl Server {
                 server.log()
             ),
         };
+        // "Serving DIR on http://ADDR:PORT and ... (mode)": the first address's port.
         let port = line
-            .split("http://127.0.0.1:")
+            .split(" on http://")
             .nth(1)
-            .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|rest| rest.split([' ', ',']).next())
+            .and_then(|addr| addr.rsplit(':').next())
             .and_then(|p| p.parse().ok())
             .unwrap_or_else(|| panic!("no port in start line {line:?}"));
         server.port = port;

@@ -172,7 +172,7 @@ fn paths_never_leave_the_root() {
         "/in.txt%00.png".to_string(),
         "/%c0%ae%c0%ae/etc/passwd".to_string(),
         "/./../etc/passwd".to_string(),
-        "http://evil/../etc/passwd".to_string(),
+        "http://t/../etc/passwd".to_string(),
         format!("/../{secret_name}/secret.txt"),
         "/out/secret.txt".to_string(),
         "/leak.txt".to_string(),

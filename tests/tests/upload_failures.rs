@@ -113,7 +113,7 @@ fn a_directory_the_server_cannot_write_is_403_and_the_old_file_stays() {
     )
     .unwrap();
     let as_root = rustix::process::geteuid().is_root();
-    let server = Server::start_with(root, &["--quiet"], |cmd| {
+    let server = Server::start_in_adjusted(root, &["--quiet"], |cmd| {
         if as_root {
             cmd.uid(65534).gid(65534);
         }

@@ -11,8 +11,12 @@ Examples:
   simple-server 8080                      serve the current directory on http://127.0.0.1:8080
   simple-server 8080 --root ~/public      serve another directory
   simple-server 8080 --read-only          refuse PUT and DELETE
-  simple-server 8080 --bind 0.0.0.0 --auth alice:s3cret
+  SIMPLE_SERVER_AUTH=alice:s3cret simple-server 8080 --bind 0.0.0.0
                                           serve the network; writes need a password
+  simple-server 8080 --auth-file ~/.config/simple-server.auth
+                                          writes need the USER:PASS line of a file (chmod 600)
+  simple-server 8080 --allow-host files.test
+                                          also answer to a name from /etc/hosts
   curl -T notes.txt http://127.0.0.1:8080/notes.txt      upload a file
   curl -X DELETE http://127.0.0.1:8080/notes.txt         remove it
 
@@ -46,6 +50,14 @@ pub struct Cli {
     #[arg(long, value_name = "ADDR")]
     pub bind: Vec<IpAddr>,
 
+    /// Also answer to NAME in Host (repeatable), e.g. a name in /etc/hosts. A server bound
+    /// only to loopback addresses answers only to localhost, 127.0.0.1 and [::1] (421
+    /// Misdirected Request otherwise), so a web page cannot reach it by pointing its own
+    /// name at 127.0.0.1 (DNS rebinding). With --allow-host, any bind is limited to these
+    /// names.
+    #[arg(long, value_name = "NAME")]
+    pub allow_host: Vec<String>,
+
     /// Worker threads [default: one per core]. With clients on the same few cores (local
     /// testing, a load generator), 1 gives lower latency.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
@@ -55,9 +67,25 @@ pub struct Cli {
     #[arg(long)]
     pub read_only: bool,
 
-    /// Require HTTP Basic authentication as USER:PASS for PUT and DELETE.
-    #[arg(long, value_name = "USER:PASS")]
+    /// Require HTTP Basic authentication as USER:PASS for PUT and DELETE. The least safe
+    /// way to give it: other local users can read a command line (ps, /proc), and the
+    /// server only hides the password from it a moment after starting. Prefer the
+    /// SIMPLE_SERVER_AUTH=USER:PASS environment variable (readable only by you and root)
+    /// or --auth-file. The flag wins over both.
+    #[arg(long, value_name = "USER:PASS", conflicts_with = "auth_file")]
     pub auth: Option<String>,
+
+    /// Read USER:PASS for --auth from FILE: one line, which group and others may neither
+    /// read nor write (chmod 600). Wins over SIMPLE_SERVER_AUTH.
+    #[arg(long, value_name = "FILE")]
+    pub auth_file: Option<PathBuf>,
+
+    /// Serve HTML, SVG and XML from a writable root without `Content-Security-Policy:
+    /// sandbox`, so that scripts in them run in the server's origin: they may then read
+    /// every file and upload or delete with the visitor's credentials. Only for a site
+    /// whose every writer you trust (a --read-only root's pages are never sandboxed).
+    #[arg(long)]
+    pub trusted_html: bool,
 
     /// Largest upload accepted, e.g. 10M or 2G (413 beyond it).
     #[arg(long, value_name = "SIZE", default_value = "1G")]

@@ -1,9 +1,10 @@
 //! Resolved settings: what the server will do, checked and made absolute.
 
 use super::cli::Cli;
-use simplehttp_core::{Limits, Policy};
+use simplehttp_core::{Limits, Policy, LOOPBACK_HOSTS};
+use std::ffi::OsString;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Everything the server needs to run, resolved from the command line.
@@ -44,9 +45,17 @@ pub struct ConfigError {
     pub code: u8,
 }
 
+/// The environment variable that may hold `USER:PASS` for `--auth`.
+pub const AUTH_ENV: &str = "SIMPLE_SERVER_AUTH";
+
 impl Config {
-    /// Resolves and checks the flags.
+    /// Resolves and checks the flags, with `SIMPLE_SERVER_AUTH` from the environment.
     pub fn from_cli(cli: Cli) -> Result<Config, ConfigError> {
+        Self::from_cli_env(cli, std::env::var_os(AUTH_ENV))
+    }
+
+    /// Resolves and checks the flags; `env_auth` is the value of `SIMPLE_SERVER_AUTH`.
+    pub fn from_cli_env(cli: Cli, env_auth: Option<OsString>) -> Result<Config, ConfigError> {
         let usage = |message: String| ConfigError { message, code: 2 };
         let root_arg = match cli.root {
             Some(r) => r,
@@ -72,9 +81,22 @@ impl Config {
                 code: 4,
             });
         }
-        if let Some(auth) = &cli.auth {
+        // The command line wins over the file, and both over the environment. No message
+        // repeats the value: it may be the password.
+        let auth = match (cli.auth, &cli.auth_file, env_auth) {
+            (Some(auth), _, _) => Some((auth, "--auth")),
+            (None, Some(file), _) => Some((read_auth_file(file).map_err(usage)?, "--auth-file")),
+            (None, None, Some(env)) => match env.into_string() {
+                Ok(auth) => Some((auth, AUTH_ENV)),
+                Err(_) => return Err(usage(format!("{AUTH_ENV} is not valid UTF-8"))),
+            },
+            (None, None, None) => None,
+        };
+        if let Some((auth, from)) = &auth {
             if !auth.contains(':') || auth.starts_with(':') {
-                return Err(usage(format!("--auth wants USER:PASS, got {auth:?}")));
+                return Err(usage(format!(
+                    "{from} wants USER:PASS: a user name, a colon, then the password"
+                )));
             }
         }
         let max_upload = parse_size(&cli.max_upload).ok_or_else(|| {
@@ -106,6 +128,24 @@ impl Config {
             cli.bind
         };
         addrs.dedup();
+        for name in &cli.allow_host {
+            if !valid_host_name(name) {
+                return Err(usage(format!(
+                    "--allow-host wants a host name or address without a port, such as \
+                     files.example, 192.168.1.5 or [fe80::1], got {name:?}"
+                )));
+            }
+        }
+        // A loopback server answers only to loopback names (and those allowed), so that a
+        // web page cannot reach it through DNS rebinding; see `Policy::allowed_hosts`.
+        let allowed_hosts = (!cli.allow_host.is_empty() || addrs.iter().all(IpAddr::is_loopback))
+            .then(|| {
+                LOOPBACK_HOSTS
+                    .iter()
+                    .map(|&h| h.to_string())
+                    .chain(cli.allow_host)
+                    .collect()
+            });
         let threads = match cli.threads {
             Some(n) => usize::from(n),
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -115,9 +155,11 @@ impl Config {
             ..Limits::default()
         };
         let policy = Policy {
+            allowed_hosts,
             read_only: cli.read_only,
-            write_credentials: cli.auth,
+            write_credentials: auth.map(|(auth, _)| auth),
             max_upload,
+            trusted_html: cli.trusted_html,
         };
         Ok(Config {
             port: cli.port,
@@ -142,6 +184,50 @@ impl Config {
             && self.policy.write_credentials.is_none()
             && self.addrs.iter().any(|a| !a.is_loopback())
     }
+}
+
+/// The `USER:PASS` line of an `--auth-file`, which group and others may neither read nor
+/// write (as ssh asks of a private key). One trailing line ending is dropped; nothing else.
+fn read_auth_file(path: &Path) -> Result<String, String> {
+    use std::io::Read as _;
+    use std::os::unix::fs::PermissionsExt as _;
+    let shown = path.display();
+    let cannot =
+        |e: std::io::Error| format!("cannot read --auth-file {shown}: {}", super::io_reason(&e));
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
+    let mode = meta.permissions().mode() & 0o7777;
+    if meta.is_file() && mode & 0o077 != 0 {
+        return Err(format!(
+            "--auth-file {shown} is open to other users (mode {mode:04o}); run chmod 600 {shown}"
+        ));
+    }
+    // A password line is short; anything much longer is the wrong file.
+    let mut text = String::new();
+    file.take(64 * 1024)
+        .read_to_string(&mut text)
+        .map_err(|_| format!("--auth-file {shown} is not a USER:PASS line of text"))?;
+    let line = text
+        .strip_suffix('\n')
+        .map_or(text.as_str(), |l| l.strip_suffix('\r').unwrap_or(l));
+    if line.contains(['\n', '\r']) {
+        return Err(format!(
+            "--auth-file {shown} holds more than one line; it wants one USER:PASS line"
+        ));
+    }
+    Ok(line.to_string())
+}
+
+/// A host for `--allow-host`: a DNS name (letters, digits, `-`, `_`, `.`), an IPv4 address,
+/// or an IPv6 address in brackets; never a port.
+fn valid_host_name(s: &str) -> bool {
+    if let Some(inner) = s.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+        return inner.parse::<std::net::Ipv6Addr>().is_ok();
+    }
+    !s.is_empty()
+        && s != "."
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 /// Parses `10M`, `1G`, `512k`, `1.5G`, `2GiB`, `100` (bytes). Units are powers of 1024.
@@ -183,7 +269,7 @@ mod tests {
     fn config(args: &[&str]) -> Config {
         let mut argv = vec!["simple-server", "0", "--root", "/"];
         argv.extend_from_slice(args);
-        Config::from_cli(Cli::parse_from(argv)).unwrap()
+        Config::from_cli_env(Cli::parse_from(argv), None).unwrap()
     }
 
     #[test]
@@ -205,10 +291,135 @@ mod tests {
         assert_eq!(c.limits.max_body, 1 << 30);
         assert!(c.threads >= 1);
         assert_eq!(config(&["--max-upload", "10M"]).limits.max_body, 10 << 20);
-        assert!(Config::from_cli(Cli::parse_from(["simple-server", "--auth", "nocolon"])).is_err());
+        assert!(Config::from_cli_env(
+            Cli::parse_from(["simple-server", "--auth", "nocolon"]),
+            None
+        )
+        .is_err());
         assert!(
             Config::from_cli(Cli::parse_from(["simple-server", "--header-timeout", "0"])).is_err()
         );
+    }
+
+    #[test]
+    fn a_loopback_server_answers_only_to_loopback_names() {
+        let loopback = ["localhost", "127.0.0.1", "[::1]"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(config(&[]).policy.allowed_hosts, Some(loopback.clone()));
+        assert_eq!(
+            config(&["--bind", "::1"]).policy.allowed_hosts,
+            Some(loopback.clone())
+        );
+        assert_eq!(config(&["--bind", "0.0.0.0"]).policy.allowed_hosts, None);
+        assert_eq!(
+            config(&["--bind", "127.0.0.1", "--bind", "::"])
+                .policy
+                .allowed_hosts,
+            None
+        );
+        let mut more = loopback;
+        more.extend(["files.example".into(), "[fe80::1]".into()]);
+        assert_eq!(
+            config(&["--allow-host", "files.example", "--allow-host", "[fe80::1]"])
+                .policy
+                .allowed_hosts,
+            Some(more.clone())
+        );
+        assert_eq!(
+            config(&[
+                "--bind",
+                "0.0.0.0",
+                "--allow-host",
+                "files.example",
+                "--allow-host",
+                "[fe80::1]"
+            ])
+            .policy
+            .allowed_hosts,
+            Some(more)
+        );
+        for bad in ["", "a:80", "a/b", "[fe80::1]:80", "[nope]", "a b", "*"] {
+            let argv = ["simple-server", "0", "--root", "/", "--allow-host", bad];
+            let err = Config::from_cli(Cli::parse_from(argv)).unwrap_err();
+            assert_eq!(err.code, 2, "{bad:?}");
+            assert!(
+                err.message.starts_with("--allow-host wants"),
+                "{}",
+                err.message
+            );
+        }
+    }
+
+    fn auth_of(args: &[&str], env: Option<&str>) -> Result<Option<String>, String> {
+        let mut argv = vec!["simple-server", "0", "--root", "/"];
+        argv.extend_from_slice(args);
+        Config::from_cli_env(Cli::parse_from(argv), env.map(Into::into))
+            .map(|c| c.policy.write_credentials)
+            .map_err(|e| e.message)
+    }
+
+    #[test]
+    fn takes_the_password_from_the_flag_a_file_or_the_environment() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = std::env::temp_dir().join(format!("simple-server-auth-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = |name: &str, text: &str, mode: u32| {
+            let p = dir.join(name);
+            std::fs::write(&p, text).unwrap();
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+            p.to_str().unwrap().to_string()
+        };
+        let good = file("good", "alice:s3cret\n", 0o600);
+        let crlf = file("crlf", "alice:pass word\r\n", 0o400);
+        let open = file("open", "alice:s3cret\n", 0o644);
+        let two = file("two", "alice:s3cret\nbob:x\n", 0o600);
+        let bad = file("bad", "s3cret\n", 0o600);
+        let some = |s: &str| Ok(Some(s.to_string()));
+
+        assert_eq!(auth_of(&[], None), Ok(None));
+        assert_eq!(auth_of(&["--auth", "a:b"], None), some("a:b"));
+        assert_eq!(auth_of(&[], Some("env:pw")), some("env:pw"));
+        assert_eq!(auth_of(&["--auth", "a:b"], Some("env:pw")), some("a:b"));
+        assert_eq!(auth_of(&["--auth-file", &good], None), some("alice:s3cret"));
+        assert_eq!(
+            auth_of(&["--auth-file", &good], Some("env:pw")),
+            some("alice:s3cret")
+        );
+        assert_eq!(
+            auth_of(&["--auth-file", &crlf], None),
+            some("alice:pass word")
+        );
+
+        let err = auth_of(&["--auth-file", &open], None).unwrap_err();
+        assert_eq!(
+            err,
+            format!("--auth-file {open} is open to other users (mode 0644); run chmod 600 {open}")
+        );
+        let err = auth_of(&["--auth-file", &two], None).unwrap_err();
+        assert!(err.contains("more than one line"), "{err}");
+        let err = auth_of(&["--auth-file", &bad], None).unwrap_err();
+        assert_eq!(
+            err,
+            "--auth-file wants USER:PASS: a user name, a colon, then the password"
+        );
+        assert!(!err.contains("s3cret"));
+        let err = auth_of(&["--auth-file", "/nonexistent/auth"], None).unwrap_err();
+        assert_eq!(
+            err,
+            "cannot read --auth-file /nonexistent/auth: no such file or directory"
+        );
+        let err = auth_of(&[], Some("nocolon")).unwrap_err();
+        assert!(
+            err.starts_with("SIMPLE_SERVER_AUTH wants USER:PASS"),
+            "{err}"
+        );
+        assert!(!err.contains("nocolon"));
+        assert!(auth_of(&[], Some("")).is_err());
+        assert!(
+            Cli::try_parse_from(["simple-server", "--auth", "a:b", "--auth-file", &good]).is_err()
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
