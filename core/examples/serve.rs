@@ -1,6 +1,11 @@
 //! `cargo run -p simplehttp-core --example serve -- [PORT] [DIR]` serves DIR over std::net.
-use simplehttp_core::{store::MemoryStore, write::*, *};
-use std::{fs, io::Read, io::Write, net::TcpStream, path::Path, time::UNIX_EPOCH};
+use core::time::Duration;
+use simplehttp_core::server::{Action, Now, ServerConfig, ServerConnection, Transmit};
+use simplehttp_core::{store::MemoryStore, FileStore, StoreError, Timestamp, Upload};
+use std::io::{ErrorKind, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::time::{Instant, UNIX_EPOCH};
+use std::{fs, path::Path};
 
 pub(crate) fn load(store: &MemoryStore, dir: &Path, prefix: &str) -> std::io::Result<()> {
     for entry in fs::read_dir(dir)? {
@@ -16,34 +21,80 @@ pub(crate) fn load(store: &MemoryStore, dir: &Path, prefix: &str) -> std::io::Re
     Ok(())
 }
 
-pub(crate) fn serve(mut conn: TcpStream, store: &MemoryStore) -> std::io::Result<()> {
-    let (mut parser, mut buf, mut tmp) = (RequestParser::new(Limits::default()), vec![], [0; 8192]);
-    let mut reply = loop {
-        let now = Timestamp(UNIX_EPOCH.elapsed().unwrap().as_secs());
-        match parser.handle_bytes(&buf).map(|step| step.event) {
-            Ok(Event::Head(head)) => break decide(&head, store, &Policy::default(), now),
-            Err(e) => break reply_to_error(e, now),
-            Ok(_) => {} // NeedMore: the head is not all here yet
-        }
-        match conn.read(&mut tmp)? {
-            0 => return Ok(()),
-            n => buf.extend_from_slice(&tmp[..n]),
-        }
+/// One connection, driven by the core's engine: bytes and time in, bytes and actions out.
+pub(crate) fn serve(mut sock: TcpStream, store: &MemoryStore) -> std::io::Result<()> {
+    let clock = Instant::now();
+    let now = || Now {
+        ms: clock.elapsed().as_millis() as u64,
+        wall: Timestamp(UNIX_EPOCH.elapsed().unwrap().as_secs()),
     };
-    reply.close = true; // `Connection: close`: one request per connection, one at a time
-    let mut out = Vec::new();
-    reply.write_head(&mut out);
-    match &reply.body {
-        Body::Bytes(b) => out.extend_from_slice(b),
-        Body::File { path, start, len } => out.extend(store.read(path, *start, *len).unwrap()),
-        Body::Listing(l) if reply.is_chunked() => {
-            write_chunk(&mut out, &l.to_bytes());
-            write_last_chunk(&mut out, &[]).unwrap();
+    let mut conn = ServerConnection::new(ServerConfig::default(), now());
+    let (mut input, mut out, mut upload) = (Vec::new(), Vec::new(), None);
+    loop {
+        while let Some(action) = conn.poll_action() {
+            let outcome = match action {
+                Action::Open { .. } => Ok(()), // the store is in memory: nothing to open
+                Action::BeginUpload(path) => store.begin_upload(&path).map(|u| upload = Some(u)),
+                Action::Commit => upload.take().map_or(Err(StoreError::Io), Upload::commit),
+                Action::Remove(path) => store.remove(&path),
+                Action::Abort => {
+                    upload = None;
+                    continue;
+                }
+                Action::ShutdownWrite => {
+                    sock.shutdown(Shutdown::Write)?;
+                    continue;
+                }
+                Action::Close => return Ok(()),
+            };
+            conn.handle_outcome(outcome, store, now());
         }
-        Body::Listing(l) => out.extend(l.to_bytes()),
-        _ => {} // Empty: PUT and DELETE get 405, the store being read-only.
+        while let Some(t) = conn.poll_transmit(&mut out) {
+            if let Transmit::File { path, start, len } = t {
+                out.extend(
+                    store
+                        .read(&path, start, len)
+                        .map_err(std::io::Error::other)?,
+                );
+            }
+        }
+        if !out.is_empty() {
+            sock.write_all(&out)?;
+            out.clear();
+            conn.handle_drained(now());
+            continue;
+        }
+        if conn.wants_input() {
+            let got = conn.handle_bytes(&input, store, now());
+            if let (Some(data), Some(up)) = (got.body, upload.as_mut()) {
+                if let Err(e) = up.write(data) {
+                    conn.handle_outcome(Err(e), store, now())
+                }
+            }
+            let used = got.consumed;
+            input.drain(..used);
+            if used > 0 || !conn.wants_input() {
+                continue;
+            }
+        }
+        // Nothing to do until bytes come or the engine's deadline passes.
+        let wait = conn
+            .poll_timeout()
+            .map(|t| t.saturating_sub(now().ms).max(1));
+        sock.set_read_timeout(wait.map(Duration::from_millis))?;
+        let mut tmp = [0; 8192];
+        match sock.read(&mut tmp) {
+            Ok(0) => {
+                let got = conn.handle_eof(&input, store, now());
+                input.drain(..got.consumed);
+            }
+            Ok(n) => input.extend_from_slice(&tmp[..n]),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                conn.handle_timeout(now())
+            }
+            Err(e) => return Err(e),
+        }
     }
-    conn.write_all(&out)
 }
 
 fn main() -> std::io::Result<()> {

@@ -33,6 +33,7 @@ mod limits;
 pub mod listing;
 mod mime;
 pub mod parse;
+pub mod server;
 pub mod store;
 pub mod target;
 pub mod write;

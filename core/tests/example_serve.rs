@@ -60,7 +60,7 @@ fn example_serves_files_from_disk() {
 
     let r = fetch(
         addr,
-        b"GET /hello.txt HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        b"GET /hello.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
         usize::MAX,
     );
     assert!(r.starts_with("HTTP/1.1 200 OK\r\n"), "{r}");
@@ -75,7 +75,7 @@ fn example_serves_files_from_disk() {
     // A request arriving a few bytes at a time.
     let r = fetch(
         addr,
-        b"GET /sub%20dir/page.html HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        b"GET /sub%20dir/page.html HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
         3,
     );
     assert!(
@@ -85,7 +85,7 @@ fn example_serves_files_from_disk() {
 
     let r = fetch(
         addr,
-        b"GET /sub%20dir HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        b"GET /sub%20dir HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
         usize::MAX,
     );
     assert!(r.starts_with("HTTP/1.1 301 Moved Permanently\r\n"), "{r}");
@@ -93,7 +93,7 @@ fn example_serves_files_from_disk() {
 
     let r = fetch(
         addr,
-        b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
         usize::MAX,
     );
     assert!(r.contains("\r\nTransfer-Encoding: chunked\r\n"), "{r}");
@@ -104,7 +104,7 @@ fn example_serves_files_from_disk() {
 
     let r = fetch(
         addr,
-        b"GET /hello.txt HTTP/1.1\r\nHost: localhost\r\nRange: bytes=6-9\r\n\r\n",
+        b"GET /hello.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nRange: bytes=6-9\r\n\r\n",
         64,
     );
     assert!(
@@ -114,21 +114,21 @@ fn example_serves_files_from_disk() {
 
     let r = fetch(
         addr,
-        b"PUT /hello.txt HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\n\r\nx",
+        b"PUT /hello.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 1\r\n\r\nx",
         usize::MAX,
     );
     assert!(r.starts_with("HTTP/1.1 405 Method Not Allowed\r\n"), "{r}");
 
     let r = fetch(
         addr,
-        b"GET /../etc/passwd HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        b"GET /../etc/passwd HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
         usize::MAX,
     );
     assert!(r.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{r}");
 
     let r = fetch(
         addr,
-        b"GET /nope HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        b"GET /nope HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
         usize::MAX,
     );
     assert!(
@@ -136,7 +136,11 @@ fn example_serves_files_from_disk() {
         "{r}"
     );
 
-    let r = fetch(addr, b"GET / HTTP/1.1\r\n\r\n", usize::MAX);
+    let r = fetch(
+        addr,
+        b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n",
+        usize::MAX,
+    );
     assert!(
         r.starts_with("HTTP/1.1 400 Bad Request\r\n"),
         "no Host: {r}"

@@ -1,13 +1,10 @@
-//! Answers requests the way `simple-server` does, against an in-memory file store: parse
-//! with the core, `decide`, carry out the plan (read a file, take an upload, remove a file),
-//! `finish`, and write the response bytes. Plain Rust values; `lib.rs` converts them.
+//! Answers requests the way `simple-server` does, against an in-memory file store: the
+//! core's connection engine sequences the connection, and this carries out its actions
+//! (read a file, take an upload, remove a file). Plain Rust values; `lib.rs` converts them.
 
+use simplehttp_core::server::{Action, ConnEvent, Now, ServerConfig, ServerConnection, Transmit};
 use simplehttp_core::store::MemoryStore;
-use simplehttp_core::write::{write_chunk, write_last_chunk};
-use simplehttp_core::{
-    decide, finish, reply_to_error, Body, Event, FileStore, Kind, Limits, Policy, Reply,
-    RequestParser, StoreError, StorePath, Timestamp, Upload,
-};
+use simplehttp_core::{FileStore, Kind, Policy, Rule, StoreError, StorePath, Timestamp, Upload};
 
 /// A file or directory of the explorer's store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,8 +63,8 @@ fn store_path(path: &str) -> Option<StorePath> {
         .try_fold(StorePath::root(), |p, seg| p.join(seg))
 }
 
-fn rule_name(reply: &Reply) -> String {
-    let s = format!("{:?}", reply.rule);
+fn rule_name(rule: Rule) -> String {
+    let s = format!("{rule:?}");
     s.split(|c: char| !c.is_alphanumeric())
         .next()
         .unwrap_or("")
@@ -119,149 +116,126 @@ pub fn make_store(files: &[Entry], now: u64) -> (MemoryStore, Vec<String>) {
     (store, rejected)
 }
 
-fn render(reply: &Reply, store: &MemoryStore) -> (Vec<u8>, usize) {
-    let mut out = Vec::new();
-    reply.write_head(&mut out);
-    let head_len = out.len();
-    match &reply.body {
-        Body::Bytes(b) => out.extend_from_slice(b),
-        Body::Listing(listing) if reply.is_chunked() => {
-            write_chunk(&mut out, &listing.to_bytes());
-            // No trailers: cannot fail.
-            let _ = write_last_chunk(&mut out, &[]);
-        }
-        Body::Listing(listing) => out.extend_from_slice(&listing.to_bytes()),
-        Body::File { path, start, len } => match store.read(path, *start, *len) {
-            Ok(data) => out.extend_from_slice(&data),
-            Err(e) => out
-                .extend_from_slice(format!("[the store could not read the file: {e}]").as_bytes()),
-        },
-        _ => {}
-    }
-    (out, head_len)
-}
-
 /// Answers every request in `input` (one read, the peer then waits) against a store holding
 /// `files`, at time `now` (seconds since the Unix epoch), with writes allowed unless
-/// `read_only`.
+/// `read_only`. The core's [`ServerConnection`] sequences the connection, as it does for
+/// `simple-server`; this only carries out its actions against the in-memory store.
 #[must_use]
 pub fn serve(input: &[u8], files: &[Entry], read_only: bool, now: u64) -> Outcome {
     let (store, rejected) = make_store(files, now);
     store.set_read_only(read_only);
-    let now = Timestamp(now);
-    let policy = Policy {
-        read_only,
-        ..Policy::default()
+    let now = Now {
+        ms: 0,
+        wall: Timestamp(now),
     };
-    let mut parser = RequestParser::new(Limits::default());
-    let mut exchanges = Vec::new();
+    let config = ServerConfig {
+        policy: Policy {
+            read_only,
+            ..Policy::default()
+        },
+        ..ServerConfig::default()
+    };
+    let mut conn = ServerConnection::new(config, now);
+    let mut exchanges: Vec<Exchange> = Vec::new();
     let mut stopped = None;
-    let mut base = 0;
-    let mut message = 0;
-    // The reply decided at the head, and the upload it asked for.
-    let mut pending: Option<(Reply, String)> = None;
-    let mut upload: Option<Result<<MemoryStore as FileStore>::Upload, StoreError>> = None;
-    let mut budget = 4 * input.len() + 64;
-    while budget > 0 {
-        budget -= 1;
-        let step = match parser.handle_bytes(&input[base..]) {
-            Ok(step) => step,
-            Err(e) => {
-                let reply = reply_to_error(e, now);
-                let (response, head_len) = render(&reply, &store);
-                exchanges.push(Exchange {
-                    message,
-                    request: pending.take().map(|(_, r)| r),
-                    status: reply.status,
-                    rule: rule_name(&reply),
-                    explain: reply.rule.explain(),
-                    rfc: reply.rule.rfc(),
-                    sent_continue: false,
-                    close: true,
-                    response,
+    let mut at = 0;
+    let mut upload = None;
+    let mut requests = Vec::new();
+    let mut sent_continue = false;
+    let mut out = Vec::new();
+    for _ in 0..4 * input.len() + 64 {
+        let mut busy = false;
+        while let Some(action) = conn.poll_action() {
+            busy = true;
+            let outcome = match action {
+                Action::Open { .. } => Ok(()),
+                Action::BeginUpload(path) => store.begin_upload(&path).map(|u| upload = Some(u)),
+                Action::Commit => upload.take().map_or(Err(StoreError::Io), Upload::commit),
+                Action::Abort => {
+                    upload = None;
+                    continue;
+                }
+                Action::Remove(path) => store.remove(&path),
+                Action::ShutdownWrite | Action::Close => continue,
+            };
+            conn.handle_outcome(outcome, &store, now);
+        }
+        while let Some(event) = conn.poll_event() {
+            match event {
+                // Its bytes come next; they are not part of the final response.
+                ConnEvent::Continue => sent_continue = true,
+                ConnEvent::Response {
+                    status,
+                    rule,
+                    close,
                     head_len,
-                });
-                stopped = Some(format!(
-                    "the request was refused ({e}): the server closes the connection"
-                ));
-                break;
-            }
-        };
-        base += step.consumed;
-        match step.event {
-            Event::NeedMore => {
-                if base < input.len() || pending.is_some() || !parser.is_idle() {
-                    stopped =
-                        Some("the request is incomplete: the server waits for more bytes".into());
+                } => {
+                    exchanges.push(Exchange {
+                        message: exchanges.len(),
+                        request: requests.get(exchanges.len()).cloned(),
+                        status,
+                        rule: rule_name(rule),
+                        explain: rule.explain(),
+                        rfc: rule.rfc(),
+                        sent_continue: core::mem::take(&mut sent_continue),
+                        close,
+                        response: Vec::new(),
+                        head_len,
+                    });
                 }
-                break;
-            }
-            Event::Head(head) => {
-                let reply = decide(&head, &store, &policy, now);
-                if let Body::Upload(plan) = &reply.body {
-                    upload = Some(store.begin_upload(&plan.path));
-                }
-                pending = Some((
-                    reply,
-                    format!("{} {}", head.method().as_str(), head.target()),
-                ));
-            }
-            Event::Data(d) => {
-                if let Some(Ok(up)) = &mut upload {
-                    if let Err(e) = up.write(d) {
-                        upload = Some(Err(e));
-                    }
+                ConnEvent::Malformed(e) => {
+                    stopped = Some(format!(
+                        "the request was refused ({e}): the server closes the connection"
+                    ));
                 }
             }
-            Event::ChunkHeader { .. } | Event::Trailers(_) => {}
-            Event::End => {
-                let Some((planned, request)) = pending.take() else {
-                    break;
-                };
-                let sent_continue = matches!(&planned.body, Body::Upload(p) if p.send_continue);
-                let reply = match &planned.body {
-                    Body::Upload(_) => {
-                        let outcome = match upload.take() {
-                            Some(Ok(up)) => up.commit(),
-                            Some(Err(e)) => Err(e),
-                            None => Err(StoreError::Io),
-                        };
-                        finish(&planned, outcome, now)
-                    }
-                    Body::Remove(path) => finish(&planned, store.remove(path), now),
-                    _ => planned,
-                };
-                let (response, head_len) = render(&reply, &store);
-                exchanges.push(Exchange {
-                    message,
-                    request: Some(request),
-                    status: reply.status,
-                    rule: rule_name(&reply),
-                    explain: reply.rule.explain(),
-                    rfc: reply.rule.rfc(),
-                    sent_continue,
-                    close: reply.close,
-                    response,
-                    head_len,
-                });
-                message += 1;
-                if reply.close {
-                    if base < input.len() {
-                        stopped = Some(
-                            "the response closes the connection: later bytes are not read".into(),
-                        );
-                    }
-                    break;
-                }
-                if parser.start_next().is_err() || base == input.len() {
-                    break;
+        }
+        while let Some(t) = conn.poll_transmit(&mut out) {
+            busy = true;
+            if let Transmit::File { path, start, len } = t {
+                match store.read(&path, start, len) {
+                    Ok(data) => out.extend_from_slice(&data),
+                    Err(e) => out.extend_from_slice(
+                        format!("[the store could not read the file: {e}]").as_bytes(),
+                    ),
                 }
             }
-            Event::Paused => {
-                if parser.start_next().is_err() {
-                    break;
+        }
+        match exchanges.last_mut() {
+            Some(last) if !sent_continue => last.response.append(&mut out),
+            _ => out.clear(),
+        }
+        if busy {
+            conn.handle_drained(now);
+        }
+        if conn.wants_input() && !conn.is_closed() {
+            let got = conn.handle_bytes(&input[at..], &store, now);
+            if let Some(line) = got.request_line {
+                let line = String::from_utf8_lossy(&input[at..][line]);
+                let mut words = line.split(' ');
+                let method = words.next().unwrap_or("");
+                requests.push(format!("{method} {}", words.next().unwrap_or("")));
+            }
+            if let Some(data) = got.body {
+                if let Some(Err(e)) = upload.as_mut().map(|u| u.write(data)) {
+                    conn.handle_outcome(Err(e), &store, now);
                 }
             }
+            at += got.consumed;
+            busy |= got.consumed > 0 || !conn.wants_input();
+        }
+        if !busy {
+            break;
+        }
+    }
+    if stopped.is_none() {
+        if conn.is_closed() || exchanges.last().is_some_and(|e| e.close) {
+            if at < input.len() {
+                stopped =
+                    Some("the response closes the connection: later bytes are not read".into());
+            }
+        } else if at < input.len() || !conn.is_idle() {
+            stopped = Some("the request is incomplete: the server waits for more bytes".into());
         }
     }
     Outcome {
@@ -392,6 +366,31 @@ mod tests {
             NOW,
         );
         assert_eq!(out.exchanges[0].status, 405);
+    }
+
+    #[test]
+    fn a_put_with_100_continue_says_so_and_answers_201() {
+        let (e, _) = one(
+            "PUT /n.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\nhi",
+        );
+        assert!(e.sent_continue);
+        assert!(
+            text(&e).starts_with("HTTP/1.1 201 Created\r\n"),
+            "{}",
+            text(&e)
+        );
+    }
+
+    #[test]
+    fn a_large_refused_body_is_answered_at_once_as_the_server_does() {
+        let out = serve(
+            b"POST /hello.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\nabc",
+            &files(),
+            false,
+            NOW,
+        );
+        assert_eq!(out.exchanges[0].status, 405);
+        assert!(out.exchanges[0].close);
     }
 
     #[test]
