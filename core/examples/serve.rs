@@ -4,6 +4,7 @@ use simplehttp_core::server::{Action, Now, ServerConfig, ServerConnection, Trans
 use simplehttp_core::{store::MemoryStore, FileStore, StoreError, Timestamp, Upload};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
+use std::sync::Arc;
 use std::time::{Instant, UNIX_EPOCH};
 use std::{fs, path::Path};
 
@@ -28,7 +29,7 @@ pub(crate) fn serve(mut sock: TcpStream, store: &MemoryStore) -> std::io::Result
         ms: clock.elapsed().as_millis() as u64,
         wall: Timestamp(UNIX_EPOCH.elapsed().unwrap().as_secs()),
     };
-    let mut conn = ServerConnection::new(ServerConfig::default(), now());
+    let mut conn = ServerConnection::new(Arc::new(ServerConfig::default()), now());
     let (mut input, mut out, mut upload) = (Vec::new(), Vec::new(), None);
     loop {
         while let Some(action) = conn.poll_action() {

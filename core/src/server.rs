@@ -43,10 +43,11 @@
 //! ```
 //! use simplehttp_core::server::{Action, Now, ServerConfig, ServerConnection, Transmit};
 //! use simplehttp_core::{FileStore, MemoryStore, Timestamp, Upload};
+//! use std::sync::Arc;
 //!
 //! let store = MemoryStore::new().with_file("a.txt", b"hello\n", Timestamp(0));
 //! let now = Now { ms: 0, wall: Timestamp(0) };
-//! let mut conn = ServerConnection::new(ServerConfig::default(), now);
+//! let mut conn = ServerConnection::new(Arc::new(ServerConfig::default()), now);
 //! let mut out = Vec::new();
 //!
 //! // Drives the connection until it has nothing more to do, like a shell's loop.
@@ -116,6 +117,7 @@ use crate::write::{write_chunk, write_last_chunk};
 use crate::{Limits, ParseError, Timestamp};
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::ops::Range;
 
@@ -195,6 +197,11 @@ pub enum Action {
     Open {
         /// The file.
         path: StorePath,
+        /// The range of it the response sends: a shell that copies small files into its
+        /// output may read them now, so that a failed read is still answered as an error.
+        start: u64,
+        /// How many bytes.
+        len: u64,
     },
     /// Start an upload to this path. The body's bytes then come out of
     /// [`ServerConnection::handle_bytes`] as [`Received::body`], to be written to it; a
@@ -234,7 +241,7 @@ pub enum Transmit {
 pub enum ConnEvent {
     /// `100 Continue` was queued.
     Continue,
-    /// A final response was queued: its head comes next out of `poll_transmit`.
+    /// The head of a final response was just written by `poll_transmit`.
     Response {
         /// Its status.
         status: u16,
@@ -325,7 +332,9 @@ enum State {
 /// Output waiting for `poll_transmit`.
 #[derive(Debug)]
 enum Out {
-    Bytes(Vec<u8>),
+    Bytes(&'static [u8]),
+    /// A reply's head and its in-memory body, rendered into the caller's buffer.
+    Reply(Box<Reply>),
     File {
         path: StorePath,
         start: u64,
@@ -340,7 +349,7 @@ enum Out {
 /// One server connection. See the [module docs](self).
 #[derive(Debug)]
 pub struct ServerConnection {
-    config: ServerConfig,
+    config: Arc<ServerConfig>,
     parser: RequestParser,
     state: State,
     out: VecDeque<Out>,
@@ -363,7 +372,7 @@ pub struct ServerConnection {
 impl ServerConnection {
     /// A new connection, waiting for its first head.
     #[must_use]
-    pub fn new(config: ServerConfig, now: Now) -> Self {
+    pub fn new(config: Arc<ServerConfig>, now: Now) -> Self {
         ServerConnection {
             parser: RequestParser::new(config.limits),
             deadline_ms: now.ms + config.timeouts.header_ms,
@@ -378,6 +387,28 @@ impl ServerConnection {
             eof: false,
             shutting_down: false,
         }
+    }
+
+    /// Makes an engine whose connection ended (or is idle) new, for another connection:
+    /// a shell may keep engines of idle connections in a pool, remembering only
+    /// [`ServerConnection::poll_timeout`], so that thousands of idle connections cost
+    /// little memory.
+    pub fn recycle(&mut self, now: Now) {
+        // An idle connection's parser is clean and waits for a head: it is kept, with its
+        // buffers; any other one starts over.
+        if !self.is_idle() {
+            self.parser = RequestParser::new(self.config.limits);
+        }
+        self.state = State::Head { started: true };
+        self.out.clear();
+        self.actions.clear();
+        self.events.clear();
+        self.deadline_ms = now.ms + self.config.timeouts.header_ms;
+        self.is_head = false;
+        self.complete = false;
+        self.unconsumed = false;
+        self.eof = false;
+        self.shutting_down = false;
     }
 
     /// Whether the engine takes input now. It does not while a response is queued or being
@@ -439,7 +470,21 @@ impl ServerConnection {
     pub fn poll_transmit(&mut self, out: &mut Vec<u8>) -> Option<Transmit> {
         match self.out.pop_front()? {
             Out::Bytes(b) => {
-                out.extend_from_slice(&b);
+                out.extend_from_slice(b);
+                Some(Transmit::Bytes)
+            }
+            Out::Reply(reply) => {
+                let at = out.len();
+                reply.write_head(out);
+                self.events.push_back(ConnEvent::Response {
+                    status: reply.status,
+                    rule: reply.rule,
+                    close: reply.close,
+                    head_len: out.len() - at,
+                });
+                if let Body::Bytes(b) = &reply.body {
+                    out.extend_from_slice(b);
+                }
                 Some(Transmit::Bytes)
             }
             Out::File { path, start, len } => Some(Transmit::File { path, start, len }),
@@ -525,9 +570,8 @@ impl ServerConnection {
                     if plan.expects_continue && plan.http11 {
                         if let Body::Upload(p) = &reply.body {
                             if p.send_continue {
-                                self.out.push_back(Out::Bytes(
-                                    b"HTTP/1.1 100 Continue\r\n\r\n".to_vec(),
-                                ));
+                                self.out
+                                    .push_back(Out::Bytes(b"HTTP/1.1 100 Continue\r\n\r\n"));
                                 self.events.push_back(ConnEvent::Continue);
                             }
                         }
@@ -876,9 +920,13 @@ impl ServerConnection {
 
     /// A reply is final: a file body is opened first; anything else goes out now.
     fn queue_response(&mut self, reply: Reply, now: Now) {
-        if let Body::File { path, len, .. } = &reply.body {
+        if let Body::File { path, start, len } = &reply.body {
             if !self.is_head && *len > 0 {
-                self.actions.push_back(Action::Open { path: path.clone() });
+                self.actions.push_back(Action::Open {
+                    path: path.clone(),
+                    start: *start,
+                    len: *len,
+                });
                 self.state = State::Await(Awaiting::Open(Box::new(reply)));
                 return;
             }
@@ -892,29 +940,24 @@ impl ServerConnection {
             reply.close = true;
         }
         let body = core::mem::replace(&mut reply.body, Body::Empty);
-        let mut head = Vec::with_capacity(256);
-        reply.write_head(&mut head);
-        self.events.push_back(ConnEvent::Response {
-            status: reply.status,
-            rule: reply.rule,
-            close: reply.close,
-            head_len: head.len(),
-        });
         let chunked = reply.is_chunked();
-        if let (false, Body::Bytes(b)) = (self.is_head, &body) {
-            head.extend_from_slice(b);
-        }
-        self.out.push_back(Out::Bytes(head));
-        if !self.is_head {
-            match body {
-                Body::File { path, start, len } if len > 0 => {
-                    self.out.push_back(Out::File { path, start, len });
-                }
-                Body::Listing(listing) => self.out.push_back(Out::Listing { listing, chunked }),
-                _ => {}
+        let close = reply.close;
+        let mut tail = None;
+        match body {
+            Body::Bytes(b) if !self.is_head => reply.body = Body::Bytes(b),
+            Body::File { path, start, len } if len > 0 && !self.is_head => {
+                tail = Some(Out::File { path, start, len });
             }
+            Body::Listing(listing) if !self.is_head => {
+                tail = Some(Out::Listing { listing, chunked });
+            }
+            _ => {}
         }
-        self.state = State::Sending { close: reply.close };
+        self.out.push_back(Out::Reply(Box::new(reply)));
+        if let Some(t) = tail {
+            self.out.push_back(t);
+        }
+        self.state = State::Sending { close };
         self.deadline_ms = now.ms + self.config.timeouts.body_ms;
     }
 

@@ -63,7 +63,7 @@ impl Driver {
             wall: Timestamp(2_000),
         };
         Driver {
-            conn: ServerConnection::new(config, now),
+            conn: ServerConnection::new(std::sync::Arc::new(config), now),
             store: Flaky {
                 inner: store(),
                 fail_begin: None,

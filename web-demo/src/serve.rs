@@ -5,6 +5,7 @@
 use simplehttp_core::server::{Action, ConnEvent, Now, ServerConfig, ServerConnection, Transmit};
 use simplehttp_core::store::MemoryStore;
 use simplehttp_core::{FileStore, Kind, Policy, Rule, StoreError, StorePath, Timestamp, Upload};
+use std::sync::Arc;
 
 /// A file or directory of the explorer's store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,14 +136,13 @@ pub fn serve(input: &[u8], files: &[Entry], read_only: bool, now: u64) -> Outcom
         },
         ..ServerConfig::default()
     };
-    let mut conn = ServerConnection::new(config, now);
+    let mut conn = ServerConnection::new(Arc::new(config), now);
     let mut exchanges: Vec<Exchange> = Vec::new();
     let mut stopped = None;
     let mut at = 0;
     let mut upload = None;
     let mut requests = Vec::new();
     let mut sent_continue = false;
-    let mut out = Vec::new();
     for _ in 0..4 * input.len() + 64 {
         let mut busy = false;
         while let Some(action) = conn.poll_action() {
@@ -160,17 +160,35 @@ pub fn serve(input: &[u8], files: &[Entry], read_only: bool, now: u64) -> Outcom
             };
             conn.handle_outcome(outcome, &store, now);
         }
-        while let Some(event) = conn.poll_event() {
-            match event {
-                // Its bytes come next; they are not part of the final response.
-                ConnEvent::Continue => sent_continue = true,
-                ConnEvent::Response {
-                    status,
-                    rule,
-                    close,
-                    head_len,
-                } => {
-                    exchanges.push(Exchange {
+        // Each output, then what it says: a new response starts with its head.
+        loop {
+            let mut piece = Vec::new();
+            let Some(t) = conn.poll_transmit(&mut piece) else {
+                break;
+            };
+            busy = true;
+            if let Transmit::File { path, start, len } = t {
+                match store.read(&path, start, len) {
+                    Ok(data) => piece.extend_from_slice(&data),
+                    Err(e) => piece.extend_from_slice(
+                        format!("[the store could not read the file: {e}]").as_bytes(),
+                    ),
+                }
+            }
+            let mut interim = false;
+            while let Some(event) = conn.poll_event() {
+                match event {
+                    // Its bytes are these; they are not part of the final response.
+                    ConnEvent::Continue => {
+                        sent_continue = true;
+                        interim = true;
+                    }
+                    ConnEvent::Response {
+                        status,
+                        rule,
+                        close,
+                        head_len,
+                    } => exchanges.push(Exchange {
                         message: exchanges.len(),
                         request: requests.get(exchanges.len()).cloned(),
                         status,
@@ -181,29 +199,17 @@ pub fn serve(input: &[u8], files: &[Entry], read_only: bool, now: u64) -> Outcom
                         close,
                         response: Vec::new(),
                         head_len,
-                    });
-                }
-                ConnEvent::Malformed(e) => {
-                    stopped = Some(format!(
-                        "the request was refused ({e}): the server closes the connection"
-                    ));
-                }
-            }
-        }
-        while let Some(t) = conn.poll_transmit(&mut out) {
-            busy = true;
-            if let Transmit::File { path, start, len } = t {
-                match store.read(&path, start, len) {
-                    Ok(data) => out.extend_from_slice(&data),
-                    Err(e) => out.extend_from_slice(
-                        format!("[the store could not read the file: {e}]").as_bytes(),
-                    ),
+                    }),
+                    ConnEvent::Malformed(e) => {
+                        stopped = Some(format!(
+                            "the request was refused ({e}): the server closes the connection"
+                        ));
+                    }
                 }
             }
-        }
-        match exchanges.last_mut() {
-            Some(last) if !sent_continue => last.response.append(&mut out),
-            _ => out.clear(),
+            if let (false, Some(last)) = (interim, exchanges.last_mut()) {
+                last.response.append(&mut piece);
+            }
         }
         if busy {
             conn.handle_drained(now);
