@@ -431,6 +431,12 @@ impl ServerConnection {
         matches!(self.state, State::Head { started: false }) && !self.unconsumed
     }
 
+    /// Whether output is waiting for `poll_transmit` (a response not yet handed out whole).
+    #[must_use]
+    pub fn has_output(&self) -> bool {
+        !self.out.is_empty()
+    }
+
     /// Whether the connection is closed.
     #[must_use]
     pub fn is_closed(&self) -> bool {

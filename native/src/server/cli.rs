@@ -103,6 +103,11 @@ pub struct Cli {
     #[arg(long, value_name = "SECS", default_value_t = 60.0)]
     pub body_timeout: f64,
 
+    /// Bytes a second a request body must average once it has taken 10 s (then 408); a
+    /// body trickling in a byte every few seconds cannot hold a connection. 0: no minimum.
+    #[arg(long, value_name = "BYTES", default_value_t = 500)]
+    pub min_rate: u64,
+
     /// Seconds to let requests in flight finish after Ctrl-C or SIGTERM.
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub shutdown_grace: f64,

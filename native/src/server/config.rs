@@ -30,10 +30,32 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// Time a body (either way) may go without progress.
     pub body_timeout: Duration,
+    /// The slowest average a request body may arrive at after its first 10 s, in bytes a
+    /// second (0: no minimum).
+    pub min_rate: u64,
     /// Time requests in flight get to finish at shutdown.
     pub shutdown_grace: Duration,
     /// No access log.
     pub quiet: bool,
+}
+
+impl Config {
+    /// What each connection's engine is configured with.
+    #[must_use]
+    pub fn engine_config(&self) -> simplehttp_core::server::ServerConfig {
+        let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        simplehttp_core::server::ServerConfig {
+            limits: self.limits,
+            policy: self.policy.clone(),
+            timeouts: simplehttp_core::server::Timeouts {
+                header_ms: ms(self.header_timeout),
+                body_ms: ms(self.body_timeout),
+                idle_ms: ms(self.idle_timeout),
+                min_rate: self.min_rate,
+                ..simplehttp_core::server::Timeouts::default()
+            },
+        }
+    }
 }
 
 /// A setting that cannot be used, with the exit code it earns.
@@ -172,6 +194,7 @@ impl Config {
             header_timeout,
             idle_timeout,
             body_timeout,
+            min_rate: cli.min_rate,
             shutdown_grace,
             quiet: cli.quiet,
         })

@@ -1,30 +1,26 @@
-//! One TCP connection: a plain state machine around the core's [`RequestParser`].
+//! One TCP connection: the core's [`ServerConnection`] engine, driven over a socket.
+//!
+//! The engine decides everything HTTP: what to answer, when to send `100 Continue`, what
+//! to do with a refused body, when to close and when a peer is too slow. This shell moves
+//! bytes and files and carries out the engine's actions:
 //!
 //! ```text
-//!            ┌──────────────── response sent, keep-alive: start_next ─────────────┐
-//!            ▼                                                                    │
-//!        ┌──────┐  Head (decide)  ┌──────┐  Data… discarded, End          ┌──────┐ │
-//!  ────► │ Head │ ──────────────► │ Body │ ─────────────────────────────► │ Send │─┘
-//!        └──────┘                 └──────┘                                └──────┘
-//!            │                       │  Data… → upload, End   ┌────────┐   ▲   │ close
-//!            │                       └───────────────────────►│ Commit │───┘   ▼
-//!            │                         (to the commit pool)   └────────┘  ┌────────┐
-//!            │ parse error, header or body timeout (408),    outcome:     │ Linger │ drain
-//!            └ body refused, upload error: reply, close      finish       └────────┘ input,
-//!                                                                                    then close
+//!   socket ──read──► rbuf ──handle_bytes──► engine ──poll_transmit──► wbuf ──write──► socket
+//!                                             │  ▲                     └─ file ranges: sendfile
+//!                        actions: open, begin │  │ outcomes (the commit's from its pool)
+//!                upload, commit, remove, close ▼  │
+//!                                            FsStore, commit pool
 //! ```
 //!
 //! Output is written as far as the socket takes it and resumed on the next writable
-//! event; input is read only while the parser needs more, so pipelined requests wait in
-//! the buffer (bounded by the core's limits) and are answered in order.
+//! event; input is passed in only while the engine wants it, so pipelined requests wait
+//! in the buffer (bounded by the core's limits) and are answered in order. An idle
+//! connection gives its engine and buffers back to the worker's pools.
 
 use super::fs_store::{store_error, FsUpload};
 use super::worker::Ctx;
-use simplehttp_core::write::{write_chunk, write_last_chunk};
-use simplehttp_core::{
-    decide, finish, reply_to_error, reply_with_status, Body, Event, FileStore, Framing, Listing,
-    Method, ParseError, Reply, RequestHead, RequestParser, Rule, Step, StoreError, Upload, Version,
-};
+use simplehttp_core::server::{Action, ConnEvent, Now, ServerConnection, Transmit};
+use simplehttp_core::{FileStore, StoreError, Upload};
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr};
@@ -33,31 +29,24 @@ use std::time::{Duration, Instant};
 
 /// Files up to this size go out in the same write as the head.
 const INLINE_FILE: u64 = 16 * 1024;
-/// Most bytes of a file one connection sends before the worker turns to the others (a
-/// fast reader on loopback would otherwise keep the worker to itself for a whole file).
-/// One `sendfile` call: the worker polls between calls, as lighttpd does.
+/// Most bytes one connection sends before the worker turns to the others (a fast reader
+/// on loopback would otherwise keep the worker to itself for a whole file). One
+/// `sendfile` call: the worker polls between calls, as lighttpd does.
 const DRIVE_BUDGET: u64 = SENDFILE_CHUNK;
 /// Most bytes of a file handed to one `sendfile` call.
 const SENDFILE_CHUNK: u64 = 256 * 1024;
-/// About how much of a listing is rendered at a time: a connection holds one piece of its
-/// HTML, never the whole page.
-const LISTING_PIECE: usize = 16 * 1024;
 /// Read size while waiting for a head.
 const HEAD_READ: usize = 16 * 1024;
 /// Read size while receiving an upload.
 const BODY_READ: usize = 64 * 1024;
-/// A refused request body of at most this size, already on its way, is read and dropped
-/// before the reply, so that closing afterwards (as the core asks) cannot reset the
-/// connection under the reply; a larger one is answered at once and drained while lingering.
-const DISCARD_MAX: u64 = 64 * 1024;
-/// How long, and how much, a closing connection's input is drained so the peer reads the
-/// reply instead of a reset.
-const LINGER_TIME: Duration = Duration::from_secs(2);
-const LINGER_BYTES: usize = 1 << 20;
-/// Most buffers of each kind a worker keeps for reuse.
+/// Output is taken from the engine while less than this is waiting to be written.
+const WBUF_LOW: usize = 64 * 1024;
+/// Most buffers and engines of each kind a worker keeps for reuse.
 const POOLED: usize = 256;
 /// Output buffers larger than this are freed rather than kept.
 const POOLED_WBUF_MAX: usize = 64 * 1024;
+/// A deadline for an engine that has none (it waits for the store).
+const FAR: Duration = Duration::from_secs(24 * 3600);
 
 /// What the worker does with a connection after driving it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,63 +55,6 @@ pub enum Next {
     Keep,
     /// Close it now.
     Close,
-}
-
-enum State {
-    /// Waiting for a request head.
-    Head,
-    /// Receiving the request body (boxed: idle connections stay small).
-    Body(Box<Receiving>),
-    /// Sending a response: `wbuf`, then `file` or the rest of `listing`.
-    Send {
-        file: Option<FileSend>,
-        listing: Option<Box<ListingSend>>,
-        close: bool,
-    },
-    /// Reply sent, write side shut down: drain input until EOF or the deadline.
-    Linger { drained: usize },
-    /// The upload's body is in; the commit pool makes it durable. The reply it was planned
-    /// with waits here for the outcome ([`Conn::committed`]); input waits unread.
-    Commit(Box<Reply>),
-}
-
-/// Where a request body goes, and the reply decided for it (the planned one for an upload).
-struct Receiving {
-    sink: Sink,
-    reply: Reply,
-}
-
-enum Sink {
-    Discard,
-    Upload(FsUpload),
-}
-
-/// A directory listing going out a piece at a time, each rendered when the last has left.
-struct ListingSend {
-    listing: Box<Listing>,
-    /// Each piece is a chunk, and the last chunk ends it.
-    chunked: bool,
-    piece: Vec<u8>,
-}
-
-impl ListingSend {
-    /// Appends the next piece to `out`; false once there is nothing left.
-    fn next_piece(&mut self, out: &mut Vec<u8>) -> bool {
-        if self.listing.is_done() {
-            return false;
-        }
-        self.piece.clear();
-        let done = self.listing.write_next(&mut self.piece, LISTING_PIECE);
-        if self.chunked {
-            write_chunk(out, &self.piece);
-            if done {
-                let _ = write_last_chunk(out, &[]);
-            }
-        } else {
-            out.extend_from_slice(&self.piece);
-        }
-        true
-    }
 }
 
 struct FileSend {
@@ -134,13 +66,17 @@ struct FileSend {
     stream: u64,
 }
 
-/// The request being answered, for the access log.
+/// The response being sent, for the access log.
 struct Current {
     line: String,
     started: Instant,
-    is_head: bool,
     status: u16,
     bytes: u64,
+    head_len: u64,
+    /// The connection closes after it.
+    close: bool,
+    /// A final response is under way and not logged yet.
+    pending: bool,
 }
 
 /// One connection.
@@ -151,20 +87,29 @@ pub struct Conn {
     slot: usize,
     serial: u64,
     peer: SocketAddr,
-    /// The core's parser; `None` while idle (it waits in the worker's pool).
-    parser: Option<RequestParser>,
-    /// Input: `rbuf[rstart..rend]` are received bytes the parser has not consumed.
+    /// The engine; `None` while idle (it waits in the worker's pool).
+    engine: Option<Box<ServerConnection>>,
+    /// Input: `rbuf[rstart..rend]` are received bytes the engine has not consumed.
     rbuf: Vec<u8>,
     rstart: usize,
     rend: usize,
-    /// Output: `wbuf[wpos..]` is still to be written.
+    /// Output: `wbuf[wpos..]` is still to be written, then `file`.
     wbuf: Vec<u8>,
     wpos: usize,
-    state: State,
-    /// When the current wait (head, idle, body or send progress, linger) times out.
+    file: Option<FileSend>,
+    /// What the last [`Action::Open`] opened (a small file's bytes wait in `Ctx::inline`).
+    opened: Option<Rc<File>>,
+    /// Output could not be made whole: close.
+    broken: bool,
+    upload: Option<FsUpload>,
+    /// The upload is with the commit pool; its outcome comes to [`Conn::committed`].
+    committing: bool,
+    /// Something was handed to the socket since the engine was last told it drained.
+    sent: bool,
+    /// The engine was told the server is shutting down.
+    told_shutdown: bool,
+    /// When the engine's current wait times out.
     pub deadline: Instant,
-    /// Whether bytes of the current head arrived (header timeout) or not (idle timeout).
-    head_started: bool,
     eof: bool,
     /// Whether a read may find bytes: cleared by a short read or `WouldBlock`, set by a
     /// readable event (edge-triggered polls report every arrival), so the common case
@@ -175,19 +120,7 @@ pub struct Conn {
     hup: bool,
     /// The last `drive` stopped with output still writable (see [`Conn::yielded`]).
     yielded: bool,
-    /// Whether the request being answered was read to its end (nothing of it is left
-    /// unread, so closing cannot reset the connection under the reply).
-    complete: bool,
     cur: Current,
-}
-
-enum Act {
-    NeedMore,
-    Continue,
-    Respond(Reply),
-    End,
-    UploadFailed(StoreError),
-    Paused,
 }
 
 enum Flush {
@@ -205,6 +138,27 @@ enum Fill {
     Failed,
 }
 
+impl Ctx {
+    /// The time as the engine takes it.
+    fn now_value(&self) -> Now {
+        Now {
+            ms: u64::try_from(self.now.duration_since(self.epoch).as_millis()).unwrap_or(u64::MAX),
+            wall: self.ts,
+        }
+    }
+
+    fn engine(&mut self) -> Box<ServerConnection> {
+        let now = self.now_value();
+        match self.engines.pop() {
+            Some(mut e) => {
+                e.recycle(now);
+                e
+            }
+            None => Box::new(ServerConnection::new(self.engine_config.clone(), now)),
+        }
+    }
+}
+
 impl Conn {
     /// A new connection, waiting for its first head.
     pub fn new(sock: mio::net::TcpStream, peer: SocketAddr, slot: usize, ctx: &mut Ctx) -> Conn {
@@ -214,26 +168,32 @@ impl Conn {
             slot,
             serial: ctx.serial,
             peer,
-            parser: None,
+            engine: Some(ctx.engine()),
             rbuf: Vec::new(),
             rstart: 0,
             rend: 0,
             wbuf: Vec::new(),
             wpos: 0,
-            state: State::Head,
-            deadline: ctx.now + ctx.header_timeout,
-            head_started: true,
+            file: None,
+            opened: None,
+            broken: false,
+            upload: None,
+            committing: false,
+            sent: false,
+            told_shutdown: false,
+            deadline: ctx.now + Duration::from_millis(ctx.engine_config.timeouts.header_ms),
             eof: false,
             readable: true,
             hup: false,
             yielded: false,
-            complete: false,
             cur: Current {
                 line: String::new(),
                 started: ctx.now,
-                is_head: false,
                 status: 0,
                 bytes: 0,
+                head_len: 0,
+                close: false,
+                pending: false,
             },
         }
     }
@@ -247,9 +207,10 @@ impl Conn {
     /// at shutdown without cutting anything short.
     #[must_use]
     pub fn is_idle(&self) -> bool {
-        matches!(self.state, State::Head)
+        self.engine.as_ref().is_none_or(|e| e.is_idle())
             && self.rstart == self.rend
             && self.wpos >= self.wbuf.len()
+            && self.file.is_none()
     }
 
     /// Whether the last `drive` stopped to give other connections their turn while its
@@ -260,14 +221,34 @@ impl Conn {
         self.yielded
     }
 
-    /// Does everything that can be done without blocking: write, parse, decide, read.
-    /// `readable`: the poll reported new input; `hup`: it reported the peer's EOF or an
-    /// error (which a short read does not reveal).
+    /// Does everything that can be done without blocking: write, carry out the engine's
+    /// actions, take its output, read and pass input in. `readable`: the poll reported new
+    /// input; `hup`: it reported the peer's EOF or an error (which a short read does not
+    /// reveal).
     pub fn drive(&mut self, ctx: &mut Ctx, readable: bool, hup: bool) -> Next {
         self.readable |= readable || hup;
         self.hup |= hup;
         self.yielded = false;
+        let next = self.run(ctx);
+        if next == Next::Keep {
+            self.sync_deadline(ctx);
+        }
+        next
+    }
+
+    fn run(&mut self, ctx: &mut Ctx) -> Next {
         loop {
+            if ctx.shutting_down && !self.told_shutdown {
+                self.told_shutdown = true;
+                if let Some(e) = &mut self.engine {
+                    e.handle_shutdown();
+                }
+            }
+            // First, so that a close the engine decided (a peer that stopped reading)
+            // does not wait for a socket that will never drain.
+            if let Some(next) = self.act(ctx) {
+                return next;
+            }
             match self.flush(ctx) {
                 Flush::Failed => return Next::Close,
                 Flush::Yield => {
@@ -276,35 +257,36 @@ impl Conn {
                 }
                 Flush::Blocked => {
                     // A pending `100 Continue` does not stop the body from being read.
-                    if !matches!(self.state, State::Body(_)) {
+                    if !self.engine.as_ref().is_some_and(|e| e.wants_input()) {
                         return Next::Keep;
                     }
                 }
                 Flush::Done => {
-                    if let State::Send { close, .. } = self.state {
-                        if !self.finish_response(ctx, close) {
-                            return Next::Close;
-                        }
-                        continue;
+                    if self.sent {
+                        self.sent = false;
+                        self.drained(ctx);
                     }
                 }
             }
-            if let State::Commit(_) = self.state {
-                return Next::Keep;
+            if let Some(next) = self.act(ctx) {
+                return next;
             }
-            if let State::Linger { .. } = self.state {
-                return self.linger();
+            if self.take_output(ctx) {
+                continue;
             }
-            match self.parse(ctx) {
-                Some(Next::Close) => return Next::Close,
-                Some(Next::Keep) => continue,
-                None => {}
+            if self.broken {
+                return Next::Close;
             }
-            // A `100 Continue` queued by the head goes out before waiting for the body.
-            if self.wpos < self.wbuf.len() {
-                if let Flush::Failed = self.flush(ctx) {
+            if self.engine.is_none() && self.rstart == self.rend {
+                // Idle: nothing to do until bytes come.
+                if self.eof {
                     return Next::Close;
                 }
+            } else if self.feed(ctx) {
+                continue;
+            }
+            if self.committing || self.engine.as_ref().is_some_and(|e| !e.wants_input()) {
+                return Next::Keep;
             }
             match self.fill(ctx) {
                 Fill::Got => {}
@@ -312,192 +294,246 @@ impl Conn {
                 Fill::Blocked => return Next::Keep,
                 Fill::Failed => return Next::Close,
             }
+            if self.eof && self.engine.is_none() && self.rstart == self.rend {
+                return Next::Close;
+            }
         }
     }
 
-    /// The deadline passed: answer 408 where a request was under way, or close.
+    /// A deadline passed (the worker checks [`Conn::deadline`]).
     pub fn on_timeout(&mut self, ctx: &mut Ctx) -> Next {
-        match &self.state {
-            State::Head if self.head_started && self.rend > self.rstart => {
-                self.cur.line.clear();
-                self.cur.line.push('-');
-                self.cur.started = ctx.now;
-                // Not the previous request's method: this reply has its body.
-                self.cur.is_head = false;
-                let reply = reply_with_status(
-                    408,
-                    Rule::Timeout,
-                    "request timeout: the head took too long\n",
-                    ctx.ts,
-                );
-                self.respond(reply, ctx);
-                self.drive(ctx, false, false)
-            }
-            State::Body(_) => {
-                // Dropping the state drops the upload: no partial file.
-                let reply = reply_with_status(
-                    408,
-                    Rule::Timeout,
-                    "request timeout: the body stalled\n",
-                    ctx.ts,
-                );
-                self.respond(reply, ctx);
-                self.drive(ctx, false, false)
-            }
-            State::Commit(_) => {
-                // The commit finishes whatever the peer does; its outcome is still owed.
-                self.deadline = ctx.now + ctx.body_timeout;
-                Next::Keep
-            }
-            _ => Next::Close,
-        }
+        let Some(engine) = &mut self.engine else {
+            // Idle for the whole idle timeout the engine gave.
+            return Next::Close;
+        };
+        engine.handle_timeout(ctx.now_value());
+        self.drive(ctx, false, false)
     }
 
-    /// The commit pool is done with this connection's upload: reply with the outcome.
-    /// `serial` tells whether the outcome is this connection's at all.
+    /// The commit pool is done with this connection's upload. `serial` tells whether the
+    /// outcome is this connection's at all.
     pub fn committed(
         &mut self,
         serial: u64,
         outcome: Result<(), StoreError>,
         ctx: &mut Ctx,
     ) -> Next {
-        if serial != self.serial || !matches!(self.state, State::Commit(_)) {
+        if serial != self.serial || !self.committing {
             return Next::Keep;
         }
-        let State::Commit(reply) = std::mem::replace(&mut self.state, State::Head) else {
-            return Next::Keep;
-        };
-        let reply = finish(&reply, outcome, ctx.ts);
-        self.respond(reply, ctx);
-        self.complete = true;
+        self.committing = false;
+        if let Some(engine) = &mut self.engine {
+            engine.handle_outcome(outcome, &ctx.store, ctx.now_value());
+        }
         self.drive(ctx, false, false)
     }
 
-    /// Writes what is pending: `wbuf`, then the file being sent.
-    fn flush(&mut self, ctx: &mut Ctx) -> Flush {
-        // The last bytes before closing are sent with MSG_MORE: held back, they leave in
-        // one segment with the FIN that closing adds, instead of two.
-        let last = matches!(
-            self.state,
-            State::Send {
-                file: None,
-                listing: None,
-                close: true
-            }
-        );
-        let mut budget = DRIVE_BUDGET;
-        loop {
-            while self.wpos < self.wbuf.len() {
-                let out = &self.wbuf[self.wpos..];
-                let sent = if last {
-                    send_last(&self.sock, out)
-                } else {
-                    self.sock.write(out)
-                };
-                match sent {
-                    Ok(0) => return Flush::Failed,
-                    Ok(n) => {
-                        self.wpos += n;
-                        self.deadline = ctx.now + ctx.body_timeout;
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Flush::Blocked,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(_) => return Flush::Failed,
-                }
-            }
-            self.wbuf.clear();
-            self.wpos = 0;
-            // The socket took everything: the next piece of a listing, if any.
-            let State::Send {
-                listing: Some(ls), ..
-            } = &mut self.state
-            else {
-                break;
+    fn sync_deadline(&mut self, ctx: &Ctx) {
+        if let Some(engine) = &self.engine {
+            self.deadline = match engine.poll_timeout() {
+                Some(ms) => ctx.epoch + Duration::from_millis(ms),
+                None => ctx.now + FAR,
             };
-            if budget == 0 {
-                return Flush::Yield;
-            }
-            if !ls.next_piece(&mut self.wbuf) {
-                break;
-            }
-            self.cur.bytes += self.wbuf.len() as u64;
-            budget = budget.saturating_sub(self.wbuf.len() as u64);
         }
-        if let State::Send { file: Some(fs), .. } = &mut self.state {
-            while fs.remaining > 0 {
-                if budget == 0 {
-                    return Flush::Yield;
-                }
-                match send_file_part(&self.sock, fs) {
-                    // The file shrank under us: the promised length cannot be sent.
-                    Ok(0) => return Flush::Failed,
-                    Ok(n) => {
-                        self.deadline = ctx.now + ctx.body_timeout;
-                        budget = budget.saturating_sub(n as u64);
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Flush::Blocked,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(_) => return Flush::Failed,
-                }
-            }
-        }
-        Flush::Done
     }
 
-    /// The response is out: log it, then wait for the next request or close.
-    /// Returns false when the connection is to be closed at once.
-    fn finish_response(&mut self, ctx: &mut Ctx, close: bool) -> bool {
-        if !ctx.quiet {
-            super::log::access(
-                &mut ctx.log_scratch,
-                self.peer,
-                if self.cur.line.is_empty() {
-                    "-"
-                } else {
-                    &self.cur.line
+    /// Carries out the engine's actions. `Some`: what the worker is to do now.
+    fn act(&mut self, ctx: &mut Ctx) -> Option<Next> {
+        let engine = self.engine.as_mut()?;
+        while let Some(action) = engine.poll_action() {
+            let outcome = match action {
+                Action::Open { path, start, len } => {
+                    let opened = ctx.store.open_file(&path).and_then(|f| {
+                        if len <= INLINE_FILE {
+                            // Read now, so a file that changed under us is still answered
+                            // with an error rather than a head that promises too much. The
+                            // worker's scratch holds it until the head is written, later
+                            // in this same turn.
+                            ctx.inline.clear();
+                            // Bounded by INLINE_FILE.
+                            ctx.inline.resize(len as usize, 0);
+                            ctx.inline_owner = self.serial;
+                            ctx.store
+                                .read_small(&path, &f, start, &mut ctx.inline)
+                                .map_err(|e| store_error(&e))?;
+                        }
+                        Ok(f)
+                    });
+                    opened.map(|f| self.opened = Some(f))
+                }
+                Action::BeginUpload(path) => ctx
+                    .store
+                    .begin_upload(&path)
+                    .map(|up| self.upload = Some(up)),
+                Action::Commit => match self.upload.take() {
+                    Some(up) => {
+                        ctx.commits.commit(up, self.slot, self.serial);
+                        self.committing = true;
+                        continue;
+                    }
+                    None => Err(StoreError::Io),
                 },
-                self.cur.status,
-                self.cur.bytes,
-                self.cur.started.elapsed(),
-            );
-        }
-        let next_ok = self.parser.as_mut().is_some_and(|p| p.start_next().is_ok());
-        if close || ctx.shutting_down || !next_ok {
-            if self.eof || (self.complete && self.rend == self.rstart) {
-                // Nothing unread: close at once. The FIN goes first, with the reply's
-                // last bytes (held back by MSG_MORE): a close() that finds input the
-                // peer sent meanwhile resets the connection and drops what is unsent.
-                let _ = self.sock.shutdown(Shutdown::Write);
-                return false;
-            }
-            // Unread input (a refused body, pipelined requests after an error): shut the
-            // write side and drain for a while, so the peer reads the reply rather than
-            // a reset.
-            let _ = self.sock.shutdown(Shutdown::Write);
-            self.state = State::Linger { drained: 0 };
-            self.deadline = ctx.now + LINGER_TIME;
-            return true;
-        }
-        self.state = State::Head;
-        self.head_started = self.rend > self.rstart;
-        self.deadline = ctx.now
-            + if self.head_started {
-                ctx.header_timeout
-            } else {
-                ctx.idle_timeout
+                Action::Abort => {
+                    self.upload = None;
+                    continue;
+                }
+                Action::Remove(path) => ctx.store.remove(&path),
+                Action::ShutdownWrite => {
+                    // The FIN goes with the reply's last bytes (held back by MSG_MORE).
+                    let _ = self.sock.shutdown(Shutdown::Write);
+                    continue;
+                }
+                Action::Close => return Some(Next::Close),
             };
-        if self.rend == self.rstart {
-            // An idle connection holds no buffers: they go back to the worker's pools,
-            // so thousands of idle keep-alive connections cost little memory, and busy
-            // ones neither allocate nor zero a buffer per request.
-            self.rstart = 0;
-            self.rend = 0;
-            self.release_rbuf(ctx);
-            if let Some(parser) = self.parser.take() {
-                if ctx.ppool.len() < POOLED {
-                    ctx.ppool.push(parser);
+            engine.handle_outcome(outcome, &ctx.store, ctx.now_value());
+        }
+        // The file the last decision looked at is not kept open past it (a HEAD, a 304 or
+        // a PUT never asks for it).
+        ctx.store.forget_open();
+        None
+    }
+
+    /// Takes output from the engine into `wbuf` (or the file to send). Returns whether
+    /// there is something new to write.
+    fn take_output(&mut self, ctx: &mut Ctx) -> bool {
+        let Some(engine) = &mut self.engine else {
+            return false;
+        };
+        let mut any = false;
+        while self.file.is_none() && self.wbuf.len() - self.wpos < WBUF_LOW {
+            if self.wbuf.capacity() == 0 {
+                if let Some(b) = ctx.wpool.pop() {
+                    self.wbuf = b;
                 }
             }
+            let before = self.wbuf.len();
+            let Some(t) = engine.poll_transmit(&mut self.wbuf) else {
+                break;
+            };
+            any = true;
+            while let Some(event) = engine.poll_event() {
+                if let ConnEvent::Response {
+                    status,
+                    head_len,
+                    close,
+                    ..
+                } = event
+                {
+                    self.cur.status = status;
+                    self.cur.head_len = head_len as u64;
+                    self.cur.close = close;
+                    self.cur.bytes = 0;
+                    self.cur.pending = true;
+                }
+            }
+            match t {
+                Transmit::Bytes => self.cur.bytes += (self.wbuf.len() - before) as u64,
+                Transmit::File { start, len, .. } => {
+                    self.cur.bytes += len;
+                    let file = self.opened.take();
+                    if len <= INLINE_FILE {
+                        if ctx.inline_owner != self.serial || ctx.inline.len() as u64 != len {
+                            // Not what was read at the open (it cannot happen): close
+                            // rather than send a head without its body.
+                            self.broken = true;
+                            break;
+                        }
+                        ctx.inline_owner = 0;
+                        self.wbuf.extend_from_slice(&ctx.inline);
+                    } else if let Some(file) = file {
+                        self.file = Some(FileSend {
+                            file,
+                            offset: start,
+                            remaining: len,
+                            stream: self.cur.head_len,
+                        });
+                    }
+                }
+            }
+        }
+        self.sent |= any;
+        any
+    }
+
+    /// Passes buffered input to the engine. Returns whether anything changed.
+    fn feed(&mut self, ctx: &mut Ctx) -> bool {
+        if self.engine.is_none() {
+            self.engine = Some(ctx.engine());
+        }
+        let Some(engine) = &mut self.engine else {
+            return false;
+        };
+        if !engine.wants_input() {
+            return false;
+        }
+        let now = ctx.now_value();
+        let input = &self.rbuf[self.rstart..self.rend];
+        let got = if self.eof {
+            engine.handle_eof(input, &ctx.store, now)
+        } else {
+            engine.handle_bytes(input, &ctx.store, now)
+        };
+        if let Some(line) = got.request_line.clone() {
+            self.cur.started = ctx.now;
+            self.cur.line.clear();
+            if !ctx.quiet {
+                let line = &input[line];
+                let line = line.strip_suffix(b"\r\n").unwrap_or(line);
+                super::log::push_sanitized(&mut self.cur.line, line);
+            }
+        }
+        if let Some(data) = got.body {
+            if let Some(up) = &mut self.upload {
+                if let Err(e) = up.write(data) {
+                    engine.handle_outcome(Err(e), &ctx.store, now);
+                }
+            }
+        }
+        self.rstart += got.consumed;
+        if self.rstart == self.rend {
+            self.rstart = 0;
+            self.rend = 0;
+        }
+        // At EOF the engine answers or closes; it never waits for more.
+        got.consumed > 0 || !engine.wants_input() || self.eof
+    }
+
+    /// Everything handed out was written: the engine moves on. A response that is done is
+    /// logged; an engine that is then idle, with nothing buffered, goes back to the pool.
+    fn drained(&mut self, ctx: &mut Ctx) {
+        let Some(engine) = &mut self.engine else {
+            return;
+        };
+        engine.handle_drained(ctx.now_value());
+        if self.cur.pending && !engine.has_output() {
+            self.cur.pending = false;
+            if !ctx.quiet {
+                super::log::access(
+                    &mut ctx.log_scratch,
+                    self.peer,
+                    if self.cur.line.is_empty() {
+                        "-"
+                    } else {
+                        &self.cur.line
+                    },
+                    self.cur.status,
+                    self.cur.bytes,
+                    self.cur.started.elapsed(),
+                );
+            }
+            self.cur.line.clear();
+        }
+        if engine.is_idle() && self.rstart == self.rend {
+            // An idle connection holds no engine and no buffers: they go back to the
+            // worker's pools, so thousands of idle keep-alive connections cost little
+            // memory, and busy ones neither allocate nor zero a buffer per request.
+            self.sync_deadline(ctx);
+            if let Some(engine) = self.engine.take() {
+                if ctx.engines.len() < POOLED {
+                    ctx.engines.push(engine);
+                }
+            }
+            self.release_rbuf(ctx);
             let mut wbuf = std::mem::take(&mut self.wbuf);
             self.wpos = 0;
             if (1..=POOLED_WBUF_MAX).contains(&wbuf.capacity()) && ctx.wpool.len() < POOLED {
@@ -505,34 +541,80 @@ impl Conn {
                 ctx.wpool.push(wbuf);
             }
         }
-        true
+    }
+
+    /// Writes what is pending: `wbuf`, then the file being sent.
+    fn flush(&mut self, ctx: &mut Ctx) -> Flush {
+        // The last bytes before closing are sent with MSG_MORE: held back, they leave in
+        // one segment with the FIN that closing adds, instead of two.
+        let last = self.cur.pending && self.cur.close && self.file.is_none();
+        let mut wrote = false;
+        while self.wpos < self.wbuf.len() {
+            let out = &self.wbuf[self.wpos..];
+            let sent = if last {
+                send_last(&self.sock, out)
+            } else {
+                self.sock.write(out)
+            };
+            match sent {
+                Ok(0) => return Flush::Failed,
+                Ok(n) => {
+                    self.wpos += n;
+                    wrote = true;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.progress(ctx, wrote);
+                    return Flush::Blocked;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return Flush::Failed,
+            }
+        }
+        self.wbuf.clear();
+        self.wpos = 0;
+        if let Some(fs) = &mut self.file {
+            let mut budget = DRIVE_BUDGET;
+            while fs.remaining > 0 {
+                if budget == 0 {
+                    self.progress(ctx, true);
+                    return Flush::Yield;
+                }
+                match send_file_part(&self.sock, fs) {
+                    // The file shrank under us: the promised length cannot be sent.
+                    Ok(0) => return Flush::Failed,
+                    Ok(n) => {
+                        wrote = true;
+                        budget = budget.saturating_sub(n as u64);
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        self.progress(ctx, wrote);
+                        return Flush::Blocked;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => return Flush::Failed,
+                }
+            }
+            self.file = None;
+        }
+        Flush::Done
+    }
+
+    /// Tells the engine the peer is reading, when it is.
+    fn progress(&mut self, ctx: &Ctx, wrote: bool) {
+        if wrote {
+            if let Some(e) = &mut self.engine {
+                e.handle_progress(ctx.now_value());
+            }
+        }
     }
 
     /// Gives the (empty) input buffer back to the worker's pool.
     fn release_rbuf(&mut self, ctx: &mut Ctx) {
+        self.rstart = 0;
+        self.rend = 0;
         let rbuf = std::mem::take(&mut self.rbuf);
         if rbuf.len() == HEAD_READ && ctx.rpool.len() < POOLED {
             ctx.rpool.push(rbuf);
-        }
-    }
-
-    fn linger(&mut self) -> Next {
-        let mut scratch = [0u8; 4096];
-        loop {
-            match self.sock.read(&mut scratch) {
-                Ok(0) => return Next::Close,
-                Ok(n) => {
-                    if let State::Linger { drained } = &mut self.state {
-                        *drained += n;
-                        if *drained > LINGER_BYTES {
-                            return Next::Close;
-                        }
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Next::Keep,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => return Next::Close,
-            }
         }
     }
 
@@ -548,7 +630,7 @@ impl Conn {
         if self.rbuf.is_empty() {
             self.rbuf = ctx.rpool.pop().unwrap_or_else(|| vec![0; HEAD_READ]);
         }
-        let want = if matches!(&self.state, State::Body(r) if matches!(r.sink, Sink::Upload(_))) {
+        let want = if self.upload.is_some() {
             BODY_READ
         } else {
             HEAD_READ
@@ -561,7 +643,8 @@ impl Conn {
             }
             // The parser refuses heads, chunk lines and trailers past its limits, so this
             // bound is only a guard against a parser that asks for more forever.
-            let cap = ctx.limits.max_head_bytes + ctx.limits.max_trailer_bytes + 2 * BODY_READ;
+            let limits = &ctx.engine_config.limits;
+            let cap = limits.max_head_bytes + limits.max_trailer_bytes + 2 * BODY_READ;
             if self.rend >= cap {
                 return Fill::Failed;
             }
@@ -577,14 +660,6 @@ impl Conn {
                     if n < space && !self.hup {
                         self.readable = false;
                     }
-                    match self.state {
-                        State::Head if !self.head_started => {
-                            self.head_started = true;
-                            self.deadline = ctx.now + ctx.header_timeout;
-                        }
-                        State::Body(_) => self.deadline = ctx.now + ctx.body_timeout,
-                        _ => {}
-                    }
                     return Fill::Got;
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -599,313 +674,6 @@ impl Conn {
                 Err(_) => return Fill::Failed,
             }
         }
-    }
-
-    /// Runs the parser over the buffered input. `None`: it needs more bytes;
-    /// `Some(Keep)`: something changed (a reply is queued); `Some(Close)`: close now.
-    fn parse(&mut self, ctx: &mut Ctx) -> Option<Next> {
-        loop {
-            if !matches!(self.state, State::Head | State::Body(_)) {
-                return Some(Next::Keep);
-            }
-            if matches!(self.state, State::Head) && self.rstart == self.rend {
-                // Between requests with nothing received the parser has nothing to say
-                // (a head is consumed whole): EOF here is a clean end.
-                return if self.eof { Some(Next::Close) } else { None };
-            }
-            let parser = self.parser.get_or_insert_with(|| {
-                ctx.ppool
-                    .pop()
-                    .unwrap_or_else(|| RequestParser::new(ctx.limits))
-            });
-            let buf = &self.rbuf[self.rstart..self.rend];
-            // Complete messages before the peer's EOF are answered (a client may send its
-            // requests and shut down its side); EOF matters only once more is needed.
-            let first = parser.handle_bytes(buf);
-            let at_eof = self.eof
-                && matches!(
-                    first,
-                    Ok(Step {
-                        event: Event::NeedMore,
-                        ..
-                    })
-                );
-            let result = if at_eof {
-                parser.handle_eof(buf)
-            } else {
-                first
-            };
-            let step = match result {
-                Ok(step) => step,
-                Err(e) => return Some(self.fail(e, ctx)),
-            };
-            let consumed = step.consumed;
-            let is_head = matches!(step.event, Event::Head(_));
-            let act = match step.event {
-                Event::NeedMore => Act::NeedMore,
-                Event::Head(head) => {
-                    on_head(&head, ctx, &mut self.state, &mut self.cur, &mut self.wbuf)
-                }
-                Event::Data(data) => match &mut self.state {
-                    State::Body(r) => match &mut r.sink {
-                        Sink::Upload(up) => match up.write(data) {
-                            Ok(()) => Act::Continue,
-                            Err(e) => Act::UploadFailed(e),
-                        },
-                        Sink::Discard => Act::Continue,
-                    },
-                    _ => Act::Continue,
-                },
-                Event::ChunkHeader { .. } | Event::Trailers(_) => Act::Continue,
-                Event::End => Act::End,
-                Event::Paused => Act::Paused,
-            };
-            self.rstart = (self.rstart + consumed).min(self.rend);
-            if is_head && matches!(self.state, State::Body(_)) {
-                // From here on the body must make progress (the head's own timeout no
-                // longer applies).
-                self.deadline = ctx.now + ctx.body_timeout;
-            }
-            match act {
-                Act::NeedMore => {
-                    // At EOF the parser answers with Paused or an error, never NeedMore;
-                    // a parser that does would otherwise spin.
-                    return if self.eof { Some(Next::Close) } else { None };
-                }
-                Act::Continue => {}
-                Act::Respond(reply) => {
-                    self.respond(reply, ctx);
-                    return Some(Next::Keep);
-                }
-                Act::End => {
-                    let State::Body(r) = std::mem::replace(&mut self.state, State::Head) else {
-                        return Some(Next::Close);
-                    };
-                    let Receiving { sink, reply } = *r;
-                    let reply = match sink {
-                        Sink::Upload(up) => {
-                            ctx.commits.commit(up, self.slot, self.serial);
-                            self.state = State::Commit(Box::new(reply));
-                            return Some(Next::Keep);
-                        }
-                        Sink::Discard => reply,
-                    };
-                    self.respond(reply, ctx);
-                    self.complete = true;
-                    return Some(Next::Keep);
-                }
-                Act::UploadFailed(e) => {
-                    let State::Body(r) = std::mem::replace(&mut self.state, State::Head) else {
-                        return Some(Next::Close);
-                    };
-                    let mut reply = finish(&r.reply, Err(e), ctx.ts);
-                    // The rest of the body is not read: the connection cannot be reused.
-                    reply.close = true;
-                    self.respond(reply, ctx);
-                    return Some(Next::Keep);
-                }
-                // Paused between messages at EOF: the peer is done. Anything else is a
-                // parser used out of order; close rather than guess.
-                Act::Paused => return Some(Next::Close),
-            }
-        }
-    }
-
-    /// The parser refused the input: answer its status and close.
-    fn fail(&mut self, e: ParseError, ctx: &mut Ctx) -> Next {
-        let in_head = matches!(self.state, State::Head);
-        // Dropping the body state drops any upload.
-        self.state = State::Head;
-        if e == ParseError::UnexpectedEof {
-            return Next::Close;
-        }
-        if in_head {
-            self.cur.line.clear();
-            self.cur.line.push('-');
-            self.cur.started = ctx.now;
-            self.cur.is_head = false;
-        }
-        let mut reply = reply_to_error(e, ctx.ts);
-        reply.close = true;
-        self.respond(reply, ctx);
-        Next::Keep
-    }
-
-    /// Queues `reply` (head and body plan) and moves to `Send`.
-    fn respond(&mut self, mut reply: Reply, ctx: &mut Ctx) {
-        self.complete = false;
-        if ctx.shutting_down {
-            reply.close = true;
-        }
-        let (body, listing_body) = match std::mem::replace(&mut reply.body, Body::Empty) {
-            Body::Listing(l) => (Body::Empty, Some(l)),
-            other => (other, None),
-        };
-        let mut file = None;
-        if let Body::File { path, start, len } = &body {
-            if !self.cur.is_head && *len > 0 {
-                match ctx.store.open_file(path) {
-                    Ok(f) => {
-                        file = Some(FileSend {
-                            file: f,
-                            offset: *start,
-                            remaining: *len,
-                            stream: 0,
-                        })
-                    }
-                    Err(e) => {
-                        let close = reply.close;
-                        reply = reply_with_status(
-                            e.status(),
-                            Rule::StoreFailed,
-                            "the file could not be opened\n",
-                            ctx.ts,
-                        );
-                        reply.close |= close;
-                    }
-                }
-            }
-        }
-        let chunked = reply.is_chunked();
-        if self.wbuf.capacity() == 0 {
-            if let Some(b) = ctx.wpool.pop() {
-                self.wbuf = b;
-            }
-        }
-        let before = self.wbuf.len();
-        reply.write_head(&mut self.wbuf);
-        if !self.cur.is_head {
-            match (&body, reply.body) {
-                (_, Body::Bytes(b)) => self.wbuf.extend_from_slice(&b),
-                (Body::Bytes(b), _) => self.wbuf.extend_from_slice(b),
-                _ => {}
-            }
-        }
-        let mut listing = None;
-        if let (false, Some(l)) = (self.cur.is_head, listing_body) {
-            let mut ls = Box::new(ListingSend {
-                listing: l,
-                chunked,
-                piece: Vec::new(),
-            });
-            // The first piece leaves with the head.
-            ls.next_piece(&mut self.wbuf);
-            listing = Some(ls);
-        }
-        if let Some(fs) = &mut file {
-            fs.stream = (self.wbuf.len() - before) as u64;
-        }
-        if let (Some(fs), Body::File { path, .. }) = (&file, &body) {
-            if fs.remaining <= INLINE_FILE {
-                let at = self.wbuf.len();
-                // Bounded by INLINE_FILE above.
-                self.wbuf.resize(at + fs.remaining as usize, 0);
-                let buf = &mut self.wbuf[at..];
-                if let Err(e) = ctx.store.read_small(path, &fs.file, fs.offset, buf) {
-                    // The file changed under us, so the head promises what is not there.
-                    // Nothing of it has been sent yet: answer the error in its place.
-                    self.wbuf.truncate(before);
-                    let close = reply.close;
-                    reply = reply_with_status(
-                        store_error(&e).status(),
-                        Rule::StoreFailed,
-                        "the file could not be read\n",
-                        ctx.ts,
-                    );
-                    reply.close |= close;
-                    reply.write_head(&mut self.wbuf);
-                    if let Body::Bytes(b) = &reply.body {
-                        self.wbuf.extend_from_slice(b);
-                    }
-                }
-                file = None;
-            }
-        }
-        ctx.store.forget_open();
-        self.cur.status = reply.status;
-        self.cur.bytes =
-            (self.wbuf.len() - before) as u64 + file.as_ref().map_or(0, |f| f.remaining);
-        self.state = State::Send {
-            file,
-            listing,
-            close: reply.close,
-        };
-        self.deadline = ctx.now + ctx.body_timeout;
-    }
-}
-
-/// A new head: decide, carry out what needs no body, and pick where the body goes.
-fn on_head(
-    head: &RequestHead<'_>,
-    ctx: &mut Ctx,
-    state: &mut State,
-    cur: &mut Current,
-    wbuf: &mut Vec<u8>,
-) -> Act {
-    cur.started = ctx.now;
-    cur.is_head = head.method() == Method::Head;
-    cur.line.clear();
-    if !ctx.quiet {
-        let raw = head.raw();
-        let span = head.request_line_span();
-        let line = raw.get(span).unwrap_or_default();
-        let line = line.strip_suffix(b"\r\n").unwrap_or(line);
-        super::log::push_sanitized(&mut cur.line, line);
-    }
-    let mut reply = decide(head, &ctx.store, &ctx.policy, ctx.ts);
-    if !head.keep_alive() || ctx.shutting_down {
-        reply.close = true;
-    }
-    let body_len = match head.framing() {
-        Framing::None => Some(0),
-        Framing::Length(n) => Some(n),
-        Framing::Chunked | Framing::Close => None,
-    };
-    match std::mem::replace(&mut reply.body, Body::Empty) {
-        Body::Upload(plan) => match ctx.store.begin_upload(&plan.path) {
-            Ok(up) => {
-                if plan.send_continue && head.version() == Version::Http11 {
-                    wbuf.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
-                }
-                reply.body = Body::Upload(plan);
-                *state = State::Body(Box::new(Receiving {
-                    sink: Sink::Upload(up),
-                    reply,
-                }));
-                return Act::Continue;
-            }
-            Err(e) => {
-                // The plan goes back first: `finish` answers it with the error's status.
-                reply.body = Body::Upload(plan);
-                reply = finish(&reply, Err(e), ctx.ts);
-            }
-        },
-        Body::Remove(path) => {
-            let outcome = ctx.store.remove(&path);
-            reply.body = Body::Remove(path);
-            reply = finish(&reply, outcome, ctx.ts);
-        }
-        other => reply.body = other,
-    }
-    if ctx.shutting_down {
-        reply.close = true;
-    }
-    // A body nobody wants: read and drop a small one that is on its way; otherwise answer
-    // now and close, as the body may never come (Expect: 100-continue) or be huge.
-    let discard = match body_len {
-        Some(0) => true,
-        Some(n) => n <= DISCARD_MAX && !head.expects_continue(),
-        None => false,
-    };
-    if discard {
-        *state = State::Body(Box::new(Receiving {
-            sink: Sink::Discard,
-            reply,
-        }));
-        Act::Continue
-    } else {
-        reply.close = true;
-        Act::Respond(reply)
     }
 }
 

@@ -7,7 +7,8 @@ use super::conn::{Conn, Next};
 use super::fs_store::FsStore;
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token};
-use simplehttp_core::{Limits, Policy, Timestamp};
+use simplehttp_core::server::{ServerConfig, ServerConnection};
+use simplehttp_core::Timestamp;
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -38,24 +39,18 @@ pub struct Shared {
     pub shutdown: AtomicBool,
 }
 
-/// What a connection needs from its worker while it runs.
+/// What a connection needs from its worker while it runs: the engine's settings, the
+/// clock, the store and the pools.
 pub struct Ctx {
+    /// What every connection's engine is configured with.
+    pub engine_config: Arc<ServerConfig>,
     /// The file store (one per worker).
     pub store: FsStore,
-    /// Write policy.
-    pub policy: Policy,
-    /// Parser bounds.
-    pub limits: Limits,
-    /// Timeouts.
-    pub header_timeout: Duration,
-    /// Idle keep-alive timeout.
-    pub idle_timeout: Duration,
-    /// Body progress timeout.
-    pub body_timeout: Duration,
     /// No access log.
     pub quiet: bool,
-    /// The time at the last wake-up.
+    /// The time at the last wake-up, and the origin of the engine's millisecond clock.
     pub now: Instant,
+    pub epoch: Instant,
     /// The wall-clock time at the last wake-up, for the core.
     pub ts: Timestamp,
     /// Shutting down: no keep-alive any more.
@@ -66,8 +61,12 @@ pub struct Ctx {
     pub rpool: Vec<Vec<u8>>,
     /// Output buffers of idle connections, for reuse (empty, with capacity).
     pub wpool: Vec<Vec<u8>>,
-    /// Parsers of idle connections, ready for a new request.
-    pub ppool: Vec<simplehttp_core::RequestParser>,
+    /// A small file's bytes, read when it was opened, for the connection numbered
+    /// `inline_owner` to copy after the head.
+    pub inline: Vec<u8>,
+    pub inline_owner: u64,
+    /// Engines of idle connections, ready for another.
+    pub engines: Vec<Box<ServerConnection>>,
     /// Where uploads go to be committed.
     pub commits: Link,
     /// The last connection's serial number.
@@ -103,21 +102,21 @@ pub fn run(
             poll.registry().register(l, Token(i), Interest::READABLE)?;
         }
     }
+    let now = Instant::now();
     let mut ctx = Ctx {
+        engine_config: Arc::new(config.engine_config()),
         store: FsStore::new(&config.root, config.policy.read_only)?,
-        policy: config.policy.clone(),
-        limits: config.limits,
-        header_timeout: config.header_timeout,
-        idle_timeout: config.idle_timeout,
-        body_timeout: config.body_timeout,
         quiet: config.quiet,
-        now: Instant::now(),
+        now,
+        epoch: now,
         ts: Timestamp(0),
         shutting_down: false,
         log_scratch: String::new(),
         rpool: Vec::new(),
         wpool: Vec::new(),
-        ppool: Vec::new(),
+        inline: Vec::new(),
+        inline_owner: 0,
+        engines: Vec::new(),
         commits,
         serial: 0,
     };
