@@ -334,7 +334,7 @@ enum State {
 enum Out {
     Bytes(&'static [u8]),
     /// A reply's head and its in-memory body, rendered into the caller's buffer.
-    Reply(Box<Reply>),
+    Reply(Reply),
     File {
         path: StorePath,
         start: u64,
@@ -959,7 +959,7 @@ impl ServerConnection {
             }
             _ => {}
         }
-        self.out.push_back(Out::Reply(Box::new(reply)));
+        self.out.push_back(Out::Reply(reply));
         if let Some(t) = tail {
             self.out.push_back(t);
         }
