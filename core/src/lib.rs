@@ -14,11 +14,11 @@
 //!
 //! ## Where things are
 //! - [`parse`]: [`RequestParser`] and [`ResponseParser`], bounded by [`Limits`]; their
-//!   errors are [`ParseError`]s, each with its status.
+//!   errors are [`ParseError`]s, each with its status, name and RFC section.
 //! - [`decide`](mod@decide): [`decide()`] and the order of its rules, one concern per file
 //!   (hosts, authentication, GET, conditional requests, ranges, uploads, content types).
 //! - `reply.rs`: [`Reply`], its [`Body`] plan and [`Reply::write_head`]; `rule.rs`: the
-//!   [`Rule`] catalogue, each with its explanation and RFC section.
+//!   [`Rule`] catalogue, each with its name, explanation and RFC section.
 //! - [`store`], [`target`], [`listing`]: the file store, safe store paths, listing pages.
 //! - [`write`](mod@write): request heads and chunked bodies; [`date`]: HTTP dates.
 //!

@@ -73,6 +73,47 @@ pub enum Rule {
 }
 
 impl Rule {
+    /// The variant's name, as written in the source (`"NotModifiedDate"`), for programs and
+    /// logs.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        use Rule::*;
+        match self {
+            MalformedRequest => "MalformedRequest",
+            HostNotAllowed => "HostNotAllowed",
+            BadTarget => "BadTarget",
+            ExpectationFailed => "ExpectationFailed",
+            MethodNotAllowed => "MethodNotAllowed",
+            Options => "Options",
+            ReadOnly => "ReadOnly",
+            Unauthorized => "Unauthorized",
+            NotFound => "NotFound",
+            FileWithTrailingSlash => "FileWithTrailingSlash",
+            StoreFailed => "StoreFailed",
+            ServeFile => "ServeFile",
+            NotModifiedEtag => "NotModifiedEtag",
+            NotModifiedDate => "NotModifiedDate",
+            IfMatchFailed => "IfMatchFailed",
+            IfUnmodifiedSinceFailed => "IfUnmodifiedSinceFailed",
+            IfNoneMatchFailed => "IfNoneMatchFailed",
+            PartialContent => "PartialContent",
+            RangeNotSatisfiable => "RangeNotSatisfiable",
+            MultipleRanges => "MultipleRanges",
+            IfRangeStale => "IfRangeStale",
+            DirectoryRedirect => "DirectoryRedirect",
+            DirectoryListing => "DirectoryListing",
+            PutCreate => "PutCreate",
+            PutReplace => "PutReplace",
+            PutToDirectory => "PutToDirectory",
+            PutParentIsFile => "PutParentIsFile",
+            UploadTooLarge => "UploadTooLarge",
+            PutWithContentRange => "PutWithContentRange",
+            Delete => "Delete",
+            DeleteDirectory => "DeleteDirectory",
+            Timeout => "Timeout",
+        }
+    }
+
     /// A one-line explanation, for people.
     #[must_use]
     pub fn explain(self) -> &'static str {
@@ -171,7 +212,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_rule_has_an_explanation_and_a_section() {
+    fn every_rule_has_a_name_an_explanation_and_a_section() {
         use Rule::*;
         let all = [
             MalformedRequest,
@@ -208,6 +249,7 @@ mod tests {
             Timeout,
         ];
         for r in all {
+            assert_eq!(r.name(), alloc::format!("{r:?}"));
             assert!(!r.explain().is_empty());
             assert!(r.rfc().starts_with("RFC "), "{r:?}");
         }
