@@ -60,7 +60,9 @@ pub enum Rule {
     PutToDirectory,
     /// PUT below a file → 409.
     PutParentIsFile,
-    /// PUT with a Content-Length above the limit → 413.
+    /// A request body above the upload limit, [`Limits::max_body`](crate::Limits::max_body)
+    /// → 413 ([`reply_to_error`](crate::reply_to_error) of
+    /// [`ParseError::BodyTooLarge`](crate::ParseError::BodyTooLarge)).
     UploadTooLarge,
     /// PUT with Content-Range (a partial update) → 400.
     PutWithContentRange,
@@ -160,7 +162,7 @@ impl Rule {
             PutReplace => "PUT over an existing file → 204 once stored",
             PutToDirectory => "PUT onto a directory (the root, or a path ending in /) → 409",
             PutParentIsFile => "PUT below a file, which cannot hold children → 409",
-            UploadTooLarge => "Content-Length is above the upload limit → 413, connection closed",
+            UploadTooLarge => "the body (its Content-Length, or its chunks so far) is above the upload limit → 413, connection closed",
             PutWithContentRange => {
                 "PUT with Content-Range asks for a partial update, which is refused → 400"
             }

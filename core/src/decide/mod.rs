@@ -19,11 +19,18 @@
 //! | 11 | GET of a file with one satisfiable range | 206 / 416 | `PartialContent`, ... |
 //! | 12 | GET/HEAD of a file | 200 | `ServeFile` |
 //! | 13 | PUT to `/`, a path ending in `/`, a directory, below a file | 409 | `PutToDirectory`, ... |
-//! | 14 | PUT with Content-Length above the limit; with Content-Range | 413, close; 400 | `UploadTooLarge`, `PutWithContentRange` |
+//! | 14 | PUT with Content-Range | 400 | `PutWithContentRange` |
 //! | 15 | PUT preconditions | 412 | `IfMatchFailed`, `IfNoneMatchFailed`, ... |
 //! | 16 | PUT | plan the upload: 201 or 204 after [`finish`] | `PutCreate`, `PutReplace` |
 //! | 17 | DELETE of a missing path / a directory | 404 / 409 | `NotFound`, `DeleteDirectory` |
 //! | 18 | DELETE | plan the removal: 204 after [`finish`] | `Delete` |
+//!
+//! Before any of these, the parser refuses what is not HTTP/1.1 and what goes past its
+//! [`Limits`](crate::Limits), and [`reply_to_error`] answers it. That includes the upload
+//! limit, which is [`Limits::max_body`](crate::Limits::max_body) and nothing here: a
+//! Content-Length above it is refused with the head (413, [`Rule::UploadTooLarge`]), before
+//! any body byte is read or `100 Continue` sent, and a chunked body as soon as it grows
+//! past it. One setting, enforced in one place, so decide never sees an upload too large.
 //!
 //! One concern per file:
 //! - `decide/mod.rs`: [`decide`] and the order of the rules above, [`Policy`], and the
@@ -104,7 +111,12 @@ use upload::{delete, put};
 pub const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
 
 /// What a server allows, beyond what the store allows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// The largest upload is not here: it is [`Limits::max_body`](crate::Limits::max_body),
+/// which the parser enforces before decide runs (see the [module docs](self)).
+///
+/// The default answers any host, allows writes without credentials and sandboxes HTML.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Policy {
     /// The host names the server answers to (RFC 9110 §7.2), without ports; `None` answers
     /// any. A request whose `Host`, or whose absolute-form target's host, is not one of
@@ -118,26 +130,11 @@ pub struct Policy {
     pub read_only: bool,
     /// `user:password` required (HTTP Basic, RFC 7617) for PUT and DELETE; 401 otherwise.
     pub write_credentials: Option<String>,
-    /// Largest upload accepted, in bytes; a larger declared Content-Length gets 413 before
-    /// any body is read.
-    pub max_upload: u64,
     /// Serve HTML, SVG and XML from a writable store without `Content-Security-Policy:
     /// sandbox`, so their scripts run in the server's origin (with its cookies, able to
     /// read every file and write with the user's credentials). Only for a site whose every
     /// writer is trusted; a read-only store's pages never get the sandbox.
     pub trusted_html: bool,
-}
-
-impl Default for Policy {
-    fn default() -> Self {
-        Policy {
-            allowed_hosts: None,
-            read_only: false,
-            write_credentials: None,
-            max_upload: 1 << 30,
-            trusted_html: false,
-        }
-    }
 }
 
 const ALLOW_ALL: &str = "GET, HEAD, PUT, DELETE, OPTIONS";
@@ -334,7 +331,7 @@ fn decide_inner<S: FileStore + ?Sized>(cx: &Cx<'_, '_>, store: &S, policy: &Poli
                 }
             }
             if method == Method::Put {
-                put(cx, store, policy, target)
+                put(cx, store, target)
             } else {
                 delete(cx, store, target)
             }
@@ -406,13 +403,21 @@ pub fn reply_with_status(status: u16, rule: Rule, text: &str, now: Timestamp) ->
 
 /// The reply to a request the parser refused: the error's status, a short text body, and
 /// `Connection: close` (the rest of the stream cannot be trusted, RFC 9112 §9.6).
+///
+/// Its rule is [`Rule::MalformedRequest`], except for a body above
+/// [`Limits::max_body`](crate::Limits::max_body) ([`ParseError::BodyTooLarge`]): that is
+/// the upload limit, [`Rule::UploadTooLarge`] (413, RFC 9110 §15.5.14).
 #[must_use]
 pub fn reply_to_error(err: ParseError, now: Timestamp) -> Reply {
+    let rule = match err {
+        ParseError::BodyTooLarge => Rule::UploadTooLarge,
+        _ => Rule::MalformedRequest,
+    };
     let mut r = Reply {
         status: err.status(),
         headers: vec![("Date", HeaderValue::Date(now))],
         body: Body::Empty,
-        rule: Rule::MalformedRequest,
+        rule,
         close: true,
         http10_keep_alive: false,
     };
@@ -436,5 +441,15 @@ mod tests {
             Body::Bytes(b"431 Request Header Fields Too Large\n".to_vec())
         );
         assert_eq!(r.header("content-length"), Some(&HeaderValue::Number(36)));
+    }
+
+    #[test]
+    fn reply_to_a_body_above_the_limit_names_the_upload_limit() {
+        let r = reply_to_error(ParseError::BodyTooLarge, Timestamp(0));
+        assert_eq!(
+            (r.status, r.close, r.rule),
+            (413, true, Rule::UploadTooLarge)
+        );
+        assert_eq!(r.body, Body::Bytes(b"413 Content Too Large\n".to_vec()));
     }
 }

@@ -3,8 +3,8 @@
 //! into the final reply.
 
 use super::conditional::{etag, preconditions, Current};
-use super::{store_error, text_body, Cx, Policy, ALLOW_READ};
-use crate::head::{Framing, Version};
+use super::{store_error, text_body, Cx, ALLOW_READ};
+use crate::head::Version;
 use crate::reply::{Body, HeaderValue, Reply, UploadPlan};
 use crate::rule::Rule;
 use crate::store::{FileStore, Kind, StoreError};
@@ -12,12 +12,7 @@ use crate::target::Resolved;
 use crate::Timestamp;
 use alloc::vec;
 
-pub(super) fn put<S: FileStore + ?Sized>(
-    cx: &Cx<'_, '_>,
-    store: &S,
-    policy: &Policy,
-    target: Resolved,
-) -> Reply {
+pub(super) fn put<S: FileStore + ?Sized>(cx: &Cx<'_, '_>, store: &S, target: Resolved) -> Reply {
     // RFC 9110 §14.5: a server that allows PUT MUST answer 400 to one with Content-Range,
     // rather than store the part as if it were the whole.
     if cx.req.header("content-range").is_some() {
@@ -27,14 +22,8 @@ pub(super) fn put<S: FileStore + ?Sized>(
     if target.path.is_root() || target.trailing_slash {
         return cx.error(409, Rule::PutToDirectory);
     }
-    if let Framing::Length(n) = cx.req.framing() {
-        if n > policy.max_upload {
-            // RFC 9110 §15.5.14: 413, and close rather than read what we refuse.
-            let mut r = cx.error(413, Rule::UploadTooLarge);
-            r.close = true;
-            return r;
-        }
-    }
+    // The size was checked by the parser: a Content-Length above `Limits::max_body` never
+    // reaches decide (see the module docs).
     let existing = match store.metadata(&target.path) {
         Ok(m) => m,
         Err(e) => return store_error(cx, e),
