@@ -96,6 +96,82 @@ impl ParseError {
             _ => 400,
         }
     }
+    /// The variant's name, as written in the source (`"ConflictingContentLength"`), for
+    /// programs and logs: stable, unlike the `Display` text, and no `Debug` parsing.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        use ParseError::*;
+        match self {
+            RequestLineTooLong => "RequestLineTooLong",
+            HeadTooLarge => "HeadTooLarge",
+            TooManyHeaders => "TooManyHeaders",
+            BodyTooLarge => "BodyTooLarge",
+            TrailersTooLarge => "TrailersTooLarge",
+            InvalidMethod => "InvalidMethod",
+            InvalidTarget => "InvalidTarget",
+            MalformedStartLine => "MalformedStartLine",
+            InvalidVersion => "InvalidVersion",
+            UnsupportedVersion => "UnsupportedVersion",
+            InvalidLineEnding => "InvalidLineEnding",
+            InvalidHeaderName => "InvalidHeaderName",
+            WhitespaceBeforeColon => "WhitespaceBeforeColon",
+            MissingColon => "MissingColon",
+            ObsoleteLineFolding => "ObsoleteLineFolding",
+            InvalidHeaderValue => "InvalidHeaderValue",
+            MissingHost => "MissingHost",
+            MultipleHost => "MultipleHost",
+            InvalidHost => "InvalidHost",
+            ContentLengthWithTransferEncoding => "ContentLengthWithTransferEncoding",
+            ConflictingContentLength => "ConflictingContentLength",
+            InvalidContentLength => "InvalidContentLength",
+            UnknownTransferCoding => "UnknownTransferCoding",
+            ChunkedNotLast => "ChunkedNotLast",
+            TransferEncodingInHttp10 => "TransferEncodingInHttp10",
+            InvalidChunkSize => "InvalidChunkSize",
+            ChunkSizeOverflow => "ChunkSizeOverflow",
+            ChunkLineTooLong => "ChunkLineTooLong",
+            InvalidChunkExtension => "InvalidChunkExtension",
+            MissingChunkTerminator => "MissingChunkTerminator",
+            InvalidStatusLine => "InvalidStatusLine",
+            InvalidStatusCode => "InvalidStatusCode",
+            UnexpectedEof => "UnexpectedEof",
+        }
+    }
+
+    /// The RFC section that states the rule the peer broke (`"RFC 9112 §6.3"`), or, for a
+    /// bound of [`Limits`](crate::Limits), the one that defines the status it earns.
+    #[must_use]
+    pub fn rfc(self) -> &'static str {
+        use ParseError::*;
+        match self {
+            RequestLineTooLong => "RFC 9112 §3, RFC 9110 §15.5.15",
+            HeadTooLarge | TooManyHeaders | TrailersTooLarge => "RFC 6585 §5",
+            BodyTooLarge => "RFC 9110 §15.5.14",
+            InvalidMethod => "RFC 9110 §9.1",
+            InvalidTarget | MissingHost | MultipleHost => "RFC 9112 §3.2",
+            MalformedStartLine => "RFC 9112 §3",
+            InvalidVersion => "RFC 9112 §2.3",
+            UnsupportedVersion => "RFC 9110 §15.6.6",
+            InvalidLineEnding => "RFC 9112 §2.2",
+            InvalidHeaderName => "RFC 9110 §5.1",
+            WhitespaceBeforeColon => "RFC 9112 §5.1",
+            MissingColon => "RFC 9112 §5",
+            ObsoleteLineFolding => "RFC 9112 §5.2",
+            InvalidHeaderValue => "RFC 9110 §5.5",
+            InvalidHost => "RFC 9110 §7.2",
+            ContentLengthWithTransferEncoding => "RFC 9112 §6.1, §6.3",
+            ConflictingContentLength => "RFC 9112 §6.3",
+            InvalidContentLength => "RFC 9110 §8.6",
+            UnknownTransferCoding | ChunkedNotLast | TransferEncodingInHttp10 => "RFC 9112 §6.1",
+            InvalidChunkSize | ChunkSizeOverflow | ChunkLineTooLong | MissingChunkTerminator => {
+                "RFC 9112 §7.1"
+            }
+            InvalidChunkExtension => "RFC 9112 §7.1.1",
+            InvalidStatusLine => "RFC 9112 §4",
+            InvalidStatusCode => "RFC 9110 §15",
+            UnexpectedEof => "RFC 9112 §8",
+        }
+    }
 }
 
 impl fmt::Display for ParseError {
@@ -160,3 +236,63 @@ impl fmt::Display for UsageError {
 }
 
 impl core::error::Error for UsageError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::format;
+
+    /// Every variant, in declaration order.
+    const ALL: [ParseError; 33] = [
+        ParseError::RequestLineTooLong,
+        ParseError::HeadTooLarge,
+        ParseError::TooManyHeaders,
+        ParseError::BodyTooLarge,
+        ParseError::TrailersTooLarge,
+        ParseError::InvalidMethod,
+        ParseError::InvalidTarget,
+        ParseError::MalformedStartLine,
+        ParseError::InvalidVersion,
+        ParseError::UnsupportedVersion,
+        ParseError::InvalidLineEnding,
+        ParseError::InvalidHeaderName,
+        ParseError::WhitespaceBeforeColon,
+        ParseError::MissingColon,
+        ParseError::ObsoleteLineFolding,
+        ParseError::InvalidHeaderValue,
+        ParseError::MissingHost,
+        ParseError::MultipleHost,
+        ParseError::InvalidHost,
+        ParseError::ContentLengthWithTransferEncoding,
+        ParseError::ConflictingContentLength,
+        ParseError::InvalidContentLength,
+        ParseError::UnknownTransferCoding,
+        ParseError::ChunkedNotLast,
+        ParseError::TransferEncodingInHttp10,
+        ParseError::InvalidChunkSize,
+        ParseError::ChunkSizeOverflow,
+        ParseError::ChunkLineTooLong,
+        ParseError::InvalidChunkExtension,
+        ParseError::MissingChunkTerminator,
+        ParseError::InvalidStatusLine,
+        ParseError::InvalidStatusCode,
+        ParseError::UnexpectedEof,
+    ];
+
+    #[test]
+    fn every_parse_error_has_its_name_section_and_a_lower_case_text() {
+        for e in ALL {
+            assert_eq!(e.name(), format!("{e:?}"));
+            assert!(e.rfc().starts_with("RFC "), "{e:?}");
+            let text = format!("{e}");
+            assert!(
+                text.chars().next().is_some_and(char::is_lowercase),
+                "{text}"
+            );
+            assert!(
+                matches!(e.status(), 400 | 413 | 414 | 431 | 501 | 505),
+                "{e:?}"
+            );
+        }
+    }
+}

@@ -7,10 +7,20 @@
 //! ```text
 //! socket bytes ──► RequestParser ──► Head / Data(&[u8]) / End / Error(status)
 //!                                         │
-//!              FileStore (trait) ──► decide(head, store, now) ──► Reply
+//!      FileStore (trait), Policy ──► decide(head, store, policy, now) ──► Reply
 //!                                         │
 //!                            Reply::write_head ──► head bytes + body plan
 //! ```
+//!
+//! ## Where things are
+//! - [`parse`]: [`RequestParser`] and [`ResponseParser`], bounded by [`Limits`]; their
+//!   errors are [`ParseError`]s, each with its status, name and RFC section.
+//! - [`decide`](mod@decide): [`decide()`] and the order of its rules, one concern per file
+//!   (hosts, authentication, GET, conditional requests, ranges, uploads, content types).
+//! - `reply.rs`: [`Reply`], its [`Body`] plan and [`Reply::write_head`]; `rule.rs`: the
+//!   [`Rule`] catalogue, each with its name, explanation and RFC section.
+//! - [`store`], [`target`], [`listing`]: the file store, safe store paths, listing pages.
+//! - [`write`](mod@write): request heads and chunked bodies; [`date`]: HTTP dates.
 //!
 //! ## Left out on purpose
 //! - HTTP/2 and HTTP/3, TLS, and any I/O: a shell does those.
@@ -33,15 +43,14 @@ mod limits;
 pub mod listing;
 mod mime;
 pub mod parse;
+mod reply;
+mod rule;
 pub mod server;
 pub mod store;
 pub mod target;
 pub mod write;
 
-pub use decide::{
-    decide, finish, reply_to_error, reply_with_status, Body, HeaderValue, Policy, Reply, Rule,
-    UploadPlan, LOOPBACK_HOSTS,
-};
+pub use decide::{decide, finish, reply_to_error, reply_with_status, Policy, LOOPBACK_HOSTS};
 pub use error::{ParseError, UsageError};
 pub use head::{
     Field, FieldSpan, Fields, Framing, FramingRule, Method, RequestHead, ResponseHead, TargetForm,
@@ -50,6 +59,8 @@ pub use head::{
 pub use limits::Limits;
 pub use listing::Listing;
 pub use parse::{Event, RequestParser, ResponseParser, Step};
+pub use reply::{Body, HeaderValue, Reply, UploadPlan};
+pub use rule::Rule;
 pub use store::{DirEntry, FileStore, Kind, Listed, MemoryStore, Metadata, StoreError, Upload};
 pub use target::{resolve, StorePath, TargetError};
 pub use write::WriteError;

@@ -26,6 +26,11 @@ pub struct Limits {
     pub max_headers: usize,
     /// Largest body, in bytes, declared or received (sum of chunks). Past it: 413.
     ///
+    /// This is the upload limit too (`simple-server --max-upload` sets it), checked only
+    /// here: a request whose Content-Length is above it is refused with its head, before
+    /// any body byte is read or `100 Continue` sent, and a chunked body as soon as its
+    /// chunks pass it. [`decide`](crate::decide()) never sees a larger upload.
+    ///
     /// Default 1 GiB, the server's default `--max-upload`.
     pub max_body: u64,
     /// Longest chunk-size line (size, extensions and CRLF), in bytes. Past it: 400.

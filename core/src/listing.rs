@@ -1,6 +1,6 @@
 //! Directory listings: the HTML page of a folder, rendered a piece at a time.
 //!
-//! [`decide`](crate::decide) plans a listing as [`Body::Listing`](crate::Body::Listing):
+//! [`decide`](crate::decide()) plans a listing as [`Body::Listing`](crate::Body::Listing):
 //! the folder's entries, sorted (folders first, then by name), and a cursor. A shell asks
 //! for the next piece with [`Listing::write_next`] whenever its socket has drained what it
 //! had, so it never holds more than one piece of HTML, whatever the size of the folder.

@@ -1,10 +1,10 @@
-//! Writing heads and chunked bodies into a caller's `Vec<u8>`.
+//! Writing request heads and chunked bodies into a caller's `Vec<u8>`, and the reason
+//! phrases of status lines. A reply's head is written by
+//! [`Reply::write_head`](crate::Reply::write_head).
 //!
 //! Nothing here allocates per header: names and values are copied straight into `out`,
-//! numbers go through a stack buffer, dates through [`format_http_date`]'s fixed array.
+//! numbers go through a stack buffer.
 
-use crate::date::format_http_date;
-use crate::decide::{HeaderValue, Reply};
 use crate::head::Method;
 use alloc::vec::Vec;
 use core::fmt;
@@ -95,7 +95,7 @@ pub fn reason_phrase(status: u16) -> &'static str {
 }
 
 /// Decimal digits of `n` in a stack buffer: `(buf, start)`, the digits being `buf[start..]`.
-fn itoa(mut n: u64) -> ([u8; 20], usize) {
+pub(crate) fn itoa(mut n: u64) -> ([u8; 20], usize) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
@@ -119,64 +119,6 @@ fn hex(mut n: u64) -> ([u8; 16], usize) {
         if n == 0 {
             return (buf, i);
         }
-    }
-}
-
-fn put_number(out: &mut Vec<u8>, n: u64) {
-    let (buf, start) = itoa(n);
-    out.extend_from_slice(&buf[start..]);
-}
-
-impl Reply {
-    /// Appends the status line and header section (ending in the blank line) to `out`.
-    ///
-    /// The status line always says `HTTP/1.1` (RFC 9110 §6.2: a server sends its own
-    /// highest version). `Connection: close` ends the head when [`Reply::close`] is set,
-    /// `Connection: keep-alive` when [`Reply::http10_keep_alive`] is.
-    ///
-    /// ```
-    /// use simplehttp_core::{Body, HeaderValue, Reply, Rule, Timestamp};
-    /// let reply = Reply {
-    ///     status: 404,
-    ///     headers: vec![
-    ///         ("Date", HeaderValue::Date(Timestamp(784_111_777))),
-    ///         ("Content-Length", HeaderValue::Number(0)),
-    ///     ],
-    ///     body: Body::Empty,
-    ///     rule: Rule::NotFound,
-    ///     close: true,
-    ///     http10_keep_alive: false,
-    /// };
-    /// let mut out = Vec::new();
-    /// reply.write_head(&mut out);
-    /// assert_eq!(out, b"HTTP/1.1 404 Not Found\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n\
-    ///                   Content-Length: 0\r\nConnection: close\r\n\r\n");
-    /// ```
-    pub fn write_head(&self, out: &mut Vec<u8>) {
-        out.reserve(64 + self.headers.len() * 32);
-        out.extend_from_slice(b"HTTP/1.1 ");
-        let (buf, start) = itoa(u64::from(self.status));
-        out.extend_from_slice(&buf[start..]);
-        out.push(b' ');
-        out.extend_from_slice(reason_phrase(self.status).as_bytes());
-        out.extend_from_slice(b"\r\n");
-        for (name, value) in &self.headers {
-            out.extend_from_slice(name.as_bytes());
-            out.extend_from_slice(b": ");
-            match value {
-                HeaderValue::Static(s) => out.extend_from_slice(s.as_bytes()),
-                HeaderValue::Owned(s) => out.extend_from_slice(s.as_bytes()),
-                HeaderValue::Number(n) => put_number(out, *n),
-                HeaderValue::Date(t) => out.extend_from_slice(&format_http_date(*t)),
-            }
-            out.extend_from_slice(b"\r\n");
-        }
-        if self.close {
-            out.extend_from_slice(b"Connection: close\r\n");
-        } else if self.http10_keep_alive {
-            out.extend_from_slice(b"Connection: keep-alive\r\n");
-        }
-        out.extend_from_slice(b"\r\n");
     }
 }
 
@@ -285,21 +227,7 @@ pub fn write_last_chunk(out: &mut Vec<u8>, trailers: &[(&str, &str)]) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decide::{Body, Rule};
-    use crate::Timestamp;
-    use alloc::string::String;
     use alloc::vec;
-
-    fn reply(status: u16, headers: Vec<(&'static str, HeaderValue)>) -> Reply {
-        Reply {
-            status,
-            headers,
-            body: Body::Empty,
-            rule: Rule::NotFound,
-            close: false,
-            http10_keep_alive: false,
-        }
-    }
 
     #[test]
     fn every_rfc_9110_status_has_a_reason() {
@@ -313,42 +241,6 @@ mod tests {
         }
         assert_eq!(reason_phrase(599), "");
         assert_eq!(reason_phrase(413), "Content Too Large");
-    }
-
-    #[test]
-    fn writes_each_header_value_kind() {
-        let mut r = reply(
-            200,
-            vec![
-                ("Date", HeaderValue::Date(Timestamp(0))),
-                ("Content-Length", HeaderValue::Number(1234567890123)),
-                ("Content-Type", HeaderValue::Static("text/plain")),
-                ("ETag", HeaderValue::Owned(String::from("\"x\""))),
-                ("X-Zero", HeaderValue::Number(0)),
-            ],
-        );
-        let mut out = Vec::new();
-        r.write_head(&mut out);
-        assert_eq!(
-            out,
-            b"HTTP/1.1 200 OK\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT\r\nContent-Length: 1234567890123\r\n\
-              Content-Type: text/plain\r\nETag: \"x\"\r\nX-Zero: 0\r\n\r\n"
-        );
-        r.http10_keep_alive = true;
-        out.clear();
-        r.write_head(&mut out);
-        assert!(out.ends_with(b"X-Zero: 0\r\nConnection: keep-alive\r\n\r\n"));
-        r.close = true;
-        out.clear();
-        r.write_head(&mut out);
-        assert!(out.ends_with(b"X-Zero: 0\r\nConnection: close\r\n\r\n"));
-    }
-
-    #[test]
-    fn writes_unknown_status_with_empty_reason() {
-        let mut out = Vec::new();
-        reply(599, vec![]).write_head(&mut out);
-        assert_eq!(out, b"HTTP/1.1 599 \r\n\r\n");
     }
 
     #[test]

@@ -3,8 +3,8 @@
 
 use simplehttp_core::store::{FileStore, MemoryStore, Upload};
 use simplehttp_core::{
-    decide, finish, Body, Event, Limits, Policy, Reply, RequestParser, Rule, StorePath, Timestamp,
-    LOOPBACK_HOSTS,
+    decide, finish, reply_to_error, Body, Event, Limits, Policy, Reply, RequestParser, Rule,
+    StorePath, Timestamp, LOOPBACK_HOSTS,
 };
 
 /// Sun, 09 Sep 2001 01:46:40 GMT.
@@ -36,6 +36,21 @@ fn run(raw: &str, store: &MemoryStore, policy: &Policy) -> Reply {
         panic!("no whole head in {raw:?}")
     };
     decide(&head, store, policy, NOW)
+}
+
+/// Answers `raw` as a server does: the parser (bounded by `limits`) may refuse it before
+/// decide runs, and then `reply_to_error` answers.
+fn answer(raw: &str, store: &MemoryStore, policy: &Policy, limits: Limits) -> Reply {
+    let mut parser = RequestParser::new(limits);
+    match parser.handle_bytes(raw.as_bytes()) {
+        Ok(step) => {
+            let Event::Head(head) = step.event else {
+                panic!("no whole head in {raw:?}")
+            };
+            decide(&head, store, policy, NOW)
+        }
+        Err(e) => reply_to_error(e, NOW),
+    }
 }
 
 fn head_of(reply: &Reply) -> String {
@@ -76,6 +91,7 @@ enum Setup {
     ReadOnlyPolicy,
     ReadOnlyStore,
     Credentials,
+    /// Uploads of at most 10 bytes: the parser's `Limits::max_body`.
     SmallUploads,
     /// A loopback server that also answers to `files.example`.
     LoopbackHosts,
@@ -83,16 +99,17 @@ enum Setup {
     TrustedHtml,
 }
 
-fn setup(s: Setup) -> (MemoryStore, Policy) {
+fn setup(s: Setup) -> (MemoryStore, Policy, Limits) {
     let st = store();
     let mut policy = Policy::default();
+    let mut limits = Limits::default();
     match s {
         Setup::Plain => {}
         Setup::ReadOnlyPolicy => policy.read_only = true,
         Setup::ReadOnlyStore => st.set_read_only(true),
         // "user:secret"
         Setup::Credentials => policy.write_credentials = Some("user:secret".into()),
-        Setup::SmallUploads => policy.max_upload = 10,
+        Setup::SmallUploads => limits.max_body = 10,
         Setup::TrustedHtml => policy.trusted_html = true,
         Setup::LoopbackHosts => {
             let mut names: Vec<String> = LOOPBACK_HOSTS.iter().map(|&h| h.into()).collect();
@@ -100,7 +117,7 @@ fn setup(s: Setup) -> (MemoryStore, Policy) {
             policy.allowed_hosts = Some(names);
         }
     }
-    (st, policy)
+    (st, policy, limits)
 }
 
 struct Case {
@@ -131,8 +148,8 @@ macro_rules! case {
 
 fn check(cases: &[Case]) {
     for c in cases {
-        let (store, policy) = setup(c.setup);
-        let reply = run(c.request, &store, &policy);
+        let (store, policy, limits) = setup(c.setup);
+        let reply = answer(c.request, &store, &policy, limits);
         let head = head_of(&reply);
         assert_eq!(
             (reply.status, reply.rule),
@@ -523,7 +540,7 @@ fn answers_only_to_allowed_hosts() {
 
 #[test]
 fn a_misdirected_request_says_how_to_allow_the_name() {
-    let (store, policy) = setup(Setup::LoopbackHosts);
+    let (store, policy, _) = setup(Setup::LoopbackHosts);
     let reply = run(
         "GET / HTTP/1.1\r\nHost: evil.example\r\n\r\n",
         &store,

@@ -121,7 +121,7 @@ proptest! {
         fields in prop::collection::vec(field(), 0..5),
         read_only in prop::bool::weighted(0.2),
         credentials in prop::bool::weighted(0.2),
-        max_upload in prop::sample::select(vec![1u64, 2, 1 << 30]),
+        max_body in prop::sample::select(vec![1u64, 2, 1 << 30]),
     ) {
         let mut raw = format!("{method} {target} HTTP/1.{}\r\nHost: x\r\n", if http10 { 0 } else { 1 });
         for f in &fields {
@@ -129,7 +129,8 @@ proptest! {
             raw.push_str("\r\n");
         }
         raw.push_str("\r\n");
-        let mut parser = RequestParser::new(Limits::default());
+        // The upload limit is the parser's: a Content-Length above it never reaches decide.
+        let mut parser = RequestParser::new(Limits { max_body, ..Limits::default() });
         // Requests the parser refuses never reach decide.
         let Ok(step) = parser.handle_bytes(raw.as_bytes()) else { return Ok(()) };
         let Event::Head(head) = step.event else { return Ok(()) };
@@ -137,7 +138,6 @@ proptest! {
         let store = store().read_only(read_only);
         let policy = Policy {
             write_credentials: credentials.then(|| "user:secret".into()),
-            max_upload,
             ..Policy::default()
         };
         let reply = decide(&head, &store, &policy, NOW);

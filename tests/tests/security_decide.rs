@@ -189,35 +189,51 @@ fn store() -> MemoryStore {
         .with_file("d/x.bin", &[7; 70_000], MTIME)
 }
 
-fn policies() -> Vec<Policy> {
+/// Policies, each with the parser's limits (the upload limit is `Limits::max_body`).
+fn policies() -> Vec<(Policy, Limits)> {
+    let limits = Limits::default();
     vec![
-        Policy::default(),
-        Policy {
-            read_only: true,
-            ..Policy::default()
-        },
-        Policy {
-            write_credentials: Some("u:p".into()),
-            ..Policy::default()
-        },
-        Policy {
-            max_upload: 100,
-            ..Policy::default()
-        },
+        (Policy::default(), limits),
+        (
+            Policy {
+                read_only: true,
+                ..Policy::default()
+            },
+            limits,
+        ),
+        (
+            Policy {
+                write_credentials: Some("u:p".into()),
+                ..Policy::default()
+            },
+            limits,
+        ),
+        (
+            Policy::default(),
+            Limits {
+                max_body: 100,
+                ..limits
+            },
+        ),
     ]
 }
 
 /// Decides one request; returns a complaint, or `None` when all is well (or the request
-/// does not parse, which the parser tests cover).
+/// does not parse, which the parser tests cover; its status is counted).
 fn check(
     input: &[u8],
     store: &MemoryStore,
-    policy: &Policy,
+    (policy, limits): &(Policy, Limits),
     statuses: &mut std::collections::BTreeMap<u16, usize>,
 ) -> Option<String> {
-    let mut parser = RequestParser::new(Limits::default());
-    let Ok(step) = parser.handle_bytes(input) else {
-        return None;
+    let mut parser = RequestParser::new(*limits);
+    let step = match parser.handle_bytes(input) {
+        Ok(step) => step,
+        // A body above the upload limit is refused here, before decide: 413.
+        Err(e) => {
+            *statuses.entry(e.status()).or_default() += 1;
+            return None;
+        }
     };
     let Event::Head(head) = step.event else {
         return None;

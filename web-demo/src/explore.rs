@@ -57,8 +57,11 @@ pub enum What {
     Error {
         /// The error, as the core says it.
         message: String,
-        /// The variant's name, for programs.
-        code: String,
+        /// The error's name ([`ParseError::name`]), for programs.
+        code: &'static str,
+        /// The RFC section of the rule it breaks ([`ParseError::rfc`]); `None` when the
+        /// explorer itself stopped.
+        rfc: Option<&'static str>,
         /// The status a server answers.
         status: u16,
         /// Where the error was found, as an offset into the whole input.
@@ -279,15 +282,6 @@ impl Parser for Responses {
     }
 }
 
-/// The variant name of a `Debug` rendering (`Foo`, `Foo(..)`, `Foo { .. }`).
-fn code_of(e: &impl core::fmt::Debug) -> String {
-    let s = format!("{e:?}");
-    s.split(|c: char| !c.is_alphanumeric() && c != '_')
-        .next()
-        .unwrap_or("")
-        .into()
-}
-
 /// How the input arrives: the reads a peer's bytes come in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reads {
@@ -362,7 +356,8 @@ fn drive<P: Parser>(mut parser: P, input: &[u8], reads: &Reads, eof: bool) -> Ve
                 message,
                 what: What::Error {
                     message: "the explorer stopped: the parser made no progress".into(),
-                    code: "NoProgress".into(),
+                    code: "NoProgress",
+                    rfc: None,
                     status: 500,
                     at: Some(base),
                 },
@@ -387,7 +382,8 @@ fn drive<P: Parser>(mut parser: P, input: &[u8], reads: &Reads, eof: bool) -> Ve
                     message,
                     what: What::Error {
                         message: e.to_string(),
-                        code: code_of(&e),
+                        code: e.name(),
+                        rfc: Some(e.rfc()),
                         status: e.status(),
                         at,
                     },
@@ -577,7 +573,8 @@ mod tests {
                     status,
                     at,
                     message,
-                    ..
+                    code,
+                    rfc,
                 },
             ..
         }) = r.last()
@@ -585,6 +582,8 @@ mod tests {
             panic!("{r:?}")
         };
         assert_eq!(*status, 400);
+        assert_eq!(*code, "ContentLengthWithTransferEncoding");
+        assert_eq!(*rfc, Some("RFC 9112 §6.1, §6.3"));
         assert!(at.is_some_and(|a| a <= input.len()));
         assert!(!message.is_empty());
     }

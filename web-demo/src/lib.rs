@@ -8,7 +8,9 @@
 //! - `parseRequest(bytes: Uint8Array, segment: number, eof?: boolean, cuts?: Uint32Array)`: an array of steps,
 //!   each `{ kind, start, end, received, message, ... }` where `start..end` are the bytes the
 //!   step consumed; `kind` is `need-more`, `head`, `chunk-header`, `data`, `trailers`, `end`,
-//!   `closed` or `error`. See [`parse_request`].
+//!   `closed` or `error`. An `error` step also has `error` (the core's text), `code` (its
+//!   name, `ParseError::name`), `rfc` (the section it breaks, `ParseError::rfc`), `status`
+//!   and `at` (the offset where it was found). See [`parse_request`].
 //! - `parseResponse(bytes, segment, eof?, method?: string, cuts?)`:
 //!   the same for responses, read by the client side of the core. See [`parse_response`].
 //! - `serveRequests(bytes: Uint8Array, files: Entry[], readOnly: boolean, now: number)`:
@@ -129,11 +131,13 @@ fn record(r: &Record) -> Object {
         What::Error {
             message,
             code,
+            rfc,
             status,
             at,
         } => {
             set(&o, "error", message.as_str());
-            set(&o, "code", code.as_str());
+            set(&o, "code", *code);
+            set(&o, "rfc", rfc.map_or(JsValue::NULL, JsValue::from_str));
             set(&o, "status", f64::from(*status));
             set(
                 &o,
@@ -219,7 +223,7 @@ fn exchange_to_js(e: &Exchange) -> JsValue {
             .map_or(JsValue::NULL, JsValue::from_str),
     );
     set(&o, "status", f64::from(e.status));
-    set(&o, "rule", e.rule.as_str());
+    set(&o, "rule", e.rule);
     set(&o, "explain", e.explain);
     set(&o, "rfc", e.rfc);
     set(&o, "sentContinue", e.sent_continue);

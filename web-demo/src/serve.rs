@@ -4,7 +4,7 @@
 
 use simplehttp_core::server::{Action, ConnEvent, Now, ServerConfig, ServerConnection, Transmit};
 use simplehttp_core::store::MemoryStore;
-use simplehttp_core::{FileStore, Kind, Policy, Rule, StoreError, StorePath, Timestamp, Upload};
+use simplehttp_core::{FileStore, Kind, Policy, StoreError, StorePath, Timestamp, Upload};
 use std::sync::Arc;
 
 /// A file or directory of the explorer's store.
@@ -29,8 +29,9 @@ pub struct Exchange {
     pub request: Option<String>,
     /// The final status.
     pub status: u16,
-    /// The rule of `decide` (or `finish`, `reply_to_error`) that gave it, by name.
-    pub rule: String,
+    /// The rule of `decide` (or `finish`, `reply_to_error`) that gave it, by name
+    /// ([`Rule::name`](simplehttp_core::Rule::name)).
+    pub rule: &'static str,
     /// That rule in words.
     pub explain: &'static str,
     /// The RFC sections stating it.
@@ -62,14 +63,6 @@ fn store_path(path: &str) -> Option<StorePath> {
     path.split('/')
         .filter(|s| !s.is_empty())
         .try_fold(StorePath::root(), |p, seg| p.join(seg))
-}
-
-fn rule_name(rule: Rule) -> String {
-    let s = format!("{rule:?}");
-    s.split(|c: char| !c.is_alphanumeric())
-        .next()
-        .unwrap_or("")
-        .into()
 }
 
 /// The entries of `store`, sorted by path.
@@ -192,7 +185,7 @@ pub fn serve(input: &[u8], files: &[Entry], read_only: bool, now: u64) -> Outcom
                         message: exchanges.len(),
                         request: requests.get(exchanges.len()).cloned(),
                         status,
-                        rule: rule_name(rule),
+                        rule: rule.name(),
                         explain: rule.explain(),
                         rfc: rule.rfc(),
                         sent_continue: core::mem::take(&mut sent_continue),
@@ -294,7 +287,7 @@ mod tests {
     #[test]
     fn get_of_a_file_is_200_with_the_file() {
         let (e, _) = one("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n");
-        assert_eq!((e.status, e.rule.as_str()), (200, "ServeFile"));
+        assert_eq!((e.status, e.rule), (200, "ServeFile"));
         assert!(text(&e).starts_with("HTTP/1.1 200 OK\r\n"), "{}", text(&e));
         assert!(text(&e).ends_with("\r\n\r\nhello, world\n"));
         assert_eq!(&e.response[e.head_len - 4..e.head_len], b"\r\n\r\n");
@@ -364,7 +357,7 @@ mod tests {
     #[test]
     fn conditional_get_is_304_and_read_only_refuses_put() {
         let (e, _) = one("GET /hello.txt HTTP/1.1\r\nHost: x\r\nIf-Modified-Since: Tue, 14 Nov 2023 22:13:20 GMT\r\n\r\n");
-        assert_eq!((e.status, e.rule.as_str()), (304, "NotModifiedDate"));
+        assert_eq!((e.status, e.rule), (304, "NotModifiedDate"));
         let out = serve(
             b"PUT /a HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\na",
             &files(),

@@ -327,43 +327,6 @@ const FIELD_RFC = {
   "location": "RFC 9110 §10.2.2",
 };
 
-// Where the rule each parse error breaks is written (links only; the core decides).
-const ERROR_RFC = {
-  RequestLineTooLong: "RFC 9112 §3, RFC 9110 §15.5.15",
-  HeadTooLarge: "RFC 6585 §5",
-  TooManyHeaders: "RFC 6585 §5",
-  BodyTooLarge: "RFC 9110 §15.5.14",
-  TrailersTooLarge: "RFC 6585 §5",
-  InvalidMethod: "RFC 9110 §9.1",
-  InvalidTarget: "RFC 9112 §3.2",
-  MalformedStartLine: "RFC 9112 §3",
-  InvalidVersion: "RFC 9112 §2.3",
-  UnsupportedVersion: "RFC 9110 §15.6.6",
-  InvalidLineEnding: "RFC 9112 §2.2",
-  InvalidHeaderName: "RFC 9110 §5.1",
-  WhitespaceBeforeColon: "RFC 9112 §5.1",
-  MissingColon: "RFC 9112 §5",
-  ObsoleteLineFolding: "RFC 9112 §5.2",
-  InvalidHeaderValue: "RFC 9110 §5.5",
-  MissingHost: "RFC 9112 §3.2",
-  MultipleHost: "RFC 9112 §3.2",
-  InvalidHost: "RFC 9110 §7.2",
-  ContentLengthWithTransferEncoding: "RFC 9112 §6.1, §6.3",
-  ConflictingContentLength: "RFC 9112 §6.3",
-  InvalidContentLength: "RFC 9110 §8.6",
-  UnknownTransferCoding: "RFC 9112 §6.1",
-  ChunkedNotLast: "RFC 9112 §6.1",
-  TransferEncodingInHttp10: "RFC 9112 §6.1",
-  InvalidChunkSize: "RFC 9112 §7.1",
-  ChunkSizeOverflow: "RFC 9112 §7.1",
-  ChunkLineTooLong: "RFC 9112 §7.1",
-  InvalidChunkExtension: "RFC 9112 §7.1.1",
-  MissingChunkTerminator: "RFC 9112 §7.1",
-  InvalidStatusLine: "RFC 9112 §4",
-  InvalidStatusCode: "RFC 9110 §15",
-  UnexpectedEof: "RFC 9112 §8",
-};
-
 // One line on what each of the other steps means.
 const STEP_NOTES = {
   "need-more": ["Short input is not an error: the parser consumed nothing and waits for the next read.", "RFC 9112 §2.2"],
@@ -646,7 +609,7 @@ function renderDetail() {
       d.append(el("p", { className: "error-text", textContent: `The parser refused the request${where}: ${s.error}.` }));
       d.append(el("p", { textContent: `The server answers ${s.status} and closes the connection. (${s.code})` }));
     }
-    if (ERROR_RFC[s.code]) d.append(el("p", { className: "rule-ref" }, "The rule: ", rfcLinks(ERROR_RFC[s.code])));
+    if (s.rfc) d.append(el("p", { className: "rule-ref" }, "The rule: ", rfcLinks(s.rfc)));
   } else if (s.kind === "chunk-header") {
     const ext = s.extensions ? new TextDecoder().decode(state.bytes.subarray(s.extensions[0], s.extensions[1])) : "";
     d.append(el("dl", {},

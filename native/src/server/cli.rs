@@ -87,7 +87,8 @@ pub struct Cli {
     #[arg(long)]
     pub trusted_html: bool,
 
-    /// Largest upload accepted, e.g. 10M or 2G (413 beyond it).
+    /// Largest upload (any request body) accepted, e.g. 10M or 2G (413 beyond it, before
+    /// the body is read when Content-Length says so).
     #[arg(long, value_name = "SIZE", default_value = "1G")]
     pub max_upload: String,
 

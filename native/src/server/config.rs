@@ -172,6 +172,8 @@ impl Config {
             Some(n) => usize::from(n),
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
+        // The upload limit is the parser's body bound: a Content-Length above it gets 413
+        // with the head, before the body is read (see `Limits::max_body`).
         let limits = Limits {
             max_body: max_upload,
             ..Limits::default()
@@ -180,7 +182,6 @@ impl Config {
             allowed_hosts,
             read_only: cli.read_only,
             write_credentials: auth.map(|(auth, _)| auth),
-            max_upload,
             trusted_html: cli.trusted_html,
         };
         Ok(Config {
@@ -310,7 +311,6 @@ mod tests {
         let c = config(&[]);
         assert!(c.default_addrs);
         assert!(c.addrs.iter().all(|a| a.is_loopback()));
-        assert_eq!(c.policy.max_upload, 1 << 30);
         assert_eq!(c.limits.max_body, 1 << 30);
         assert!(c.threads >= 1);
         assert_eq!(config(&["--max-upload", "10M"]).limits.max_body, 10 << 20);

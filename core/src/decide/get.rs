@@ -1,0 +1,168 @@
+//! GET and HEAD: a file (with its validators, preconditions and range), a directory's
+//! redirect to its `/` form, its `index.html`, or its listing.
+
+use super::conditional::{etag, if_range_matches, preconditions, Current};
+use super::content_type::{header_text, push_type};
+use super::range::{parse_range, RangeAsk};
+use super::{store_error, Cx, HTML};
+use crate::head::{Method, Version};
+use crate::listing::Listing;
+use crate::mime::content_type;
+use crate::reply::{Body, HeaderValue, Reply};
+use crate::rule::Rule;
+use crate::store::{FileStore, Kind, Listed, Metadata};
+use crate::target::{Resolved, StorePath};
+use alloc::boxed::Box;
+use alloc::string::String;
+use core::fmt::Write as _;
+
+pub(super) fn get<S: FileStore + ?Sized>(cx: &Cx<'_, '_>, store: &S, target: Resolved) -> Reply {
+    let meta = match store.metadata(&target.path) {
+        Ok(Some(m)) => m,
+        // RFC 9110 §15.5.5.
+        Ok(None) => return cx.error(404, Rule::NotFound),
+        Err(e) => return store_error(cx, e),
+    };
+    if meta.kind == Kind::File {
+        if target.trailing_slash {
+            // RFC 9110 §15.5.5: `a.txt/` names a directory, and there is none.
+            return cx.error(404, Rule::FileWithTrailingSlash);
+        }
+        return serve_file(cx, target.path, &meta);
+    }
+    if !target.trailing_slash {
+        // RFC 9110 §15.4.2: 301 with Location, so relative links in the listing resolve
+        // under the directory. The query goes along.
+        let mut location = target.path.to_url_path();
+        location.push('/');
+        if let Some(q) = &target.query {
+            location.push('?');
+            location.push_str(q);
+        }
+        return cx.error_with(
+            301,
+            Rule::DirectoryRedirect,
+            "Location",
+            HeaderValue::Owned(location),
+        );
+    }
+    // RFC 9110 §9.3.1: GET of a directory transfers its index page when it has one...
+    if let Some(index) = target.path.join("index.html") {
+        match store.metadata(&index) {
+            Ok(Some(m)) if m.kind == Kind::File => return serve_file(cx, index, &m),
+            Ok(_) => {}
+            Err(e) => return store_error(cx, e),
+        }
+    }
+    // ...and a generated listing otherwise.
+    match store.list(&target.path) {
+        Ok(entries) => listing(cx, &target.path, entries),
+        Err(e) => store_error(cx, e),
+    }
+}
+
+fn serve_file(cx: &Cx<'_, '_>, path: StorePath, meta: &Metadata) -> Reply {
+    let tag = etag(meta);
+    let current = Current {
+        etag: Some(&tag),
+        modified: Some(meta.modified),
+    };
+    let validators = |r: &mut Reply, tag: String| {
+        r.headers
+            .push(("Last-Modified", HeaderValue::Date(meta.modified)));
+        r.headers.push(("ETag", HeaderValue::Owned(tag)));
+    };
+    match preconditions(cx, Some(&current)) {
+        Ok(()) => {}
+        Err((304, rule)) => {
+            // RFC 9110 §15.4.5: a 304 carries the validators a 200 would, no content.
+            let mut r = cx.reply(304, rule);
+            validators(&mut r, tag);
+            return r;
+        }
+        Err((status, rule)) => return cx.error(status, rule),
+    }
+    let len = meta.len;
+    let (mut start, mut count, mut status, mut rule) = (0, len, 200, Rule::ServeFile);
+    // RFC 9110 §14.2: Range only for GET; If-Range only with Range.
+    if let (Method::Get, Some(range)) = (cx.req.method(), cx.req.header("range")) {
+        let fresh = cx
+            .req
+            .header("if-range")
+            .is_none_or(|v| if_range_matches(v, &tag, meta.modified, cx.now));
+        match parse_range(range, len) {
+            _ if !fresh => rule = Rule::IfRangeStale,
+            RangeAsk::Ignore => {}
+            RangeAsk::Multiple => rule = Rule::MultipleRanges,
+            RangeAsk::Unsatisfiable => {
+                // RFC 9110 §15.5.17: 416 SHOULD carry `Content-Range: bytes */len`.
+                let mut cr = String::with_capacity(24);
+                let _ = write!(cr, "bytes */{len}");
+                return cx.error_with(
+                    416,
+                    Rule::RangeNotSatisfiable,
+                    "Content-Range",
+                    HeaderValue::Owned(cr),
+                );
+            }
+            RangeAsk::Bytes(first, last) => {
+                (start, count, status, rule) = (first, last - first + 1, 206, Rule::PartialContent);
+            }
+        }
+    }
+    let mut r = cx.reply(status, rule);
+    validators(&mut r, tag);
+    let ty = header_text(content_type(path.file_name().unwrap_or("")));
+    push_type(&mut r, ty, cx.sandbox);
+    if status == 206 {
+        // RFC 9110 §14.4: `bytes first-last/complete-length`.
+        let mut cr = String::with_capacity(48);
+        let _ = write!(cr, "bytes {}-{}/{}", start, start + count - 1, len);
+        r.headers.push(("Content-Range", HeaderValue::Owned(cr)));
+    }
+    r.headers
+        .push(("Content-Length", HeaderValue::Number(count)));
+    // RFC 9110 §14.3: advertise range support.
+    r.headers
+        .push(("Accept-Ranges", HeaderValue::Static("bytes")));
+    // RFC 9110 §9.3.2: HEAD gets the same head and no content.
+    if !cx.is_head && count > 0 {
+        r.body = Body::File {
+            path,
+            start,
+            len: count,
+        };
+    }
+    r
+}
+
+fn listing(cx: &Cx<'_, '_>, dir: &StorePath, listed: Listed) -> Reply {
+    // A listing has no validators, so only `*` preconditions can apply (§13.2.1).
+    match preconditions(
+        cx,
+        Some(&Current {
+            etag: None,
+            modified: None,
+        }),
+    ) {
+        Ok(()) => {}
+        Err((304, rule)) => return cx.reply(304, rule),
+        Err((status, rule)) => return cx.error(status, rule),
+    }
+    let page = Listing::new(dir.clone(), listed);
+    let mut r = cx.reply(200, Rule::DirectoryListing);
+    push_type(&mut r, HeaderValue::Static(HTML), cx.sandbox);
+    if cx.req.version() == Version::Http10 {
+        // An HTTP/1.0 client cannot read chunked (RFC 9112 §6.1): send the length.
+        r.headers
+            .push(("Content-Length", HeaderValue::Number(page.total_len())));
+    } else {
+        // RFC 9112 §7.1: chunked, so the shell streams it a piece at a time.
+        r.headers
+            .push(("Transfer-Encoding", HeaderValue::Static("chunked")));
+    }
+    if !cx.is_head {
+        r.body = Body::Listing(Box::new(page));
+    }
+    r
+}
