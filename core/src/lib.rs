@@ -10,6 +10,9 @@
 //!              FileStore (trait) ──► decide(head, store, now) ──► Reply
 //!                                         │
 //!                            Reply::write_head ──► head bytes + body plan
+//!
+//! request ──► ClientConnection ──► head and body bytes out
+//! socket bytes ──► ClientConnection ──► Interim / Head / Data(&[u8]) / End, reuse, redirect
 //! ```
 //!
 //! ## Left out on purpose
@@ -25,6 +28,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod client;
 pub mod date;
 pub mod decide;
 mod error;
@@ -37,6 +41,7 @@ pub mod store;
 pub mod target;
 pub mod write;
 
+pub use client::{ClientConnection, ClientError};
 pub use decide::{
     decide, finish, reply_to_error, reply_with_status, Body, HeaderValue, Policy, Reply, Rule,
     UploadPlan, LOOPBACK_HOSTS,
