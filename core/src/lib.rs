@@ -10,6 +10,12 @@
 //!      FileStore (trait), Policy ──► decide(head, store, policy, now) ──► Reply
 //!                                         │
 //!                            Reply::write_head ──► head bytes + body plan
+//!
+//! request ──► ClientConnection ──► head and body bytes out
+//! socket bytes ──► ClientConnection ──► Interim / Head / Data(&[u8]) / End, reuse, redirect
+//!
+//! bytes, time, store outcomes ──► ServerConnection ──► bytes and file ranges to send,
+//!                                                      actions (open, upload, remove, close)
 //! ```
 //!
 //! ## Where things are
@@ -21,6 +27,9 @@
 //!   [`Rule`] catalogue, each with its name, explanation and RFC section.
 //! - [`store`], [`target`], [`listing`]: the file store, safe store paths, listing pages.
 //! - [`write`](mod@write): request heads and chunked bodies; [`date`]: HTTP dates.
+//! - [`server`]: [`ServerConnection`], the server's connection engine (the sequencing of
+//!   one connection: decide, keep-alive, pipelining, 100-continue, uploads, deadlines).
+//! - [`client`]: [`ClientConnection`], the client's connection engine.
 //!
 //! ## Left out on purpose
 //! - HTTP/2 and HTTP/3, TLS, and any I/O: a shell does those.
@@ -35,6 +44,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod client;
 pub mod date;
 pub mod decide;
 mod error;
@@ -50,6 +60,7 @@ pub mod store;
 pub mod target;
 pub mod write;
 
+pub use client::{ClientConnection, ClientError};
 pub use decide::{decide, finish, reply_to_error, reply_with_status, Policy, LOOPBACK_HOSTS};
 pub use error::{ParseError, UsageError};
 pub use head::{
@@ -61,6 +72,7 @@ pub use listing::Listing;
 pub use parse::{Event, RequestParser, ResponseParser, Step};
 pub use reply::{Body, HeaderValue, Reply, UploadPlan};
 pub use rule::Rule;
+pub use server::ServerConnection;
 pub use store::{DirEntry, FileStore, Kind, Listed, MemoryStore, Metadata, StoreError, Upload};
 pub use target::{resolve, StorePath, TargetError};
 pub use write::WriteError;

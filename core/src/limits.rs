@@ -41,6 +41,13 @@ pub struct Limits {
     ///
     /// Default 16 KiB: trailers are rare and small.
     pub max_trailer_bytes: usize,
+    /// Most interim (1xx) responses a client accepts before the final one. Past it: the
+    /// response is refused ([`ClientError::TooManyInterim`](crate::ClientError)).
+    ///
+    /// Default 32: a server sends one `100 Continue` and perhaps a `103 Early Hints` or a few
+    /// `102 Processing`; each one is progress, so without a bound a server could hold a client
+    /// forever while no read ever times out.
+    pub max_interim_responses: usize,
 }
 
 impl Default for Limits {
@@ -53,6 +60,7 @@ impl Default for Limits {
             max_body: 1 << 30,
             max_chunk_line: 4 * 1024,
             max_trailer_bytes: 16 * 1024,
+            max_interim_responses: 32,
         }
     }
 }

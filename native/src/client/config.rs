@@ -192,11 +192,15 @@ impl Config {
     }
 
     /// The request's header fields for `url`: Host, User-Agent and Accept (unless removed or
-    /// replaced with `-H`), the `-H` fields, then the body's framing fields.
+    /// replaced with `-H`), then the `-H` fields. The core writes the body's framing fields
+    /// after them, and `Expect: 100-continue` when [`Fields::expect`] says to ask.
+    ///
+    /// `body` is the length of a body read from a file: over [`EXPECT_CONTINUE_ABOVE`], the
+    /// request asks for `100 Continue` unless `-H` gave an Expect field of its own.
     ///
     /// When `url` has another host or port than the first URL (after a redirect), the `-H`
     /// credential fields ([`CREDENTIAL_FIELDS`]) are left out unless `--location-trusted`.
-    pub fn request_fields(&self, url: &Url, body: Option<u64>, chunked: bool) -> Fields {
+    pub fn request_fields(&self, url: &Url, body: Option<u64>) -> Fields {
         let mut fields: Vec<(String, String)> = vec![
             ("Host".into(), url.host_field()),
             ("User-Agent".into(), USER_AGENT.into()),
@@ -237,15 +241,6 @@ impl Config {
         if fields.iter().any(|(n, _)| n.eq_ignore_ascii_case("expect")) {
             expect = false;
         }
-        if let Some(n) = body {
-            fields.push(("Content-Length".into(), n.to_string()));
-        }
-        if chunked {
-            fields.push(("Transfer-Encoding".into(), "chunked".into()));
-        }
-        if expect {
-            fields.push(("Expect".into(), "100-continue".into()));
-        }
         Fields {
             list: fields,
             expect,
@@ -254,12 +249,12 @@ impl Config {
     }
 }
 
-/// A request's header fields, and whether they ask for `100 Continue`.
+/// A request's header fields, and whether to ask for `100 Continue`.
 #[derive(Debug, Clone)]
 pub struct Fields {
     /// Name and value, in order.
     pub list: Vec<(String, String)>,
-    /// Whether `Expect: 100-continue` is among them.
+    /// Whether to ask for `100 Continue` (the core adds the field).
     pub expect: bool,
     /// The `-H` credential fields left out because `url` is another origin than the first.
     pub withheld: Vec<String>,
@@ -383,21 +378,15 @@ mod tests {
             "http://h:8/",
         ])
         .unwrap();
-        let f = c.request_fields(&c.url, Some(5), false);
+        let f = c.request_fields(&c.url, Some(5));
         let names: Vec<_> = f.list.iter().map(|(n, v)| format!("{n}: {v}")).collect();
-        assert_eq!(
-            names,
-            [
-                "Host: h:8",
-                "Accept: text/plain",
-                "X-A: 1",
-                "Content-Length: 5"
-            ]
-        );
+        assert_eq!(names, ["Host: h:8", "Accept: text/plain", "X-A: 1"]);
         assert!(!f.expect);
-        let f = c.request_fields(&c.url, Some(2 << 20), false);
+        let f = c.request_fields(&c.url, Some(2 << 20));
         assert!(f.expect);
-        assert_eq!(f.list.last().unwrap().1, "100-continue");
+        assert_eq!(f.list.len(), 3);
+        let c = config(&["-H", "Expect:", "http://h:8/"]).unwrap();
+        assert!(!c.request_fields(&c.url, Some(2 << 20)).expect);
     }
 
     #[test]
@@ -415,7 +404,7 @@ mod tests {
         ];
         let names = |c: &Config, url: &str| -> Vec<String> {
             let url = Url::parse(url, false).unwrap();
-            let f = c.request_fields(&url, None, false);
+            let f = c.request_fields(&url, None);
             f.list.into_iter().skip(3).map(|(n, _)| n).collect()
         };
         let c = config(&argv).unwrap();
@@ -424,7 +413,7 @@ mod tests {
         for other in ["http://h:9/", "http://other:8/", "http://127.0.0.1:8/"] {
             assert_eq!(names(&c, other), ["X-A"], "{other}");
             let url = Url::parse(other, false).unwrap();
-            let f = c.request_fields(&url, None, false);
+            let f = c.request_fields(&url, None);
             assert_eq!(
                 f.withheld,
                 ["Authorization", "cookie", "Proxy-Authorization"]

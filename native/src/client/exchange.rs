@@ -1,14 +1,19 @@
 //! One request and its response over one connection: the client's only loop.
 //!
-//! The core writes the request head and parses the response; this module moves bytes
-//! between the socket, the upload source and the [`Sink`], and turns events into output.
+//! The core's [`ClientConnection`] owns the protocol: it writes the request head and frames
+//! the body, reads the response, says when the body of an `Expect: 100-continue` request
+//! may go and whether a final status withheld it, and offers redirects. This module moves
+//! bytes between the socket, the upload source and the [`Sink`], keeps the time (the wait
+//! for `100 Continue`, `--timeout`), and turns events into output.
 //!
 //! ```text
-//!  connect ─► send head ─┬─(no Expect)──► send body ─► read response
-//!                        └─(Expect: 100-continue)─► wait ≤ 1 s ─┬─ 100 ──────► send body
-//!                                                              ├─ silence ──► send body
-//!                                                              └─ final status: body not sent
-//!  read response: Head (1xx: shown, skipped) ─► Head (final) ─► Data… ─► End ─► rename output
+//!  send_request ─► connect ─► write head ─┬─ body_state() Send ─► send the body ─► read
+//!                                         └─ body_state() Wait ─► read, ≤ 1 s:
+//!                                              100 ──────────────────► Send ─► send the body
+//!                                              silence: handle_timeout ► Send ─► send the body
+//!                                              a final head ─────────► Withheld: not sent
+//!  read: Interim (shown) ─► Head ─┬─ -L and redirect(): Outcome::Redirect, body unread
+//!                                 └─ Data… ─► End ─► rename the output into place
 //! ```
 
 use super::config::{BodySource, Config};
@@ -16,8 +21,8 @@ use super::error::Failure;
 use super::output::{Sink, WriteFailure};
 use super::show;
 use super::url::Url;
-use simplehttp_core::write::{write_chunk, write_last_chunk, write_request_head};
-use simplehttp_core::{Event, Framing, Limits, Method, ParseError, ResponseHead, ResponseParser};
+use simplehttp_core::client::{BodyState, ClientConnection, Event, Request, RequestBody};
+use simplehttp_core::{ClientError, Framing, Limits, Method, ResponseHead};
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
@@ -29,8 +34,8 @@ const CONTINUE_WAIT: Duration = Duration::from_secs(1);
 /// The socket read buffer: large, so a download takes few system calls.
 const READ_BUFFER: usize = 256 * 1024;
 
-/// Chunk size for a body read from stdin.
-const STDIN_CHUNK: usize = 64 * 1024;
+/// How much of the request body is read, framed and written at a time.
+const BODY_CHUNK: usize = 64 * 1024;
 
 /// How an exchange ended.
 #[derive(Debug)]
@@ -46,6 +51,10 @@ pub enum Outcome {
         status: u16,
         /// The Location value.
         location: String,
+        /// The next request's method (RFC 9110 §15.4, as the core says).
+        method: String,
+        /// Whether the next request sends the same body again.
+        resend_body: bool,
     },
     /// The reader of stdout went away while the body was written.
     StdoutClosed {
@@ -62,6 +71,15 @@ enum OpenBody {
 }
 
 impl OpenBody {
+    /// How the body is framed: a file by its length, stdin in chunks.
+    fn framing(&self) -> RequestBody {
+        match self {
+            OpenBody::None => RequestBody::None,
+            OpenBody::File { len, .. } => RequestBody::Length(*len),
+            OpenBody::Stdin => RequestBody::Chunked,
+        }
+    }
+
     fn open(source: &BodySource) -> Result<OpenBody, Failure> {
         Ok(match source {
             BodySource::None => OpenBody::None,
@@ -95,20 +113,20 @@ enum SendError {
 }
 
 /// The socket and its receive buffer: bytes `start..end` are received and not yet consumed.
-struct Conn {
+struct Socket {
     stream: TcpStream,
     buf: Vec<u8>,
     start: usize,
     end: usize,
     eof: bool,
-    /// Bytes consumed by the parser so far, over the whole response.
+    /// Bytes consumed by the engine so far, over the whole response.
     consumed_total: u64,
     /// The socket's read timeout as last set.
     read_timeout: Duration,
 }
 
-impl Conn {
-    /// [`fill`](Conn::fill), giving up after `wait` without a byte.
+impl Socket {
+    /// [`fill`](Socket::fill), giving up after `wait` without a byte.
     fn fill_within(&mut self, wait: Duration) -> io::Result<usize> {
         if wait != self.read_timeout {
             self.stream.set_read_timeout(Some(wait))?;
@@ -146,14 +164,13 @@ impl Conn {
     }
 }
 
-/// A response parser for a request with `method`.
-fn parser_for(method: Method<'_>) -> ResponseParser {
-    let limits = Limits {
+/// The connection engine for one exchange.
+fn engine() -> ClientConnection {
+    ClientConnection::new(Limits {
         // The client streams the body to its output; it never holds it, so no cap.
         max_body: u64::MAX,
         ..Limits::default()
-    };
-    ResponseParser::new(limits, method)
+    })
 }
 
 /// The request body still to send, and what became of sending it.
@@ -161,6 +178,8 @@ struct Upload {
     body: OpenBody,
     /// Set while the body waits for `100 Continue`: when to send it anyway.
     wait_until: Option<Instant>,
+    /// Sending was tried (it happens once).
+    tried: bool,
     /// When the request (head, and body once sent) was last done sending: the final
     /// response head is due within `--timeout` of it.
     sent_at: Instant,
@@ -169,9 +188,20 @@ struct Upload {
 }
 
 impl Upload {
-    fn send(&mut self, stream: &mut TcpStream) -> Result<(), Failure> {
-        self.wait_until = None;
-        let sent = send_body(stream, &mut self.body);
+    /// Sends the body if the engine says it is due and it was not tried yet.
+    fn send_if_due(
+        &mut self,
+        conn: &mut ClientConnection,
+        stream: &mut TcpStream,
+    ) -> Result<(), Failure> {
+        if conn.body_state() != BodyState::Wait {
+            self.wait_until = None;
+        }
+        if self.tried || conn.body_state() != BodyState::Send {
+            return Ok(());
+        }
+        self.tried = true;
+        let sent = send_body(stream, &mut self.body, conn);
         self.sent_at = Instant::now();
         match sent {
             Ok(()) => Ok(()),
@@ -198,38 +228,35 @@ impl Upload {
 enum Next {
     Go,
     Read,
-    SendBody,
+    /// The final head arrived: a redirect to offer, or the body to receive.
+    Final,
     Done,
-    Redirect(String),
     StdoutClosed,
 }
 
 /// What has been received of the response so far, and where its body goes.
 struct Reception<'c> {
     cfg: &'c Config,
-    may_redirect: bool,
     sink: Option<Sink>,
     status: Option<u16>,
     framing: Framing,
-    seen_head: bool,
-    /// Interim (1xx) heads so far: bounded, so that a server cannot stall the client
-    /// forever with them while each one counts as progress.
-    interim: u32,
 }
 
-/// The most interim responses accepted before the final one.
-const MAX_INTERIM: u32 = 32;
-
 impl Reception<'_> {
-    fn on_event(
-        &mut self,
-        event: Event<'_, ResponseHead<'_>>,
-        upload: &mut Upload,
-    ) -> Result<Next, Failure> {
+    fn on_event(&mut self, event: Event<'_>) -> Result<Next, Failure> {
         let cfg = self.cfg;
         Ok(match event {
             Event::NeedMore => Next::Read,
-            Event::Head(h) => return self.on_head(&h, upload),
+            Event::Interim(h) => {
+                self.show_head(&h);
+                Next::Go
+            }
+            Event::Head(h) => {
+                self.show_head(&h);
+                self.status = Some(h.status());
+                self.framing = h.framing();
+                Next::Final
+            }
             Event::ChunkHeader { size, extensions } => {
                 if cfg.trace {
                     let ext = if extensions.is_empty() {
@@ -264,57 +291,34 @@ impl Reception<'_> {
                 }
                 Next::Go
             }
-            Event::End if self.status.is_some() => {
+            Event::End => {
                 if cfg.trace {
                     show::eprint_lines("* ", ["end of response"]);
                 }
                 Next::Done
             }
-            // The parser only pauses after End, which ends the exchange.
-            Event::End | Event::Paused => {
+            // Only between exchanges, and this loop reads only during one.
+            Event::Closed => {
                 return Err(Failure::protocol(
-                    "the response ended before its final head",
+                    ClientError::ClosedWithoutResponse.to_string(),
                 ))
             }
         })
     }
 
-    fn on_head(&mut self, h: &ResponseHead<'_>, upload: &mut Upload) -> Result<Next, Failure> {
-        let cfg = self.cfg;
-        self.seen_head = true;
-        if cfg.verbose {
+    fn show_head(&self, h: &ResponseHead<'_>) {
+        if self.cfg.verbose {
             show::eprint_lines("< ", show::head_lines(h.raw()));
         }
-        if cfg.trace {
+        if self.cfg.trace {
             show::eprint_lines("* ", show::trace_head(h));
         }
-        if h.is_interim() {
-            self.interim += 1;
-            if self.interim > MAX_INTERIM {
-                return Err(Failure::protocol(format!(
-                    "more than {MAX_INTERIM} interim responses before the final one"
-                )));
-            }
-            let send = h.status() == 100 && upload.wait_until.is_some();
-            return Ok(if send { Next::SendBody } else { Next::Go });
-        }
-        self.status = Some(h.status());
-        self.framing = h.framing();
-        // RFC 9110 §10.1.1: a final status before 100 Continue means the body is not wanted.
-        if upload.wait_until.take().is_some() && cfg.verbose {
-            show::eprint_lines(
-                "* ",
-                ["the server answered before the body was sent: not sending it"],
-            );
-        }
-        if self.may_redirect && matches!(h.status(), 301 | 302 | 303 | 307 | 308) {
-            if let Some(location) = h.header("location") {
-                return Ok(Next::Redirect(
-                    String::from_utf8_lossy(location).into_owned(),
-                ));
-            }
-        }
-        let total = match h.framing() {
+    }
+
+    /// Opens the output for the final response's body, with the head first for `-i`.
+    fn open_sink(&mut self, head: &[u8]) -> Result<Next, Failure> {
+        let cfg = self.cfg;
+        let total = match self.framing {
             Framing::Length(n) => Some(n),
             _ => None,
         };
@@ -322,7 +326,7 @@ impl Reception<'_> {
             .sink
             .insert(Sink::open(&cfg.output, total, cfg.progress && !cfg.trace)?);
         if cfg.include {
-            match sink.write_head(h.raw()) {
+            match sink.write_head(head) {
                 Ok(()) => {}
                 Err(WriteFailure::Closed(_)) => return Ok(Next::StdoutClosed),
                 Err(WriteFailure::Failed(f)) => return Err(f),
@@ -331,31 +335,14 @@ impl Reception<'_> {
         Ok(Next::Go)
     }
 
-    /// The parser failed: the failure to report.
-    fn parse_failure(&self, e: ParseError, conn: &Conn, upload: &mut Upload) -> Failure {
-        let timeout_secs = self.cfg.timeout.as_secs_f64();
+    /// The engine refused the response: the failure to report.
+    fn engine_failure(&self, e: ClientError, upload: &mut Upload) -> Failure {
         if self.status.is_none() {
-            if let Some(f) = upload.take_failure(timeout_secs) {
+            if let Some(f) = upload.take_failure(self.cfg.timeout.as_secs_f64()) {
                 return f;
             }
-            if e == ParseError::UnexpectedEof && !self.seen_head && conn.start == conn.end {
-                return Failure::protocol("the server closed the connection without a response");
-            }
         }
-        if e == ParseError::UnexpectedEof {
-            let got = self.sink.as_ref().map_or(0, Sink::written);
-            return Failure::protocol(match self.framing {
-                Framing::Length(n) => format!(
-                    "the connection closed after {got} of {n} body bytes: the response is truncated"
-                ),
-                Framing::Chunked => format!(
-                    "the connection closed inside the chunked body after {got} bytes: \
-                     the response is truncated"
-                ),
-                _ => "the connection closed before the response was complete".to_string(),
-            });
-        }
-        Failure::protocol(format!("malformed response: {e}"))
+        Failure::protocol(e.to_string())
     }
 
     /// A socket read failed: the failure to report.
@@ -375,20 +362,18 @@ impl Reception<'_> {
     }
 }
 
-/// Writes the request head for `method` to `url`; also says whether it asks for
-/// `100 Continue`.
+/// Writes the request head for `method` to `url` into a new engine.
 fn request_head(
     cfg: &Config,
     url: &Url,
     method: Method<'_>,
     body: &OpenBody,
-) -> Result<(Vec<u8>, bool), Failure> {
-    let (len, chunked) = match body {
-        OpenBody::None => (None, false),
-        OpenBody::File { len, .. } => (Some(*len), false),
-        OpenBody::Stdin => (None, true),
+) -> Result<(ClientConnection, Vec<u8>), Failure> {
+    let len = match body {
+        OpenBody::File { len, .. } => Some(*len),
+        OpenBody::None | OpenBody::Stdin => None,
     };
-    let fields = cfg.request_fields(url, len, chunked);
+    let fields = cfg.request_fields(url, len);
     if cfg.verbose && !fields.withheld.is_empty() {
         show::eprint_lines(
             "* ",
@@ -405,10 +390,13 @@ fn request_head(
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
+    let mut request = Request::new(method, &url.target, &refs).with_body(body.framing());
+    request.expect_continue = fields.expect;
+    let mut conn = engine();
     let mut head = Vec::with_capacity(512);
-    write_request_head(&mut head, method, &url.target, &refs)
+    conn.send_request(&request, &mut head)
         .map_err(|e| Failure::usage(format!("cannot write the request: {e}")))?;
-    Ok((head, fields.expect))
+    Ok((conn, head))
 }
 
 /// Sends one request to `url` and handles its response.
@@ -421,12 +409,12 @@ pub fn exchange(
 ) -> Result<Outcome, Failure> {
     let method = Method::from_token(method);
     let body = OpenBody::open(body)?;
-    let (head, expect) = request_head(cfg, url, method, &body)?;
+    let (mut conn, head) = request_head(cfg, url, method, &body)?;
     let stream = super::connect::connect(url, cfg.connect_timeout, cfg.timeout, cfg.verbose)?;
     if cfg.verbose {
         show::eprint_lines("> ", show::head_lines(&head));
     }
-    let mut conn = Conn {
+    let mut socket = Socket {
         stream,
         buf: vec![0; READ_BUFFER],
         start: 0,
@@ -435,71 +423,86 @@ pub fn exchange(
         consumed_total: 0,
         read_timeout: cfg.timeout,
     };
-    conn.stream
+    socket
+        .stream
         .write_all(&head)
         .map_err(|e| Failure::socket(&e, "sending the request", cfg.timeout.as_secs_f64()))?;
 
     let mut upload = Upload {
         body,
         wait_until: None,
+        tried: false,
         sent_at: Instant::now(),
         error: None,
     };
-    if !matches!(upload.body, OpenBody::None) {
-        if expect {
-            upload.wait_until = Some(Instant::now() + CONTINUE_WAIT);
-        } else {
-            upload.send(&mut conn.stream)?;
-        }
+    if conn.body_state() == BodyState::Wait {
+        upload.wait_until = Some(Instant::now() + CONTINUE_WAIT);
     }
+    upload.send_if_due(&mut conn, &mut socket.stream)?;
 
-    let mut parser = parser_for(method);
     let mut rx = Reception {
         cfg,
-        may_redirect,
         sink: None,
         status: None,
         framing: Framing::None,
-        seen_head: false,
-        interim: 0,
     };
     loop {
-        let slice = &conn.buf[conn.start..conn.end];
-        let step = if conn.eof {
-            parser.handle_eof(slice)
+        let slice = &socket.buf[socket.start..socket.end];
+        let step = if socket.eof {
+            conn.handle_eof(slice)
         } else {
-            parser.handle_bytes(slice)
+            conn.handle_bytes(slice)
         };
-        let next = match step {
-            Ok(step) if conn.eof && matches!(step.event, Event::NeedMore) => {
-                Err(ParseError::UnexpectedEof)
-            }
-            Ok(step) => {
-                let consumed = step.consumed;
-                let next = rx.on_event(step.event, &mut upload)?;
-                conn.start += consumed;
-                conn.consumed_total += consumed as u64;
-                Ok(next)
-            }
-            Err(e) => Err(e),
-        };
-        let next = match next {
-            Ok(next) => next,
+        let (consumed, next) = match step {
+            Ok(step) => (step.consumed, rx.on_event(step.event)?),
             Err(e) => {
                 if cfg.trace {
-                    let at = parser.error_offset().map_or(String::new(), |off| {
+                    let at = conn.error_offset().map_or(String::new(), |off| {
                         format!(
                             " at byte {} of the response",
-                            conn.consumed_total + off as u64
+                            socket.consumed_total + off as u64
                         )
                     });
-                    show::eprint_lines("* ", [format!("parse error{at}: {e}")]);
+                    let what = match e {
+                        ClientError::Malformed(p) => p.to_string(),
+                        other => other.to_string(),
+                    };
+                    show::eprint_lines("* ", [format!("parse error{at}: {what}")]);
                 }
-                return Err(rx.parse_failure(e, &conn, &mut upload));
+                return Err(rx.engine_failure(e, &mut upload));
             }
         };
+        let head = socket.start..socket.start + consumed;
+        socket.start += consumed;
+        socket.consumed_total += consumed as u64;
+        let next = match next {
+            Next::Final => {
+                if upload.wait_until.is_some()
+                    && conn.body_state() == BodyState::Withheld
+                    && cfg.verbose
+                {
+                    show::eprint_lines(
+                        "* ",
+                        ["the server answered before the body was sent: not sending it"],
+                    );
+                }
+                if may_redirect {
+                    if let Some(r) = conn.redirect() {
+                        return Ok(Outcome::Redirect {
+                            status: r.status,
+                            location: r.location.to_string(),
+                            method: r.method.as_str().to_string(),
+                            resend_body: r.resend_body,
+                        });
+                    }
+                }
+                rx.open_sink(&socket.buf[head])?
+            }
+            other => other,
+        };
+        upload.send_if_due(&mut conn, &mut socket.stream)?;
         match next {
-            Next::Go => {}
+            Next::Go | Next::Final => {}
             Next::Read => {
                 // Each read may wait --timeout for a byte, but no longer than the wait for
                 // 100 Continue, and the final head must arrive whole within --timeout of the
@@ -517,7 +520,7 @@ pub fn exchange(
                 let read = if wait.0.is_zero() {
                     Err(io::ErrorKind::TimedOut.into())
                 } else {
-                    conn.fill_within(wait.0)
+                    socket.fill_within(wait.0)
                 };
                 match read {
                     Ok(_) => {}
@@ -525,7 +528,8 @@ pub fn exchange(
                         if cfg.verbose {
                             show::eprint_lines("* ", ["no 100 Continue yet: sending the body"]);
                         }
-                        upload.send(&mut conn.stream)?;
+                        conn.handle_timeout();
+                        upload.send_if_due(&mut conn, &mut socket.stream)?;
                     }
                     Err(e) if is_timeout(&e) && wait.1 == Wait::Head => {
                         if let Some(f) = upload.take_failure(cfg.timeout.as_secs_f64()) {
@@ -540,7 +544,6 @@ pub fn exchange(
                     Err(e) => return Err(rx.read_failure(&e, &mut upload)),
                 }
             }
-            Next::SendBody => upload.send(&mut conn.stream)?,
             Next::Done => {
                 let status = rx.status.unwrap_or(0);
                 return match rx.sink.take().map(Sink::finish) {
@@ -548,12 +551,6 @@ pub fn exchange(
                     Some(Err(WriteFailure::Closed(_))) => Ok(Outcome::StdoutClosed { status }),
                     Some(Err(WriteFailure::Failed(f))) => Err(f),
                 };
-            }
-            Next::Redirect(location) => {
-                return Ok(Outcome::Redirect {
-                    status: rx.status.unwrap_or(0),
-                    location,
-                })
             }
             Next::StdoutClosed => {
                 return Ok(Outcome::StdoutClosed {
@@ -582,45 +579,64 @@ fn is_timeout(e: &io::Error) -> bool {
     )
 }
 
-/// Sends the whole body: a file as it is (Content-Length), stdin as chunks.
-fn send_body(stream: &mut TcpStream, body: &mut OpenBody) -> Result<(), SendError> {
+/// Reads into `buf`, retrying when a signal interrupts.
+fn read_some(source: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match source.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            r => return r,
+        }
+    }
+}
+
+/// Sends the whole body, framed by the engine: a file by its length, stdin in chunks.
+fn send_body(
+    stream: &mut TcpStream,
+    body: &mut OpenBody,
+    conn: &mut ClientConnection,
+) -> Result<(), SendError> {
+    let engine = |e: ClientError| {
+        SendError::Local(Failure::usage(format!("cannot send the request body: {e}")))
+    };
+    let mut buf = vec![0u8; BODY_CHUNK];
+    let mut out = Vec::with_capacity(BODY_CHUNK + 32);
     match body {
-        OpenBody::None => Ok(()),
+        OpenBody::None => return Ok(()),
         OpenBody::File { file, len, name } => {
-            // std::io::copy uses sendfile/splice for a file into a socket where it can.
-            let sent =
-                io::copy(&mut Read::take(&mut *file, *len), stream).map_err(SendError::Net)?;
-            if sent < *len {
-                return Err(SendError::Local(Failure::local(format!(
-                    "{name} shrank while it was sent ({sent} of {len} bytes)"
-                ))));
+            let mut sent = 0;
+            while sent < *len {
+                let want = buf
+                    .len()
+                    .min(usize::try_from(*len - sent).unwrap_or(usize::MAX));
+                let n = read_some(file, &mut buf[..want]).map_err(|e| {
+                    SendError::Local(Failure::local(format!("cannot read {name}: {e}")))
+                })?;
+                if n == 0 {
+                    return Err(SendError::Local(Failure::local(format!(
+                        "{name} shrank while it was sent ({sent} of {len} bytes)"
+                    ))));
+                }
+                out.clear();
+                conn.send_body(&buf[..n], &mut out).map_err(engine)?;
+                stream.write_all(&out).map_err(SendError::Net)?;
+                sent += n as u64;
             }
-            Ok(())
         }
         OpenBody::Stdin => {
             let mut input = io::stdin().lock();
-            let mut buf = vec![0u8; STDIN_CHUNK];
-            let mut out = Vec::with_capacity(STDIN_CHUNK + 32);
             loop {
-                let n = match input.read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => {
-                        return Err(SendError::Local(Failure::local(format!(
-                            "reading stdin: {e}"
-                        ))))
-                    }
-                };
+                let n = read_some(&mut input, &mut buf)
+                    .map_err(|e| SendError::Local(Failure::local(format!("reading stdin: {e}"))))?;
+                if n == 0 {
+                    break;
+                }
                 out.clear();
-                write_chunk(&mut out, &buf[..n]);
+                conn.send_body(&buf[..n], &mut out).map_err(engine)?;
                 stream.write_all(&out).map_err(SendError::Net)?;
             }
-            out.clear();
-            write_last_chunk(&mut out, &[]).map_err(|e| {
-                SendError::Local(Failure::usage(format!("cannot end the chunked body: {e}")))
-            })?;
-            stream.write_all(&out).map_err(SendError::Net)
         }
     }
+    out.clear();
+    conn.finish_body(&mut out).map_err(engine)?;
+    stream.write_all(&out).map_err(SendError::Net)
 }

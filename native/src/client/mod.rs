@@ -1,12 +1,13 @@
 //! simple-client: a dependable command-line HTTP client.
 //!
-//! Requests are written and responses parsed by `simplehttp-core`; this module only moves
-//! bytes between a blocking socket, the upload source and the output, and turns the
-//! outcome into an exit code a script can rely on ([`Exit`]).
+//! The protocol is `simplehttp-core`'s `ClientConnection`: it writes requests, frames their
+//! bodies, reads responses, handles `100 Continue` and says where a redirect leads. This
+//! module only moves bytes between a blocking socket, the upload source and the output,
+//! keeps the time, and turns the outcome into an exit code a script can rely on ([`Exit`]).
 //!
 //! - [`cli`]: the flags as typed; [`config`]: the settings they resolve to.
 //! - [`connect`]: resolving and connecting, every address in turn.
-//! - [`exchange`]: one request and its response.
+//! - [`exchange`]: one request and its response, driving the core's engine.
 //! - [`output`]: stdout, or a temporary file renamed into place when complete.
 //! - [`show`]: `-v` and `--trace` text, sanitized.
 
@@ -56,7 +57,12 @@ fn run_config(cfg: &Config) -> Result<Exit, Failure> {
             Outcome::Final { status } | Outcome::StdoutClosed { status } => {
                 return Ok(Exit::for_status(status));
             }
-            Outcome::Redirect { status, location } => {
+            Outcome::Redirect {
+                location,
+                method: next_method,
+                resend_body,
+                ..
+            } => {
                 hops += 1;
                 if hops > MAX_REDIRECTS {
                     return Err(Failure::protocol(format!(
@@ -69,17 +75,16 @@ fn run_config(cfg: &Config) -> Result<Exit, Failure> {
                         show::sanitize(location.as_bytes())
                     ))
                 })?;
-                // RFC 9110 §15.4: 303 becomes GET; so do 301 and 302 after POST, as browsers do.
-                let to_get = (status == 303 && method != "HEAD")
-                    || (matches!(status, 301 | 302) && method == "POST");
-                if to_get {
-                    method = "GET".into();
+                // The core says which request follows (RFC 9110 §15.4); the body read from
+                // stdin is gone, so it cannot be the one sent again.
+                if !resend_body {
                     body = BodySource::None;
                 } else if body == BodySource::Stdin {
                     return Err(Failure::usage(format!(
                         "the server redirected to {next}, but the body read from stdin cannot be sent again"
                     )));
                 }
+                method = next_method;
                 if cfg.verbose {
                     show::eprint_lines("* ", [format!("following the redirect to {next}")]);
                 }
