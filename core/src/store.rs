@@ -275,11 +275,14 @@ impl Inner {
         Ok(())
     }
 
+    /// Stores a file. `nanos`: the sub-second part of its time; `None` (an upload) takes
+    /// a new value, so that a file replaced within one second gets a new ETag.
     fn put(
         &mut self,
         path: &StorePath,
         data: Vec<u8>,
         modified: Timestamp,
+        nanos: Option<u32>,
     ) -> Result<(), StoreError> {
         if path.is_root() || matches!(self.node(path), Some(Node::Dir { .. })) {
             return Err(StoreError::Conflict);
@@ -301,7 +304,7 @@ impl Inner {
         }
         self.make_parents(path, modified)?;
         self.used = used;
-        let nanos = self.tick();
+        let nanos = nanos.unwrap_or_else(|| self.tick());
         self.nodes.insert(
             String::from(path.as_str()),
             Node::File {
@@ -405,10 +408,12 @@ impl MemoryStore {
         self.read_only.set(read_only);
     }
 
-    /// Adds or replaces a file (not refused when read-only: this is how a store is filled).
+    /// Adds or replaces a file (not refused when read-only: this is how a store is filled),
+    /// modified at exactly `modified` (no sub-second part, as a file whose time was set
+    /// in whole seconds).
     pub fn insert(&self, path: &str, data: Vec<u8>, modified: Timestamp) -> Result<(), StoreError> {
         let path = parse_path(path)?;
-        self.inner.borrow_mut().put(&path, data, modified)
+        self.inner.borrow_mut().put(&path, data, modified, Some(0))
     }
 
     /// Adds a directory and its parents; nothing changes when it exists.
@@ -513,7 +518,7 @@ impl Upload for MemoryUpload {
         }
         let mut inner = self.store.inner.borrow_mut();
         let now = inner.now;
-        inner.put(&self.path, self.data, now)
+        inner.put(&self.path, self.data, now, None)
     }
 }
 

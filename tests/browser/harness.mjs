@@ -50,6 +50,18 @@ export function serveStatic(dir) {
     }
     args = ["--root", dir, "--bind", "127.0.0.1", "--read-only", "0"];
   }
+  return spawnServer(cmd, args);
+}
+
+/** Starts simple-server (as serveStatic finds it) on an ephemeral port of 127.0.0.1 with `args`
+ * after `--bind 127.0.0.1 --quiet`. Resolves to { url, port, stop }. */
+export function startServer(args) {
+  const cmd = process.env.SIMPLE_SERVER || join(TARGET, "debug", "simple-server");
+  if (!existsSync(cmd)) throw new Error(`${cmd} is missing: build it with cargo build -p simplehttp-native`);
+  return spawnServer(cmd, ["--bind", "127.0.0.1", "--quiet", ...args, "0"]);
+}
+
+function spawnServer(cmd, args) {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -74,7 +86,7 @@ export function serveStatic(dir) {
       if (m && !started) {
         started = true;
         clearTimeout(timer);
-        resolvePromise({ url: `http://127.0.0.1:${m[1]}/`, stop });
+        resolvePromise({ url: `http://127.0.0.1:${m[1]}/`, port: Number(m[1]), stop });
       }
     };
     child.stdout.on("data", look);

@@ -2,83 +2,12 @@
 // No HTTP rule lives here: every step and every answer shown comes from the core
 // (parseRequest, serveRequests).
 import init, { parseRequest, parseResponse, serveRequests, coreVersion } from "./pkg/simplehttp_web_demo.js";
-
-// In the editor, these two marks stand for a bare CR and a bare LF byte. Every other line
-// break becomes CR LF (or LF, when the CR LF box is unticked): a <textarea> turns CR LF
-// into LF, so the page keeps the bytes itself instead of trusting the field's value.
-const CR_MARK = "\u240D"; // ␍
-const LF_MARK = "\u240A"; // ␊
-
-// Files of the store start out modified at this time: Tue, 14 Nov 2023 22:13:20 GMT.
-const THEN = 1700000000;
-const THEN_HTTP = "Tue, 14 Nov 2023 22:13:20 GMT";
+import { CR_MARK, LF_MARK, DEFAULT_FILE_TEXTS, PRESETS, RESPONSE_PRESETS } from "./presets.js";
+export { PRESETS, RESPONSE_PRESETS };
 
 const enc = new TextEncoder();
-const DEFAULT_FILES = () => [
-  { path: "docs", dir: true, data: new Uint8Array(), modified: THEN },
-  { path: "docs/notes.md", dir: false, data: enc.encode("# Notes\n\nServed by simple-server.\n"), modified: THEN },
-  { path: "hello.txt", dir: false, data: enc.encode("hello, world\n"), modified: THEN },
-];
-
-const H = "Host: example.com\n";
-export const PRESETS = [
-  { id: "get", name: "GET of a file (200)", text: `GET /hello.txt HTTP/1.1\n${H}User-Agent: explorer/1\nAccept: */*\n\n` },
-  { id: "missing", name: "GET of a missing file (404)", text: `GET /missing.txt HTTP/1.1\n${H}\n` },
-  { id: "head", name: "HEAD (200, no body)", text: `HEAD /hello.txt HTTP/1.1\n${H}\n` },
-  { id: "conditional", name: "conditional GET (304)", text: `GET /hello.txt HTTP/1.1\n${H}If-Modified-Since: ${THEN_HTTP}\n\n` },
-  { id: "range", name: "range request (206)", text: `GET /hello.txt HTTP/1.1\n${H}Range: bytes=0-4\n\n` },
-  { id: "listing", name: "directory listing (200)", text: `GET /docs/ HTTP/1.1\n${H}\n` },
-  { id: "put-new", name: "PUT of a new file (201)", text: `PUT /docs/new.txt HTTP/1.1\n${H}Content-Length: 11\n\nhello again` },
-  {
-    id: "put-continue",
-    name: "PUT with Expect: 100-continue (201)",
-    text: `PUT /docs/draft.txt HTTP/1.1\n${H}Expect: 100-continue\nContent-Length: 5\n\ndraft`,
-  },
-  { id: "put-existing", name: "PUT over a file (204)", text: `PUT /hello.txt HTTP/1.1\n${H}Content-Length: 7\n\nchanged` },
-  { id: "delete", name: "DELETE (204)", text: `DELETE /hello.txt HTTP/1.1\n${H}\n` },
-  { id: "options", name: "OPTIONS (204)", text: `OPTIONS /hello.txt HTTP/1.1\n${H}\n` },
-  { id: "unknown-method", name: "unknown method (405)", text: `BREW /pot HTTP/1.1\n${H}\n` },
-  {
-    id: "chunked",
-    name: "chunked PUT, extensions and trailers (201)",
-    text: `PUT /log.txt HTTP/1.1\n${H}Transfer-Encoding: chunked\nTrailer: X-Checksum\n\n5;note=first\nhello\n6\n world\n0\nX-Checksum: 42\n\n`,
-  },
-  {
-    id: "smuggle",
-    name: "smuggling attempt: Content-Length + Transfer-Encoding (400)",
-    text: `POST /upload HTTP/1.1\n${H}Content-Length: 6\nTransfer-Encoding: chunked\n\n0\n\nX`,
-  },
-  { id: "escape", name: "path escape /../etc/passwd (400)", text: `GET /../etc/passwd HTTP/1.1\n${H}\n` },
-  { id: "malformed", name: "malformed request line (400)", text: `GET /hello.txt  HTTP/1.1\n${H}\n` },
-  { id: "bare-lf", name: "bare LF line ending (400)", text: `GET / HTTP/1.1${LF_MARK}${H}\n` },
-  {
-    id: "many-headers",
-    name: "101 header fields (431)",
-    text: `GET / HTTP/1.1\n${H}${Array.from({ length: 100 }, (_, i) => `X-Field-${i + 1}: ${i + 1}\n`).join("")}\n`,
-  },
-  {
-    id: "pipelined",
-    name: "three pipelined requests",
-    text: `GET /hello.txt HTTP/1.1\n${H}\nHEAD /docs/notes.md HTTP/1.1\n${H}\nGET /missing.txt HTTP/1.1\n${H}Connection: close\n\n`,
-  },
-];
-
-// Responses, read by the client side of the core. `method` is the request's; `eof` means the
-// server closes after the last byte.
-export const RESPONSE_PRESETS = [
-  {
-    id: "r-chunked",
-    name: "chunked with trailers",
-    text: "HTTP/1.1 200 OK\nContent-Type: text/plain\nTransfer-Encoding: chunked\nTrailer: X-Sum\n\n7\nchunked\n9;ext=1\n response\n0\nX-Sum: 16\n\n",
-  },
-  { id: "r-length", name: "Content-Length", text: "HTTP/1.1 200 OK\nContent-Type: text/plain\nContent-Length: 13\n\nhello, world\n" },
-  { id: "r-close", name: "close-delimited (HTTP/1.0)", eof: true, text: "HTTP/1.0 200 OK\nContent-Type: text/plain\n\nthe body runs until the server closes" },
-  { id: "r-304", name: "304 Not Modified (no body)", text: 'HTTP/1.1 304 Not Modified\nETag: "d-6553f100"\n\n' },
-  { id: "r-continue", name: "100 Continue, then 201", method: "PUT", text: "HTTP/1.1 100 Continue\n\nHTTP/1.1 201 Created\nLocation: /notes.txt\nContent-Length: 0\n\n" },
-  { id: "r-head", name: "response to HEAD (no body)", method: "HEAD", text: "HTTP/1.1 200 OK\nContent-Length: 13\n\n" },
-  { id: "r-conflict", name: "Content-Length with Transfer-Encoding (refused)", text: "HTTP/1.1 200 OK\nContent-Length: 3\nTransfer-Encoding: chunked\n\n0\n\n" },
-  { id: "r-malformed", name: "malformed status line (refused)", text: "HTTP/1.1 2OO OK\nContent-Length: 0\n\n" },
-];
+const DEFAULT_FILES = () =>
+  DEFAULT_FILE_TEXTS.map((f) => ({ path: f.path, dir: f.dir, data: enc.encode(f.text), modified: f.modified }));
 
 const $ = (id) => document.getElementById(id);
 const ui = {

@@ -228,7 +228,7 @@ fn text_line(r: &mut Reply, text: &str, is_head: bool) {
 ///     "HTTP/1.1 200 OK\r\n\
 ///      Date: Sun, 06 Nov 1994 08:50:00 GMT\r\n\
 ///      Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n\
-///      ETag: \"6-2ebc98a1-1\"\r\n\
+///      ETag: \"6-2ebc98a1-0\"\r\n\
 ///      Content-Type: text/plain; charset=utf-8\r\n\
 ///      X-Content-Type-Options: nosniff\r\n\
 ///      Content-Length: 6\r\n\
