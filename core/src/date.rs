@@ -112,6 +112,23 @@ fn month(s: &[u8]) -> Option<u32> {
         .map(|i| i as u32 + 1)
 }
 
+/// Seconds since the epoch of a UTC date and time in 1970..=9999, for the other dates a
+/// shell meets (a certificate's validity); `None` for a field out of range.
+///
+/// ```
+/// use simplehttp_core::{date::from_utc, Timestamp};
+/// assert_eq!(from_utc(1994, 11, 6, 8, 49, 37), Some(Timestamp(784_111_777)));
+/// assert_eq!(from_utc(1994, 2, 30, 0, 0, 0), None);
+/// ```
+#[must_use]
+pub fn from_utc(year: u32, month: u32, day: u32, h: u32, m: u32, s: u32) -> Option<Timestamp> {
+    if !(1..=12).contains(&month) {
+        return None;
+    }
+    let wday = (days_from_civil(year.max(1970), month, day.max(1)) % 7) as usize;
+    assemble(year, month, day, h, m, s, wday)
+}
+
 /// Checks the fields and turns them into seconds since the epoch; `wday` is the weekday's
 /// index in [`DAYS`] (0 = Thursday), checked against the date.
 fn assemble(

@@ -164,10 +164,11 @@ impl Server {
                 server.log()
             ),
         };
-        // "Serving DIR on http://ADDR:PORT and ... (mode)": the first address's port.
+        // "Serving DIR on http(s)://ADDR:PORT and ... (mode)": the first address's port.
         let port = line
             .split(" on http://")
             .nth(1)
+            .or_else(|| line.split(" on https://").nth(1))
             .and_then(|rest| rest.split([' ', ',']).next())
             .and_then(|addr| addr.rsplit(':').next())
             .and_then(|p| p.parse().ok())

@@ -15,6 +15,10 @@ Examples:
                                           serve the network; writes need a password
   simple-server 8080 --auth-file ~/.config/simple-server.auth
                                           writes need the USER:PASS line of a file (chmod 600)
+  simple-server 8443 --tls-cert cert.pem --tls-key key.pem
+                                          serve https://127.0.0.1:8443
+  simple-server 8443 --tls-self-signed    https with a certificate made at start (its
+                                          SHA-256 fingerprint is printed)
   simple-server 8080 --allow-host files.test
                                           also answer to a name from /etc/hosts
   curl -T notes.txt http://127.0.0.1:8080/notes.txt      upload a file
@@ -26,6 +30,8 @@ Exit status:
   2  bad command line
   3  cannot listen on an address (port in use, or below 1024 without privileges)
   4  the root directory cannot be served (missing, not a directory, unreadable)
+  5  the TLS certificate or key cannot be used (unreadable, not PEM, expired, or a key
+     that is not the certificate's)
   130  a second Ctrl-C or SIGTERM during the grace period: stopped at once";
 
 /// `simple-server [PORT]`: serves a directory over HTTP/1.1; PUT uploads, DELETE removes.
@@ -112,6 +118,21 @@ pub struct Cli {
     /// Seconds to let requests in flight finish after Ctrl-C or SIGTERM.
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub shutdown_grace: f64,
+
+    /// Serve HTTPS with the PEM certificate chain in FILE (leaf first); needs --tls-key.
+    /// SIGHUP reads both files again for new connections.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The PEM private key (PKCS#8, PKCS#1 or SEC1) of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Serve HTTPS with a self-signed certificate made at start for the bound addresses,
+    /// localhost and the --allow-host names; its SHA-256 fingerprint is printed, to
+    /// compare with what a browser shows. Clients must be told to trust it.
+    #[arg(long, conflicts_with = "tls_cert")]
+    pub tls_self_signed: bool,
 
     /// Do not log each request on stderr.
     #[arg(long, short)]

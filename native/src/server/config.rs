@@ -1,6 +1,7 @@
 //! Resolved settings: what the server will do, checked and made absolute.
 
 use super::cli::Cli;
+use super::tls::CertSource;
 use simplehttp_core::{Limits, Policy, LOOPBACK_HOSTS};
 use std::ffi::OsString;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -37,6 +38,8 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// No access log.
     pub quiet: bool,
+    /// HTTPS: where the certificate comes from.
+    pub tls: Option<CertSource>,
 }
 
 impl Config {
@@ -184,7 +187,18 @@ impl Config {
             write_credentials: auth.map(|(auth, _)| auth),
             trusted_html: cli.trusted_html,
         };
+        let tls = if let (Some(cert), Some(key)) = (cli.tls_cert, cli.tls_key) {
+            Some(CertSource::Files { cert, key })
+        } else if cli.tls_self_signed {
+            Some(CertSource::SelfSigned(self_signed_names(
+                &addrs,
+                &policy.allowed_hosts,
+            )))
+        } else {
+            None
+        };
         Ok(Config {
+            tls,
             port: cli.port,
             root,
             addrs,
@@ -208,6 +222,34 @@ impl Config {
             && self.policy.write_credentials.is_none()
             && self.addrs.iter().any(|a| !a.is_loopback())
     }
+
+    /// Whether a write password would cross the network unencrypted: Basic
+    /// authentication on a non-loopback address without TLS.
+    #[must_use]
+    pub fn password_in_clear(&self) -> bool {
+        self.tls.is_none()
+            && self.policy.write_credentials.is_some()
+            && self.addrs.iter().any(|a| !a.is_loopback())
+    }
+}
+
+/// The names a self-signed certificate is made for: localhost, the bound addresses (the
+/// loopback ones for an unspecified address) and the allowed names.
+fn self_signed_names(addrs: &[IpAddr], allowed: &Option<Vec<String>>) -> Vec<String> {
+    let mut names = vec!["localhost".to_string()];
+    for a in addrs {
+        if a.is_unspecified() {
+            names.extend(["127.0.0.1".to_string(), "::1".to_string()]);
+        } else {
+            names.push(a.to_string());
+        }
+    }
+    for n in allowed.iter().flatten() {
+        names.push(n.trim_start_matches('[').trim_end_matches(']').to_string());
+    }
+    let mut seen = std::collections::HashSet::new();
+    names.retain(|n| seen.insert(n.clone()));
+    names
 }
 
 /// The `USER:PASS` line of an `--auth-file`, which group and others may neither read nor
@@ -287,13 +329,47 @@ pub fn parse_size(s: &str) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_size, Cli, Config};
+    use super::{parse_size, CertSource, Cli, Config};
     use clap::Parser;
 
     fn config(args: &[&str]) -> Config {
         let mut argv = vec!["simple-server", "0", "--root", "/"];
         argv.extend_from_slice(args);
         Config::from_cli_env(Cli::parse_from(argv), None).unwrap()
+    }
+
+    #[test]
+    fn warns_of_a_clear_text_password_only_off_loopback_without_tls() {
+        assert!(!config(&["--auth", "a:b"]).password_in_clear());
+        assert!(config(&["--bind", "0.0.0.0", "--auth", "a:b"]).password_in_clear());
+        assert!(!config(&["--bind", "0.0.0.0"]).password_in_clear());
+        assert!(
+            !config(&["--bind", "0.0.0.0", "--auth", "a:b", "--tls-self-signed"])
+                .password_in_clear()
+        );
+    }
+
+    #[test]
+    fn makes_the_self_signed_certificate_for_the_bound_names() {
+        let names = |args: &[&str]| match config(args).tls {
+            Some(CertSource::SelfSigned(names)) => names,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            names(&["--tls-self-signed"]),
+            ["localhost", "127.0.0.1", "::1"]
+        );
+        assert_eq!(
+            names(&[
+                "--tls-self-signed",
+                "--bind",
+                "::",
+                "--allow-host",
+                "files.test"
+            ]),
+            ["localhost", "127.0.0.1", "::1", "files.test"]
+        );
+        assert_eq!(config(&[]).tls, None);
     }
 
     #[test]

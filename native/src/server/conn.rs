@@ -12,12 +12,17 @@
 //!                                            FsStore, commit pool
 //! ```
 //!
+//! With TLS, a [`TlsStream`] sits between the socket and both buffers: reads give
+//! plaintext, writes take it, and files are read into the worker's scratch buffer for
+//! rustls to encrypt instead of going out with `sendfile`.
+//!
 //! Output is written as far as the socket takes it and resumed on the next writable
 //! event; input is passed in only while the engine wants it, so pipelined requests wait
 //! in the buffer (bounded by the core's limits) and are answered in order. An idle
 //! connection gives its engine and buffers back to the worker's pools.
 
 use super::fs_store::{store_error, FsUpload};
+use super::tls::TlsStream;
 use super::worker::Ctx;
 use simplehttp_core::server::{Action, ConnEvent, Now, ServerConnection, Transmit};
 use simplehttp_core::{FileStore, StoreError, Upload};
@@ -82,6 +87,8 @@ struct Current {
 /// One connection.
 pub struct Conn {
     sock: mio::net::TcpStream,
+    /// The TLS layer, when the server speaks HTTPS.
+    tls: Option<Box<TlsStream>>,
     /// Its slot in the worker, and a number no other connection of the worker has had:
     /// an upload's commit comes back to (slot, serial).
     slot: usize,
@@ -163,8 +170,16 @@ impl Conn {
     /// A new connection, waiting for its first head.
     pub fn new(sock: mio::net::TcpStream, peer: SocketAddr, slot: usize, ctx: &mut Ctx) -> Conn {
         ctx.serial += 1;
+        let mut broken = false;
+        let tls = ctx.tls.as_ref().and_then(|certs| {
+            TlsStream::new(certs.current())
+                .map_err(|_| broken = true)
+                .ok()
+                .map(Box::new)
+        });
         Conn {
             sock,
+            tls,
             slot,
             serial: ctx.serial,
             peer,
@@ -176,7 +191,7 @@ impl Conn {
             wpos: 0,
             file: None,
             opened: None,
-            broken: false,
+            broken,
             upload: None,
             committing: false,
             sent: false,
@@ -379,6 +394,9 @@ impl Conn {
                 }
                 Action::Remove(path) => ctx.store.remove(&path),
                 Action::ShutdownWrite => {
+                    if let Some(tls) = &mut self.tls {
+                        tls.close_notify(&mut self.sock);
+                    }
                     // The FIN goes with the reply's last bytes (held back by MSG_MORE).
                     let _ = self.sock.shutdown(Shutdown::Write);
                     continue;
@@ -545,6 +563,9 @@ impl Conn {
 
     /// Writes what is pending: `wbuf`, then the file being sent.
     fn flush(&mut self, ctx: &mut Ctx) -> Flush {
+        if self.tls.is_some() {
+            return self.flush_tls(ctx);
+        }
         // The last bytes before closing are sent with MSG_MORE: held back, they leave in
         // one segment with the FIN that closing adds, instead of two.
         let last = self.cur.pending && self.cur.close && self.file.is_none();
@@ -597,6 +618,73 @@ impl Conn {
             self.file = None;
         }
         Flush::Done
+    }
+
+    /// [`Conn::flush`] over TLS: rustls' records first, then `wbuf`, then the file, each
+    /// handed over only once the socket took everything before it.
+    fn flush_tls(&mut self, ctx: &mut Ctx) -> Flush {
+        let Some(tls) = &mut self.tls else {
+            return Flush::Done;
+        };
+        let mut wrote = false;
+        let mut budget = DRIVE_BUDGET;
+        let out = loop {
+            match tls.push(&mut self.sock) {
+                Ok(n) => wrote |= n > 0,
+                Err(_) => return Flush::Failed,
+            }
+            if tls.pending() {
+                break Flush::Blocked;
+            }
+            if self.wpos < self.wbuf.len() {
+                match tls.write(&mut self.sock, &self.wbuf[self.wpos..]) {
+                    Ok(n) => self.wpos += n,
+                    Err(_) => return Flush::Failed,
+                }
+                continue;
+            }
+            let Some(fs) = &mut self.file else {
+                break Flush::Done;
+            };
+            if fs.remaining == 0 {
+                self.file = None;
+                continue;
+            }
+            if budget == 0 {
+                break Flush::Yield;
+            }
+            // The worker's scratch, reused: read the next part and hand it to rustls,
+            // which takes all of it (nothing is pending).
+            if ctx.tls_buf.is_empty() {
+                ctx.tls_buf = vec![0; super::tls::PLAIN_CHUNK];
+            }
+            let want = fs.remaining.min(ctx.tls_buf.len() as u64) as usize;
+            let got = {
+                use std::os::unix::fs::FileExt;
+                match fs.file.read_at(&mut ctx.tls_buf[..want], fs.offset) {
+                    // The file shrank under us: the promised length cannot be sent.
+                    Ok(0) | Err(_) => return Flush::Failed,
+                    Ok(n) => n,
+                }
+            };
+            match tls.write(&mut self.sock, &ctx.tls_buf[..got]) {
+                Ok(n) => {
+                    fs.offset += n as u64;
+                    fs.remaining -= n as u64;
+                    budget = budget.saturating_sub(n as u64);
+                }
+                Err(_) => return Flush::Failed,
+            }
+        };
+        match out {
+            Flush::Done => {
+                self.wbuf.clear();
+                self.wpos = 0;
+            }
+            Flush::Yield => self.progress(ctx, true),
+            _ => self.progress(ctx, wrote),
+        }
+        out
     }
 
     /// Tells the engine the peer is reading, when it is.
@@ -653,11 +741,17 @@ impl Conn {
         }
         loop {
             let space = self.rbuf.len() - self.rend;
-            match self.sock.read(&mut self.rbuf[self.rend..]) {
+            let buf = &mut self.rbuf[self.rend..];
+            let got = match &mut self.tls {
+                None => self.sock.read(buf),
+                Some(tls) => tls.read(&mut self.sock, buf),
+            };
+            match got {
                 Ok(0) => return Fill::Eof,
                 Ok(n) => {
                     self.rend += n;
-                    if n < space && !self.hup {
+                    // A short read of plaintext says nothing about the socket.
+                    if n < space && !self.hup && self.tls.is_none() {
                         self.readable = false;
                     }
                     return Fill::Got;

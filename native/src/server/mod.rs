@@ -7,6 +7,7 @@
 //! - [`commit`]: a few threads that make uploads durable off the event loop.
 //! - [`fs_store`]: the core's `FileStore` on a directory (no escapes, atomic uploads).
 //! - [`log`]: the access log.
+//! - [`tls`]: HTTPS: the certificate, and rustls between a connection's socket and engine.
 //!
 //! Every protocol decision (parsing, framing, what to answer) is the core's; this module
 //! moves bytes, files and time.
@@ -18,6 +19,7 @@ pub mod conn;
 pub mod fs_store;
 pub mod listen;
 pub mod log;
+pub mod tls;
 pub mod worker;
 
 use cli::Cli;
@@ -48,6 +50,8 @@ pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_LISTEN: u8 = 3;
 /// Exit status: the root cannot be served.
 pub const EXIT_ROOT: u8 = 4;
+/// Exit status: the TLS certificate or key cannot be used.
+pub const EXIT_TLS: u8 = 5;
 
 /// A short, lower-case reason for an I/O error, without the "(os error N)" suffix.
 #[must_use]
@@ -200,9 +204,26 @@ impl Drop for WorkerEnded {
     }
 }
 
+/// The wall-clock time, as the core takes it.
+fn wall_now() -> simplehttp_core::Timestamp {
+    simplehttp_core::Timestamp(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    )
+}
+
 fn serve(config: Config) -> io::Result<u8> {
-    use signal_hook::consts::{SIGINT, SIGTERM};
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     raise_nofile_limit();
+    let (tls, fingerprint) = match config.tls.clone().map(|s| tls::Certs::load(s, wall_now())) {
+        None => (None, None),
+        Some(Ok(loaded)) => (Some(Arc::new(loaded.certs)), loaded.fingerprint),
+        Some(Err(e)) => {
+            say!("simple-server: {e}");
+            return Ok(EXIT_TLS);
+        }
+    };
     let bound = match listen::bind_all(
         &config.addrs,
         config.port,
@@ -221,6 +242,7 @@ fn serve(config: Config) -> io::Result<u8> {
     let shared = Arc::new(Shared {
         config,
         shutdown: AtomicBool::new(false),
+        tls: tls.clone(),
     });
     let commits = commit::Pool::start()?;
     // The main thread sleeps until a signal arrives (true) or a worker ends (false): an
@@ -246,7 +268,12 @@ fn serve(config: Config) -> io::Result<u8> {
     }
 
     let config = &shared.config;
-    let urls: Vec<String> = bound.addrs.iter().map(|a| format!("http://{a}")).collect();
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let urls: Vec<String> = bound
+        .addrs
+        .iter()
+        .map(|a| format!("{scheme}://{a}"))
+        .collect();
     let mode = if config.policy.read_only {
         "read-only"
     } else if config.policy.write_credentials.is_some() {
@@ -259,6 +286,9 @@ fn serve(config: Config) -> io::Result<u8> {
         config.root.display(),
         urls.join(" and ")
     );
+    if let Some(fp) = &fingerprint {
+        say!("simple-server: self-signed certificate, SHA-256 fingerprint {fp}");
+    }
     // Stale upload temporaries are swept beside serving, not before: on a large tree the
     // walk takes a while, and nothing served depends on it (temporaries are never served
     // or listed).
@@ -284,6 +314,28 @@ fn serve(config: Config) -> io::Result<u8> {
         );
     }
 
+    if config.password_in_clear() {
+        say!(
+            "simple-server: warning: the --auth password travels in clear text to {}; \
+             add --tls-cert and --tls-key (or --tls-self-signed)",
+            urls.join(" and ")
+        );
+    }
+    // SIGHUP reads the certificate and key again, for new connections.
+    if let Some(certs) = tls {
+        let mut hups = signal_hook::iterator::Signals::new([SIGHUP])?;
+        std::thread::Builder::new()
+            .name("reload".into())
+            .spawn(move || {
+                for _ in hups.forever() {
+                    match certs.reload(wall_now()) {
+                        Ok(true) => say!("simple-server: reloaded the TLS certificate"),
+                        Ok(false) => {}
+                        Err(e) => say!("simple-server: kept the old TLS certificate: {e}"),
+                    }
+                }
+            })?;
+    }
     // Wait for Ctrl-C or SIGTERM (or for every worker to have stopped on an error).
     let signals_handle = signals.handle();
     let watcher = {

@@ -5,6 +5,7 @@ use super::commit::{Done, Link};
 use super::config::Config;
 use super::conn::{Conn, Next};
 use super::fs_store::FsStore;
+use super::tls::Certs;
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token};
 use simplehttp_core::server::{ServerConfig, ServerConnection};
@@ -37,6 +38,8 @@ pub struct Shared {
     pub config: Config,
     /// Set by the main thread on SIGINT/SIGTERM.
     pub shutdown: AtomicBool,
+    /// The certificates, when the server speaks HTTPS.
+    pub tls: Option<Arc<Certs>>,
 }
 
 /// What a connection needs from its worker while it runs: the engine's settings, the
@@ -71,6 +74,10 @@ pub struct Ctx {
     pub commits: Link,
     /// The last connection's serial number.
     pub serial: u64,
+    /// The certificates, when the server speaks HTTPS.
+    pub tls: Option<Arc<Certs>>,
+    /// Scratch for a file's bytes on their way to rustls (empty until first needed).
+    pub tls_buf: Vec<u8>,
 }
 
 impl Ctx {
@@ -119,6 +126,8 @@ pub fn run(
         engines: Vec::new(),
         commits,
         serial: 0,
+        tls: shared.tls.clone(),
+        tls_buf: Vec::new(),
     };
     ctx.tick();
     let mut conns: Vec<Option<Box<Conn>>> = Vec::new();
