@@ -15,7 +15,9 @@ pub enum Exit {
     Usage = 2,
     /// Name resolution failed, or the connection was refused, reset or timed out.
     Network = 4,
-    /// The response was malformed or cut short.
+    /// The server's TLS certificate could not be verified.
+    Verification = 5,
+    /// The response was malformed or cut short, or TLS broke its rules.
     Protocol = 7,
     /// The server answered 4xx or 5xx (the body was still written).
     HttpError = 8,
@@ -69,6 +71,13 @@ impl Failure {
             why: why.into(),
         }
     }
+    /// A TLS verification failure (exit 5).
+    pub fn verification(why: impl Into<String>) -> Failure {
+        Failure {
+            exit: Exit::Verification,
+            why: why.into(),
+        }
+    }
     /// A protocol error (exit 7).
     pub fn protocol(why: impl Into<String>) -> Failure {
         Failure {
@@ -92,6 +101,13 @@ impl Failure {
             }
             io::ErrorKind::ConnectionReset => format!("connection reset by the server {doing}"),
             io::ErrorKind::BrokenPipe => format!("connection closed by the server {doing}"),
+            // Only TLS reports this: the TCP connection ended without a close_notify, so
+            // whatever came last may have been cut off by someone on the path.
+            io::ErrorKind::UnexpectedEof => {
+                return Failure::protocol(format!(
+                    "the server closed the TLS connection without close_notify {doing}"
+                ))
+            }
             _ => format!("{doing}: {err}"),
         };
         Failure::network(why)
