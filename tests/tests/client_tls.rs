@@ -1,13 +1,15 @@
 //! simple-client over `https://`: nginx with certificates from a test CA made here with
 //! rcgen (nothing is downloaded), verified against `--cacert`, and each way verification
 //! fails (exit 5), `-k`, SNI, redirects between http and https, IP-address certificates,
-//! and handshakes that time out or are not TLS at all.
+//! handshakes that time out or are not TLS at all, and a small rustls server for what nginx
+//! will not do (end a connection without close_notify).
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 use simplehttp_tests::client_util::{client, nginx_with, pattern, Peer, RawServer, TempDir};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A test CA whose certificates and keys are written into a temporary directory.
@@ -512,4 +514,80 @@ fn a_cacert_that_cannot_be_read_is_a_local_file_error() {
         run.assert_code(1);
         assert!(run.stderr.contains(why), "{file}: {}", run.stderr);
     }
+}
+
+/// A TLS server written here with rustls: it takes one connection, reads the request head,
+/// writes `answer` and closes the TCP connection, after a close_notify or without one.
+fn rustls_server(
+    leaf: &Leaf,
+    answer: &'static [u8],
+    close_notify: bool,
+) -> (u16, std::thread::JoinHandle<()>) {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = vec![CertificateDer::from_pem_file(&leaf.cert).expect("cert")];
+    let key = PrivateKeyDer::from_pem_file(&leaf.key).expect("key");
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .expect("server config");
+    let config = Arc::new(config);
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let handle = std::thread::spawn(move || {
+        let (tcp, _) = listener.accept().expect("accept");
+        tcp.set_read_timeout(Some(Duration::from_secs(20)))
+            .expect("timeout");
+        let conn = rustls::ServerConnection::new(config).expect("server conn");
+        let mut tls = rustls::StreamOwned::new(conn, tcp);
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            if tls.read(&mut byte).expect("read request") == 0 {
+                return;
+            }
+            head.push(byte[0]);
+        }
+        tls.write_all(answer).expect("write answer");
+        tls.flush().expect("flush");
+        if close_notify {
+            tls.conn.send_close_notify();
+            tls.flush().expect("close_notify");
+        }
+        // Dropping the stream closes the TCP connection.
+    });
+    (port, handle)
+}
+
+#[test]
+fn a_close_delimited_body_needs_close_notify_to_count_as_complete() {
+    let pki = Pki::new("tls-notify-pki");
+    let leaf = pki.leaf("localhost", &["localhost"], false);
+    let ca = pki.ca_file();
+    let answer = b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nthe whole body";
+
+    let (port, server) = rustls_server(&leaf, answer, true);
+    let run = client(["--cacert", &ca, &https("localhost", port, "/")]).run();
+    run.assert_code(0);
+    assert_eq!(run.stdout, b"the whole body");
+    server.join().expect("server");
+
+    // Without close_notify, someone on the path may have cut the body short.
+    let (port, server) = rustls_server(&leaf, answer, false);
+    let out = TempDir::new("tls-notify-out");
+    let file = out.join("body").display().to_string();
+    let run = client(["--cacert", &ca, "-o", &file, &https("localhost", port, "/")]).run();
+    run.assert_code(7);
+    assert!(
+        run.stderr
+            .contains("closed the TLS connection without close_notify"),
+        "{}",
+        run.stderr
+    );
+    assert!(out.entries().is_empty(), "{:?}", out.entries());
+    server.join().expect("server");
 }

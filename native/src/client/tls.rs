@@ -419,3 +419,167 @@ impl ServerCertVerifier for NoVerification {
         self.0.signature_verification_algorithms.supported_schemes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::error::Exit;
+    use rustls::AlertDescription;
+
+    fn url(text: &str) -> Url {
+        Url::parse(text, false).expect("url")
+    }
+
+    #[test]
+    fn each_failure_earns_its_exit_code_and_says_which() {
+        let at = UnixTime::since_unix_epoch(Duration::from_secs(978_307_200));
+        let rows: [(Error, Exit, &str); 8] = [
+            (
+                Error::InvalidCertificate(CertificateError::UnknownIssuer),
+                Exit::Verification,
+                "the certificate of h cannot be verified: unknown issuer",
+            ),
+            (
+                Error::InvalidCertificate(CertificateError::NotValidForNameContext {
+                    expected: ServerName::try_from("h").unwrap().to_owned(),
+                    presented: vec!["DnsName(\"o\u{1b}[2J\")".into()],
+                }),
+                Exit::Verification,
+                "wrong name: it is not valid for h (it names DnsName(\"o\\u{1b}[2J\"))",
+            ),
+            (
+                Error::InvalidCertificate(CertificateError::ExpiredContext {
+                    time: at,
+                    not_after: at,
+                }),
+                Exit::Verification,
+                "expired on Mon, 01 Jan 2001 00:00:00 GMT",
+            ),
+            (
+                Error::InvalidCertificate(CertificateError::NotValidYet),
+                Exit::Verification,
+                "not valid yet",
+            ),
+            (
+                Error::NoCertificatesPresented,
+                Exit::Verification,
+                "the server sent none",
+            ),
+            (
+                Error::AlertReceived(AlertDescription::ProtocolVersion),
+                Exit::Network,
+                "h refused the TLS handshake (alert: ProtocolVersion)",
+            ),
+            (
+                Error::PeerIncompatible(rustls::PeerIncompatible::NoCipherSuitesInCommon),
+                Exit::Network,
+                "h refused the TLS handshake: NoCipherSuitesInCommon",
+            ),
+            (
+                Error::DecryptError,
+                Exit::Protocol,
+                "TLS error with h: cannot decrypt peer's message",
+            ),
+        ];
+        for (error, exit, why) in rows {
+            let f = failure(&error, &url("https://h/"));
+            assert_eq!(f.exit, exit, "{error:?}");
+            assert!(f.why.contains(why), "{why:?} in {:?}", f.why);
+            assert!(!f.why.contains('\u{1b}'), "{:?}", f.why);
+        }
+        let f = failure(
+            &Error::InvalidCertificate(CertificateError::NotValidForName),
+            &url("https://[::1]:8443/"),
+        );
+        assert_eq!(
+            f.why,
+            "the certificate of [::1] cannot be verified: wrong name: it is not valid for [::1]"
+        );
+    }
+
+    fn temp(name: &str, text: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("tls-unit-{}-{name}", std::process::id()));
+        std::fs::write(&dir, text).expect("write");
+        dir
+    }
+
+    #[test]
+    fn cacert_is_read_as_pem_and_refused_without_a_certificate() {
+        let key = rcgen::KeyPair::generate().expect("key");
+        let cert = rcgen::CertificateParams::new(vec!["h".to_string()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let both = temp(
+            "both.pem",
+            &format!("{}{}", key.serialize_pem(), cert.pem()),
+        );
+        let certs = read_cacert(&both).expect("one certificate");
+        assert_eq!(certs.len(), 1);
+        assert_eq!(certs[0].as_ref(), cert.der().as_ref());
+        let only_key = temp("key.pem", &key.serialize_pem());
+        let err = read_cacert(&only_key).expect_err("no certificate");
+        assert_eq!(err.exit, Exit::LocalFile);
+        assert!(err.why.ends_with("no PEM certificate in it"), "{}", err.why);
+        let missing = std::env::temp_dir().join("tls-unit-no-such-file.pem");
+        assert_eq!(
+            read_cacert(&missing).expect_err("missing").exit,
+            Exit::LocalFile
+        );
+        for p in [both, only_key] {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+
+    #[test]
+    fn certificate_lines_show_subject_issuer_and_expiry_sanitized() {
+        let mut params = rcgen::CertificateParams::new(vec!["h".to_string()]).unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "evil\u{1b}]0;title\u{7}\u{202e}");
+        params.not_after = rcgen::date_time_ymd(2031, 2, 3);
+        let key = rcgen::KeyPair::generate().expect("key");
+        let cert = params.self_signed(&key).unwrap();
+        let lines = certificate_lines(cert.der());
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert!(
+            lines[0].starts_with("certificate subject: CN=evil"),
+            "{lines:?}"
+        );
+        for line in &lines {
+            assert!(
+                !line
+                    .chars()
+                    .any(|c| c.is_control() || show::is_bidi_control(c)),
+                "{line:?}"
+            );
+        }
+        assert_eq!(
+            lines[2],
+            "certificate expires: Mon, 03 Feb 2031 00:00:00 GMT"
+        );
+        assert_eq!(
+            certificate_lines(b"not a certificate")[0].split(' ').next(),
+            Some("certificate:")
+        );
+    }
+
+    #[test]
+    fn the_config_offers_alpn_http_1_1_and_suites_of_both_versions() {
+        let settings = TlsSettings {
+            cacert: None,
+            insecure: false,
+        };
+        let config = client_config(&settings, false).expect("config");
+        assert_eq!(config.alpn_protocols, [b"http/1.1".to_vec()]);
+        let mut versions: Vec<_> = config
+            .crypto_provider()
+            .cipher_suites
+            .iter()
+            .map(|s| s.version().version)
+            .collect();
+        versions.dedup();
+        assert!(versions.contains(&rustls::ProtocolVersion::TLSv1_3));
+        assert!(versions.contains(&rustls::ProtocolVersion::TLSv1_2));
+    }
+}
