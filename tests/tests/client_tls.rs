@@ -138,7 +138,7 @@ fn a_certificate_from_the_given_ca_is_verified_and_the_body_is_exact() {
         name: "localhost",
         leaf: &leaf,
         root: &root,
-        extra: "",
+        extra: "dav_methods PUT;",
     };
     let ng = tls_nginx(&work, "TLSv1.2 TLSv1.3", &[site]);
     let ca = pki.ca_file();
@@ -172,6 +172,46 @@ fn a_certificate_from_the_given_ca_is_verified_and_the_body_is_exact() {
     .run();
     run.assert_code(0);
     assert!(run.stdout == data, "{} bytes", run.stdout.len());
+
+    // Uploads: a large file (with Expect: 100-continue) and stdin, chunked.
+    let local = TempDir::new("tls-ok-local");
+    let upload = pattern(2 << 20, 6);
+    std::fs::write(local.join("up.bin"), &upload).expect("write");
+    let up = local.join("up.bin").display().to_string();
+    let run = client([
+        "-v",
+        "--cacert",
+        &ca,
+        "-T",
+        &up,
+        &https("localhost", ng.port, "/up.bin"),
+    ])
+    .run();
+    run.assert_code(0);
+    assert!(
+        run.stderr.contains("< HTTP/1.1 100 Continue"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        std::fs::read(root.join("up.bin")).expect("uploaded") == upload,
+        "{}",
+        ng.log()
+    );
+    let run = client([
+        "--cacert",
+        &ca,
+        "-T",
+        "-",
+        &https("localhost", ng.port, "/in.txt"),
+    ])
+    .stdin(b"piped over tls\n".to_vec())
+    .run();
+    run.assert_code(0);
+    assert_eq!(
+        std::fs::read(root.join("in.txt")).expect("stdin upload"),
+        b"piped over tls\n"
+    );
 
     // A 404 over TLS is still exit 8, with the body written.
     let run = client(["--cacert", &ca, &https("localhost", ng.port, "/missing")]).run();
