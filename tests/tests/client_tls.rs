@@ -122,6 +122,31 @@ fn root_with(tag: &str, text: &str) -> TempDir {
     root
 }
 
+/// nginx with one TLS site, `localhost` with `leaf`, whose root holds `hello.txt` with
+/// `text`; the directories go when it is dropped.
+struct OneSite {
+    ng: Peer,
+    root: TempDir,
+    _work: TempDir,
+}
+
+fn one_site(tag: &str, leaf: &Leaf, protocols: &str, extra: &str, text: &str) -> OneSite {
+    let root = root_with(&format!("{tag}-root"), text);
+    let work = TempDir::new(&format!("{tag}-work"));
+    let site = Site {
+        name: "localhost",
+        leaf,
+        root: &root,
+        extra,
+    };
+    let ng = tls_nginx(&work, protocols, &[site]);
+    OneSite {
+        ng,
+        root,
+        _work: work,
+    }
+}
+
 fn https(host: &str, port: u16, path: &str) -> String {
     format!("https://{host}:{port}{path}")
 }
@@ -130,17 +155,16 @@ fn https(host: &str, port: u16, path: &str) -> String {
 fn a_certificate_from_the_given_ca_is_verified_and_the_body_is_exact() {
     let pki = Pki::new("tls-ok-pki");
     let leaf = pki.leaf("localhost", &["localhost"], false);
-    let root = root_with("tls-ok-root", "hello over tls\n");
+    let site = one_site(
+        "tls-ok",
+        &leaf,
+        "TLSv1.2 TLSv1.3",
+        "dav_methods PUT;",
+        "hello over tls\n",
+    );
+    let (ng, root) = (&site.ng, &site.root);
     let data = pattern(3 << 20, 5);
     std::fs::write(root.join("data.bin"), &data).expect("write");
-    let work = TempDir::new("tls-ok-work");
-    let site = Site {
-        name: "localhost",
-        leaf: &leaf,
-        root: &root,
-        extra: "dav_methods PUT;",
-    };
-    let ng = tls_nginx(&work, "TLSv1.2 TLSv1.3", &[site]);
     let ca = pki.ca_file();
 
     let run = client([
@@ -222,15 +246,8 @@ fn a_certificate_from_the_given_ca_is_verified_and_the_body_is_exact() {
 fn tls_1_2_is_spoken_when_the_server_offers_nothing_newer() {
     let pki = Pki::new("tls12-pki");
     let leaf = pki.leaf("localhost", &["localhost"], false);
-    let root = root_with("tls12-root", "twelve\n");
-    let work = TempDir::new("tls12-work");
-    let site = Site {
-        name: "localhost",
-        leaf: &leaf,
-        root: &root,
-        extra: "",
-    };
-    let ng = tls_nginx(&work, "TLSv1.2", &[site]);
+    let site = one_site("tls12", &leaf, "TLSv1.2", "", "twelve\n");
+    let ng = &site.ng;
     let run = client([
         "-v",
         "--cacert",
@@ -254,16 +271,8 @@ fn against(
     args: &[&str],
     host: &str,
 ) -> simplehttp_tests::client_util::Run {
-    let root = root_with(&format!("{tag}-root"), "secret\n");
-    let work = TempDir::new(&format!("{tag}-work"));
-    let site = Site {
-        name: "localhost",
-        leaf,
-        root: &root,
-        extra: "",
-    };
-    let ng = tls_nginx(&work, "TLSv1.2 TLSv1.3", &[site]);
-    let url = https(host, ng.port, "/hello.txt");
+    let site = one_site(tag, leaf, "TLSv1.2 TLSv1.3", "", "secret\n");
+    let url = https(host, site.ng.port, "/hello.txt");
     let mut argv: Vec<&str> = args.to_vec();
     argv.push(&url);
     client(argv).run()
@@ -421,8 +430,6 @@ fn redirects_to(location: String) -> RawServer {
 fn redirects_go_from_http_to_https_and_back_with_a_warning() {
     let pki = Pki::new("tls-redir-pki");
     let leaf = pki.leaf("localhost", &["localhost"], false);
-    let root = root_with("tls-redir-root", "upgraded\n");
-    let work = TempDir::new("tls-redir-work");
     // The http server that the https site sends its /down to.
     let plain = RawServer::one(|mut s: TcpStream, _| {
         s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\ndowngraded\n")
@@ -433,13 +440,8 @@ fn redirects_go_from_http_to_https_and_back_with_a_warning() {
         "location = /down {{ return 302 http://127.0.0.1:{}/plain; }}",
         plain.port
     );
-    let site = Site {
-        name: "localhost",
-        leaf: &leaf,
-        root: &root,
-        extra: &extra,
-    };
-    let ng = tls_nginx(&work, "TLSv1.2 TLSv1.3", &[site]);
+    let site = one_site("tls-redir", &leaf, "TLSv1.2 TLSv1.3", &extra, "upgraded\n");
+    let ng = &site.ng;
     let ca = pki.ca_file();
 
     let up = redirects_to(https("localhost", ng.port, "/hello.txt"));
@@ -518,15 +520,8 @@ fn a_refused_handshake_is_a_network_failure() {
     // nginx offers only TLS 1.0, which the client never speaks: the server refuses.
     let pki = Pki::new("tls-refuse-pki");
     let leaf = pki.leaf("localhost", &["localhost"], false);
-    let root = root_with("tls-refuse-root", "old\n");
-    let work = TempDir::new("tls-refuse-work");
-    let site = Site {
-        name: "localhost",
-        leaf: &leaf,
-        root: &root,
-        extra: "",
-    };
-    let ng = tls_nginx(&work, "TLSv1", &[site]);
+    let site = one_site("tls-refuse", &leaf, "TLSv1", "", "old\n");
+    let ng = &site.ng;
     let run = client([
         "--cacert",
         &pki.ca_file(),
