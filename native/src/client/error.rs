@@ -95,6 +95,17 @@ impl Failure {
 
     /// A socket error while talking to `peer`, worded for people.
     pub fn socket(err: &io::Error, doing: &str, timeout_secs: f64) -> Failure {
+        // After the handshake, TLS errors (an alert, a record that does not decrypt) come
+        // wrapped in the socket's error.
+        if let Some(tls) = err
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<rustls::Error>())
+        {
+            return Failure::protocol(format!(
+                "TLS error {doing}: {}",
+                super::show::sanitize(tls.to_string().as_bytes())
+            ));
+        }
         let why = match err.kind() {
             io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
                 format!("timed out {doing}: no progress for {timeout_secs} s")
@@ -117,5 +128,40 @@ impl Failure {
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.why)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn socket_errors_are_worded_for_people() {
+        let rows = [
+            (
+                io::Error::from(io::ErrorKind::TimedOut),
+                Exit::Network,
+                "timed out reading: no progress for 2 s",
+            ),
+            (
+                io::ErrorKind::ConnectionReset.into(),
+                Exit::Network,
+                "connection reset by the server reading",
+            ),
+            (
+                io::ErrorKind::UnexpectedEof.into(),
+                Exit::Protocol,
+                "the server closed the TLS connection without close_notify reading",
+            ),
+            (
+                io::Error::new(io::ErrorKind::InvalidData, rustls::Error::DecryptError),
+                Exit::Protocol,
+                "TLS error reading: cannot decrypt peer's message",
+            ),
+        ];
+        for (err, exit, why) in rows {
+            let f = Failure::socket(&err, "reading", 2.0);
+            assert_eq!((f.exit, f.why.as_str()), (exit, why));
+        }
     }
 }

@@ -309,6 +309,8 @@ fn certificate_problem(c: &CertificateError, url: &Url) -> String {
         }
         CertificateError::Revoked => "revoked".to_string(),
         CertificateError::BadSignature => "bad signature".to_string(),
+        // webpki's own reasons, such as a CA certificate presented as the server's.
+        CertificateError::Other(e) => show::sanitize(e.to_string().as_bytes()),
         other => show::sanitize(other.to_string().as_bytes()),
     }
 }
