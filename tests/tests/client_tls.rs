@@ -464,8 +464,9 @@ fn redirects_go_from_http_to_https_and_back_with_a_warning() {
     plain.finish();
 }
 
-#[test]
-fn a_handshake_that_never_answers_is_bounded_by_the_connect_timeout() {
+/// Runs the client with `flags` against a server that accepts the connection and never
+/// answers the client hello: it must give up within 3 s with exit 4, saying `why`.
+fn gives_up_on_a_silent_handshake(flags: &[&str], why: &str) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let silent = std::thread::spawn(move || {
@@ -473,24 +474,30 @@ fn a_handshake_that_never_answers_is_bounded_by_the_connect_timeout() {
         std::thread::sleep(Duration::from_secs(3));
         drop(s);
     });
-    let run = client([
-        "--connect-timeout",
-        "1",
-        "--timeout",
-        "30",
-        &https("127.0.0.1", port, "/"),
-    ])
-    .deadline(Duration::from_secs(20))
-    .run();
+    let url = https("127.0.0.1", port, "/");
+    let mut argv = flags.to_vec();
+    argv.push(&url);
+    let run = client(argv).deadline(Duration::from_secs(20)).run();
     run.assert_code(4);
     assert!(run.elapsed < Duration::from_secs(3), "{:?}", run.elapsed);
-    assert!(
-        run.stderr
-            .contains("timed out in the TLS handshake with 127.0.0.1:"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains(why), "{why:?} in {}", run.stderr);
     silent.join().expect("server");
+}
+
+#[test]
+fn a_handshake_that_never_answers_is_bounded_by_the_connect_timeout() {
+    gives_up_on_a_silent_handshake(
+        &["--connect-timeout", "1", "--timeout", "30"],
+        "timed out in the TLS handshake with 127.0.0.1:",
+    );
+}
+
+#[test]
+fn max_time_bounds_a_handshake_that_never_answers() {
+    gives_up_on_a_silent_handshake(
+        &["--connect-timeout", "30", "--timeout", "30", "-m", "1"],
+        "took longer than --max-time 1 s",
+    );
 }
 
 #[test]

@@ -4,11 +4,12 @@
 //! the body, reads the response, says when the body of an `Expect: 100-continue` request
 //! may go and whether a final status withheld it, and offers redirects. This module moves
 //! bytes between the socket, the upload source and the [`Sink`], keeps the time (the wait
-//! for `100 Continue`, `--timeout`), and turns events into output. For `https://`, the
-//! [`tls::Stream`] between the socket and the engine encrypts and decrypts.
+//! for `100 Continue`, `--timeout`), and turns events into output. For `https://`,
+//! connecting ends with the TLS handshake, and the [`tls::Stream`] between the socket and
+//! the engine encrypts and decrypts.
 //!
 //! ```text
-//!  send_request ─► connect ─► TLS handshake (https) ─► write head ─┬─ body_state() Send ─► send the body ─► read
+//!  send_request ─► connect ─► write head ─┬─ body_state() Send ─► send the body ─► read
 //!                                         └─ body_state() Wait ─► read, ≤ 1 s:
 //!                                              100 ──────────────────► Send ─► send the body
 //!                                              silence: handle_timeout ► Send ─► send the body

@@ -3,8 +3,8 @@
 //! The protocol is `simplehttp-core`'s `ClientConnection`: it writes requests, frames their
 //! bodies, reads responses, handles `100 Continue` and says where a redirect leads. This
 //! module only moves bytes between a blocking socket (TLS over it for `https://`), the
-//! upload source and the output,
-//! keeps the time, and turns the outcome into an exit code a script can rely on ([`Exit`]).
+//! upload source and the output, keeps the time, and turns the outcome into an exit code a
+//! script can rely on ([`Exit`]).
 //!
 //! - [`cli`]: the flags as typed; [`config`]: the settings they resolve to.
 //! - [`connect`]: resolving and connecting, every address in turn.
