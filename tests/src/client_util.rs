@@ -427,6 +427,19 @@ pub fn simple_server(root: &Path) -> Peer {
 /// nginx serving `root`, with PUT and DELETE (dav module), on a free loopback port. Its
 /// configuration and temporary files live in `work`.
 pub fn nginx(root: &Path, work: &Path) -> Peer {
+    nginx_with(work, |port| {
+        format!(
+            "server {{\n    listen 127.0.0.1:{port};\n    root {root};\n\
+             dav_methods PUT DELETE;\n    create_full_put_path on;\n\
+             dav_access user:rw group:r all:r;\n  }}\n",
+            root = root.display()
+        )
+    })
+}
+
+/// nginx with the `server` blocks that `servers` writes for a free loopback port (the
+/// TLS tests listen with `ssl` there). Its configuration and temporary files live in `work`.
+pub fn nginx_with(work: &Path, servers: impl Fn(u16) -> String) -> Peer {
     let bin = Path::new("/usr/sbin/nginx");
     assert!(
         bin.is_file(),
@@ -442,11 +455,8 @@ pub fn nginx(root: &Path, work: &Path) -> Peer {
              http {{\n  access_log off;\n  client_body_temp_path {w}/body;\n\
              proxy_temp_path {w}/proxy;\n  fastcgi_temp_path {w}/fastcgi;\n\
              uwsgi_temp_path {w}/uwsgi;\n  scgi_temp_path {w}/scgi;\n\
-             client_max_body_size 0;\n  sendfile on;\n\
-             server {{\n    listen 127.0.0.1:{port};\n    root {root};\n\
-             dav_methods PUT DELETE;\n    create_full_put_path on;\n\
-             dav_access user:rw group:r all:r;\n  }}\n}}\n",
-            root = root.display()
+             client_max_body_size 0;\n  sendfile on;\n  {servers}}}\n",
+            servers = servers(port)
         );
         let conf_path = work.join("nginx.conf");
         std::fs::write(&conf_path, conf).expect("write nginx.conf");

@@ -22,6 +22,9 @@ fn help_documents_the_exit_codes() {
         "-m, --max-time <SECS>",
         "--location-trusted",
         "--path-as-is",
+        "5  TLS verification failed",
+        "--cacert <FILE>",
+        "-k, --insecure",
     ] {
         assert!(help.contains(want), "--help lacks {want:?}:\n{help}");
     }
@@ -30,7 +33,7 @@ fn help_documents_the_exit_codes() {
 #[test]
 fn usage_errors_exit_2_with_one_line() {
     for (args, why) in [
-        (&["https://127.0.0.1/"][..], "not supported"),
+        (&["ftp://127.0.0.1/"][..], "unsupported URL scheme"),
         (&["-H", "no colon", "http://127.0.0.1:1/"], "invalid header"),
         (
             &["-H", "Bad Name: x", "http://127.0.0.1:1/"],

@@ -949,7 +949,7 @@ fn a_redirect_to_another_scheme_is_refused_naming_it() {
         ),
         ("data:text/html,hi", "unsupported URL scheme \"data\""),
         ("ftp://127.0.0.1/f", "unsupported URL scheme \"ftp\""),
-        ("https://127.0.0.1/", "https:// is not supported"),
+        ("gopher://127.0.0.1/", "unsupported URL scheme \"gopher\""),
     ] {
         // One connection only: a second request (to "/javascript:alert(1)") is never answered.
         let server = RawServer::one(redirects_to(location.into()));

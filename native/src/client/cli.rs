@@ -10,7 +10,7 @@ pub const EXIT_CODES_HELP: &str = "\
 Forms:
   simple-client HOST [PORT] METHOD PATH     the original form (PORT defaults to 80;
                                             PUT sends the local file PATH)
-  simple-client [OPTIONS] http://HOST[:PORT]/PATH
+  simple-client [OPTIONS] http[s]://HOST[:PORT]/PATH
 
 Exit codes:
     0  the server answered 2xx or 3xx (or 1xx/101)
@@ -18,9 +18,13 @@ Exit codes:
     2  usage error (bad flags, URL, method or header), or an -O name with control
        characters or bidi controls
     4  network failure: name resolution, connection refused or reset, timeout
-       (--connect-timeout, --timeout, --max-time)
+       (--connect-timeout, --timeout, --max-time), a TLS handshake the server
+       refused or with nothing in common
+    5  TLS verification failed: unknown issuer, a name the certificate does not
+       cover, an expired or not yet valid certificate (see --cacert, -k)
     7  protocol error: a malformed or truncated response, too many redirects,
-       or a redirect to a URL that cannot be followed (another scheme, https)
+       a redirect to a URL that cannot be followed (another scheme), or a TLS
+       protocol error
     8  the server answered 4xx or 5xx (the body is still written)
   130  interrupted (Ctrl-C)";
 
@@ -34,7 +38,7 @@ Exit codes:
     disable_help_subcommand = true
 )]
 pub struct Args {
-    /// `http://HOST[:PORT]/PATH`, or `HOST [PORT] METHOD PATH`.
+    /// `http[s]://HOST[:PORT]/PATH`, or `HOST [PORT] METHOD PATH`.
     #[arg(required = true, num_args = 1..=4, value_name = "URL | HOST [PORT] METHOD PATH")]
     pub positionals: Vec<String>,
 
@@ -86,7 +90,10 @@ pub struct Args {
     #[arg(short = 's', long = "silent")]
     pub silent: bool,
 
-    /// Follow redirects (at most 10, http only).
+    /// Follow redirects (at most 10, http:// and https://).
+    ///
+    /// A redirect from https:// to http:// is followed with a warning on stderr: the rest
+    /// of the exchange is not encrypted.
     ///
     /// Authorization, Cookie and Proxy-Authorization given with -H are sent only to the
     /// first URL's host and port: a redirect elsewhere goes without them.
@@ -116,6 +123,24 @@ pub struct Args {
     /// whole SECS seconds after the request was sent.
     #[arg(long = "timeout", value_name = "SECS", default_value_t = 30.0)]
     pub timeout: f64,
+
+    /// Connect to ADDRESS for HOST and PORT, without looking HOST up (repeatable).
+    ///
+    /// The URL, the Host field and TLS (the name sent and verified) keep HOST.
+    #[arg(long = "resolve", value_name = "HOST:PORT:ADDRESS")]
+    pub resolve: Vec<String>,
+
+    /// Trust the PEM certificates in FILE (a CA, or a server's own certificate) for
+    /// https://, besides the system's trust store.
+    #[arg(long = "cacert", value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+
+    /// Do not verify the https:// server's certificate (its issuer, name and dates).
+    ///
+    /// The connection is still encrypted, but to whoever answered: anyone on the path can
+    /// read and change it. A warning says so on stderr.
+    #[arg(short = 'k', long = "insecure")]
+    pub insecure: bool,
 
     /// Give up when the whole run (lookup, connect, every redirect, the body) takes longer
     /// than SECS seconds (exit 4). No limit by default.

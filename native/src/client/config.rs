@@ -2,7 +2,7 @@
 
 use super::cli::Args;
 use super::error::Failure;
-use super::url::{check_host, parse_port, split_host_port, Url};
+use super::url::{check_host, parse_port, split_host_port, Scheme, Url};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -61,6 +61,19 @@ pub struct Config {
     pub timeout: Duration,
     /// `-m`: longest time for the whole run.
     pub max_time: Option<Duration>,
+    /// How `https://` servers are verified.
+    pub tls: TlsSettings,
+    /// `--resolve`: addresses used for these hosts and ports instead of a lookup.
+    pub resolve: Vec<super::connect::Pin>,
+}
+
+/// How `https://` servers are verified (the trust store is read on the first `https://` URL).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsSettings {
+    /// `--cacert FILE`: PEM certificates trusted besides the system's.
+    pub cacert: Option<PathBuf>,
+    /// `-k`: do not verify the server's certificate at all.
+    pub insecure: bool,
 }
 
 /// Most redirects followed with `-L`.
@@ -131,6 +144,7 @@ impl Config {
                 format!("/{path}")
             };
             let url = Url {
+                scheme: Scheme::Http,
                 host,
                 port,
                 target: super::url::origin_form(&target, args.path_as_is),
@@ -188,6 +202,15 @@ impl Config {
                 .max_time
                 .map(|m| seconds(m, "--max-time"))
                 .transpose()?,
+            resolve: args
+                .resolve
+                .iter()
+                .map(|r| super::connect::Pin::parse(r))
+                .collect::<Result<_, _>>()?,
+            tls: TlsSettings {
+                cacert: args.cacert,
+                insecure: args.insecure,
+            },
         })
     }
 
@@ -343,8 +366,7 @@ mod tests {
     #[test]
     fn usage_errors() {
         for argv in [
-            &["https://h/"][..],
-            &["h", "GET"],
+            &["h", "GET"][..],
             &["h", "80", "GET"],
             &["h", "x80", "GET", "/"],
             &["h", "99999", "GET", "/"],
@@ -359,6 +381,7 @@ mod tests {
             &["--max-time", "nan", "http://h/"],
             &["-X", "GET", "h", "GET", "/"],
             &["h:81", "82", "GET", "/"],
+            &["--resolve", "h:80", "http://h/"],
             &["h h", "GET", "/"],
         ] {
             let err = config(argv).expect_err(&format!("{argv:?}"));
@@ -410,7 +433,12 @@ mod tests {
         let c = config(&argv).unwrap();
         let all = ["Authorization", "cookie", "Proxy-Authorization", "X-A"];
         assert_eq!(names(&c, "http://H:8/elsewhere"), all);
-        for other in ["http://h:9/", "http://other:8/", "http://127.0.0.1:8/"] {
+        for other in [
+            "http://h:9/",
+            "http://other:8/",
+            "http://127.0.0.1:8/",
+            "https://h:8/",
+        ] {
             assert_eq!(names(&c, other), ["X-A"], "{other}");
             let url = Url::parse(other, false).unwrap();
             let f = c.request_fields(&url, None);

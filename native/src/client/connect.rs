@@ -8,6 +8,41 @@ use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+/// `--resolve HOST:PORT:ADDR` (curl's flag): connect to ADDR for HOST and PORT, without a
+/// lookup. The URL, the Host field and TLS (SNI, the certificate's name) keep HOST.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pin {
+    /// The host name, as in the URL.
+    pub host: String,
+    /// The port.
+    pub port: u16,
+    /// Where to connect instead.
+    pub addr: IpAddr,
+}
+
+impl Pin {
+    /// Parses `HOST:PORT:ADDR`; ADDR is an IPv4 or IPv6 address, brackets optional.
+    pub fn parse(text: &str) -> Result<Pin, Failure> {
+        let bad = || Failure::usage(format!("--resolve wants HOST:PORT:ADDRESS, not {:?}", text));
+        let mut parts = text.splitn(3, ':');
+        let (Some(host), Some(port), Some(addr)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        let addr = addr
+            .strip_prefix('[')
+            .and_then(|a| a.strip_suffix(']'))
+            .unwrap_or(addr);
+        let port = super::url::parse_port(port).map_err(|_| bad())?;
+        super::url::check_host(host).map_err(|e| Failure::usage(format!("--resolve: {e}")))?;
+        Ok(Pin {
+            host: host.to_string(),
+            port,
+            addr: addr.parse().map_err(|_| bad())?,
+        })
+    }
+}
+
 /// A name lookup: host and port to addresses. [`system_lookup`] in the client; a stand-in
 /// in tests.
 pub type Lookup = fn(&str, u16) -> io::Result<Vec<SocketAddr>>;
@@ -17,15 +52,23 @@ pub type Lookup = fn(&str, u16) -> io::Result<Vec<SocketAddr>>;
 /// `connect_timeout` bounds looking the name up and connecting together. Each resolved
 /// address (IPv6 and IPv4, in the resolver's order) is tried until one answers; each attempt
 /// gets an equal share of what is left. Reads and writes on the returned stream time out
-/// after `io_timeout` without progress.
+/// after `io_timeout` without progress. A `--resolve` entry in `pinned` for the host and
+/// port is used instead of a lookup.
 pub fn connect(
     url: &Url,
+    pinned: &[Pin],
     connect_timeout: Duration,
     io_timeout: Duration,
     verbose: bool,
 ) -> Result<TcpStream, Failure> {
     let start = Instant::now();
-    let addrs = resolve(&url.host, url.port, connect_timeout, system_lookup)?;
+    let addrs = match pinned
+        .iter()
+        .find(|p| p.port == url.port && p.host.eq_ignore_ascii_case(&url.host))
+    {
+        Some(pin) => vec![SocketAddr::new(pin.addr, pin.port)],
+        None => resolve(&url.host, url.port, connect_timeout, system_lookup)?,
+    };
     let hostport = format!("{}:{}", url.host_field_host(), url.port);
     connect_addrs(
         &addrs,
@@ -178,6 +221,40 @@ mod tests {
     use std::net::TcpListener;
 
     const SECOND: Duration = Duration::from_secs(1);
+
+    #[test]
+    fn resolve_pins_parse() {
+        let pin = Pin::parse("a.test:8443:127.0.0.1").expect("v4");
+        assert_eq!((pin.host.as_str(), pin.port), ("a.test", 8443));
+        assert_eq!(pin.addr, IpAddr::from([127, 0, 0, 1]));
+        for v6 in ["h:1:[::1]", "h:1:::1"] {
+            assert_eq!(
+                Pin::parse(v6).expect(v6).addr,
+                "::1".parse::<IpAddr>().unwrap()
+            );
+        }
+        for bad in [
+            "h",
+            "h:1",
+            "h:x:127.0.0.1",
+            "h:1:name",
+            "h:0:127.0.0.1",
+            ":1:::1",
+        ] {
+            let err = Pin::parse(bad).expect_err(bad);
+            assert_eq!(err.exit, super::super::error::Exit::Usage, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_pinned_host_is_not_looked_up() {
+        let open = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = open.local_addr().expect("addr").port();
+        let url = Url::parse(&format!("http://no-such-host.invalid:{port}/"), false).unwrap();
+        let pin = Pin::parse(&format!("NO-such-host.invalid:{port}:127.0.0.1")).unwrap();
+        let stream = connect(&url, &[pin], SECOND, SECOND, false).expect("pinned");
+        assert_eq!(stream.peer_addr().expect("peer").port(), port);
+    }
 
     #[test]
     fn tries_every_address_until_one_answers() {

@@ -15,7 +15,9 @@ pub enum Exit {
     Usage = 2,
     /// Name resolution failed, or the connection was refused, reset or timed out.
     Network = 4,
-    /// The response was malformed or cut short.
+    /// The server's TLS certificate could not be verified.
+    Verification = 5,
+    /// The response was malformed or cut short, or TLS broke its rules.
     Protocol = 7,
     /// The server answered 4xx or 5xx (the body was still written).
     HttpError = 8,
@@ -69,6 +71,13 @@ impl Failure {
             why: why.into(),
         }
     }
+    /// A TLS verification failure (exit 5).
+    pub fn verification(why: impl Into<String>) -> Failure {
+        Failure {
+            exit: Exit::Verification,
+            why: why.into(),
+        }
+    }
     /// A protocol error (exit 7).
     pub fn protocol(why: impl Into<String>) -> Failure {
         Failure {
@@ -86,12 +95,30 @@ impl Failure {
 
     /// A socket error while talking to `peer`, worded for people.
     pub fn socket(err: &io::Error, doing: &str, timeout_secs: f64) -> Failure {
+        // After the handshake, TLS errors (an alert, a record that does not decrypt) come
+        // wrapped in the socket's error.
+        if let Some(tls) = err
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<rustls::Error>())
+        {
+            return Failure::protocol(format!(
+                "TLS error {doing}: {}",
+                super::show::sanitize(tls.to_string().as_bytes())
+            ));
+        }
         let why = match err.kind() {
             io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
                 format!("timed out {doing}: no progress for {timeout_secs} s")
             }
             io::ErrorKind::ConnectionReset => format!("connection reset by the server {doing}"),
             io::ErrorKind::BrokenPipe => format!("connection closed by the server {doing}"),
+            // Only TLS reports this: the TCP connection ended without a close_notify, so
+            // whatever came last may have been cut off by someone on the path.
+            io::ErrorKind::UnexpectedEof => {
+                return Failure::protocol(format!(
+                    "the server closed the TLS connection without close_notify {doing}"
+                ))
+            }
             _ => format!("{doing}: {err}"),
         };
         Failure::network(why)
@@ -101,5 +128,40 @@ impl Failure {
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.why)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn socket_errors_are_worded_for_people() {
+        let rows = [
+            (
+                io::Error::from(io::ErrorKind::TimedOut),
+                Exit::Network,
+                "timed out reading: no progress for 2 s",
+            ),
+            (
+                io::ErrorKind::ConnectionReset.into(),
+                Exit::Network,
+                "connection reset by the server reading",
+            ),
+            (
+                io::ErrorKind::UnexpectedEof.into(),
+                Exit::Protocol,
+                "the server closed the TLS connection without close_notify reading",
+            ),
+            (
+                io::Error::new(io::ErrorKind::InvalidData, rustls::Error::DecryptError),
+                Exit::Protocol,
+                "TLS error reading: cannot decrypt peer's message",
+            ),
+        ];
+        for (err, exit, why) in rows {
+            let f = Failure::socket(&err, "reading", 2.0);
+            assert_eq!((f.exit, f.why.as_str()), (exit, why));
+        }
     }
 }

@@ -4,7 +4,9 @@
 //! the body, reads the response, says when the body of an `Expect: 100-continue` request
 //! may go and whether a final status withheld it, and offers redirects. This module moves
 //! bytes between the socket, the upload source and the [`Sink`], keeps the time (the wait
-//! for `100 Continue`, `--timeout`), and turns events into output.
+//! for `100 Continue`, `--timeout`), and turns events into output. For `https://`,
+//! connecting ends with the TLS handshake, and the [`tls::Stream`] between the socket and
+//! the engine encrypts and decrypts.
 //!
 //! ```text
 //!  send_request ─► connect ─► write head ─┬─ body_state() Send ─► send the body ─► read
@@ -20,12 +22,12 @@ use super::config::{BodySource, Config};
 use super::error::Failure;
 use super::output::{Sink, WriteFailure};
 use super::show;
-use super::url::Url;
+use super::tls::{self, Stream};
+use super::url::{Scheme, Url};
 use simplehttp_core::client::{BodyState, ClientConnection, Event, Request, RequestBody};
 use simplehttp_core::{ClientError, Framing, Limits, Method, ResponseHead};
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 /// How long to wait for `100 Continue` before sending the body anyway (RFC 9110 §10.1.1).
@@ -114,7 +116,7 @@ enum SendError {
 
 /// The socket and its receive buffer: bytes `start..end` are received and not yet consumed.
 struct Socket {
-    stream: TcpStream,
+    stream: Stream,
     buf: Vec<u8>,
     start: usize,
     end: usize,
@@ -129,7 +131,7 @@ impl Socket {
     /// [`fill`](Socket::fill), giving up after `wait` without a byte.
     fn fill_within(&mut self, wait: Duration) -> io::Result<usize> {
         if wait != self.read_timeout {
-            self.stream.set_read_timeout(Some(wait))?;
+            self.stream.tcp().set_read_timeout(Some(wait))?;
             self.read_timeout = wait;
         }
         self.fill()
@@ -192,7 +194,7 @@ impl Upload {
     fn send_if_due(
         &mut self,
         conn: &mut ClientConnection,
-        stream: &mut TcpStream,
+        stream: &mut Stream,
     ) -> Result<(), Failure> {
         if conn.body_state() != BodyState::Wait {
             self.wait_until = None;
@@ -399,9 +401,10 @@ fn request_head(
     Ok((conn, head))
 }
 
-/// Sends one request to `url` and handles its response.
+/// Sends one request to `url` and handles its response; `tls` connects `https://` URLs.
 pub fn exchange(
     cfg: &Config,
+    tls: &mut tls::Connector,
     url: &Url,
     method: &str,
     body: &BodySource,
@@ -410,7 +413,29 @@ pub fn exchange(
     let method = Method::from_token(method);
     let body = OpenBody::open(body)?;
     let (mut conn, head) = request_head(cfg, url, method, &body)?;
-    let stream = super::connect::connect(url, cfg.connect_timeout, cfg.timeout, cfg.verbose)?;
+    let tls_config = match url.scheme {
+        Scheme::Http => None,
+        Scheme::Https => Some(tls.config(cfg.verbose)?),
+    };
+    let start = Instant::now();
+    let tcp = super::connect::connect(
+        url,
+        &cfg.resolve,
+        cfg.connect_timeout,
+        cfg.timeout,
+        cfg.verbose,
+    )?;
+    let stream = match tls_config {
+        None => Stream::Plain(tcp),
+        Some(config) => tls::handshake(
+            tcp,
+            url,
+            config,
+            start + cfg.connect_timeout,
+            cfg.timeout,
+            cfg.verbose,
+        )?,
+    };
     if cfg.verbose {
         show::eprint_lines("> ", show::head_lines(&head));
     }
@@ -591,7 +616,7 @@ fn read_some(source: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 
 /// Sends the whole body, framed by the engine: a file by its length, stdin in chunks.
 fn send_body(
-    stream: &mut TcpStream,
+    stream: &mut Stream,
     body: &mut OpenBody,
     conn: &mut ClientConnection,
 ) -> Result<(), SendError> {

@@ -2,11 +2,13 @@
 //!
 //! The protocol is `simplehttp-core`'s `ClientConnection`: it writes requests, frames their
 //! bodies, reads responses, handles `100 Continue` and says where a redirect leads. This
-//! module only moves bytes between a blocking socket, the upload source and the output,
-//! keeps the time, and turns the outcome into an exit code a script can rely on ([`Exit`]).
+//! module only moves bytes between a blocking socket (TLS over it for `https://`), the
+//! upload source and the output, keeps the time, and turns the outcome into an exit code a
+//! script can rely on ([`Exit`]).
 //!
 //! - [`cli`]: the flags as typed; [`config`]: the settings they resolve to.
 //! - [`connect`]: resolving and connecting, every address in turn.
+//! - [`tls`]: `https://` with rustls: verification, the handshake, the encrypted stream.
 //! - [`exchange`]: one request and its response, driving the core's engine.
 //! - [`output`]: stdout, or a temporary file renamed into place when complete.
 //! - [`show`]: `-v` and `--trace` text, sanitized.
@@ -18,6 +20,7 @@ pub mod error;
 pub mod exchange;
 pub mod output;
 pub mod show;
+pub mod tls;
 pub mod url;
 
 pub use error::{Exit, Failure};
@@ -51,8 +54,9 @@ fn run_config(cfg: &Config) -> Result<Exit, Failure> {
     let mut method = cfg.method.clone();
     let mut body = cfg.body.clone();
     let mut hops = 0;
+    let mut tls = tls::Connector::new(&cfg.tls);
     loop {
-        let outcome = exchange::exchange(cfg, &url, &method, &body, cfg.follow)?;
+        let outcome = exchange::exchange(cfg, &mut tls, &url, &method, &body, cfg.follow)?;
         match outcome {
             Outcome::Final { status } | Outcome::StdoutClosed { status } => {
                 return Ok(Exit::for_status(status));
@@ -83,6 +87,15 @@ fn run_config(cfg: &Config) -> Result<Exit, Failure> {
                     return Err(Failure::usage(format!(
                         "the server redirected to {next}, but the body read from stdin cannot be sent again"
                     )));
+                }
+                if url.scheme == url::Scheme::Https && next.scheme == url::Scheme::Http {
+                    show::eprint_lines(
+                        "simple-client: ",
+                        [format!(
+                            "warning: following the redirect from https:// to {next}: \
+                             the rest is not encrypted"
+                        )],
+                    );
                 }
                 method = next_method;
                 if cfg.verbose {

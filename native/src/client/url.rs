@@ -1,10 +1,39 @@
-//! `http://` URLs: parsing, the Host field, and resolving a redirect's Location.
+//! `http://` and `https://` URLs: parsing, the Host field, and resolving a redirect's Location.
 
 use std::fmt;
 
-/// Where a request goes: host, port and request-target.
+/// How a URL is reached: in clear text, or over TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// `http://`: TCP, port 80 by default.
+    Http,
+    /// `https://`: TLS over TCP, port 443 by default.
+    Https,
+}
+
+impl Scheme {
+    /// The port used when the URL names none (RFC 9110 §4.2.1, §4.2.2).
+    pub fn default_port(self) -> u16 {
+        match self {
+            Scheme::Http => 80,
+            Scheme::Https => 443,
+        }
+    }
+
+    /// The scheme as written in a URL, lower-case.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+        }
+    }
+}
+
+/// Where a request goes: scheme, host, port and request-target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Url {
+    /// `http` or `https`.
+    pub scheme: Scheme,
     /// A name, an IPv4 address, or an IPv6 address without its brackets.
     pub host: String,
     /// The TCP port.
@@ -24,7 +53,7 @@ impl fmt::Display for UrlError {
 }
 
 impl Url {
-    /// Parses `http://HOST[:PORT][/PATH][?QUERY][#FRAGMENT]` (the fragment is dropped).
+    /// Parses `http[s]://HOST[:PORT][/PATH][?QUERY][#FRAGMENT]` (the fragment is dropped).
     ///
     /// Dot segments (`.`, `..`, also percent-encoded) are removed from the path, as curl
     /// does (RFC 3986 §5.2.4), unless `path_as_is` (`--path-as-is`).
@@ -32,7 +61,7 @@ impl Url {
         let Some((scheme, rest)) = input.split_once("://") else {
             return Err(UrlError(format!("not a URL: {input}")));
         };
-        check_scheme(scheme)?;
+        let scheme = check_scheme(scheme)?;
         let rest = rest.split('#').next().unwrap_or("");
         let split = rest.find(['/', '?']).unwrap_or(rest.len());
         let (authority, path) = rest.split_at(split);
@@ -40,7 +69,7 @@ impl Url {
             return Err(UrlError("user names in URLs are not supported".into()));
         }
         let (host, port) = split_host_port(authority)?;
-        let port = port.unwrap_or(80);
+        let port = port.unwrap_or(scheme.default_port());
         let target = if path.starts_with('?') {
             format!("/{path}")
         } else if path.is_empty() {
@@ -49,6 +78,7 @@ impl Url {
             path.to_string()
         };
         Ok(Url {
+            scheme,
             host,
             port,
             target: origin_form(&target, path_as_is),
@@ -64,32 +94,35 @@ impl Url {
         }
     }
 
-    /// The value of the Host field: the host (bracketed if IPv6) and the port unless 80.
+    /// The value of the Host field: the host (bracketed if IPv6) and the port unless it is
+    /// the scheme's default.
     pub fn host_field(&self) -> String {
         let host = self.host_field_host();
-        if self.port == 80 {
+        if self.port == self.scheme.default_port() {
             host
         } else {
             format!("{host}:{}", self.port)
         }
     }
 
-    /// Whether `other` has the same origin (RFC 6454: scheme, host and port; the scheme is
-    /// always http here). Host names compare without regard to case.
+    /// Whether `other` has the same origin (RFC 6454: scheme, host and port). Host names
+    /// compare without regard to case.
     pub fn same_origin(&self, other: &Url) -> bool {
-        self.port == other.port && self.host.eq_ignore_ascii_case(&other.host)
+        self.scheme == other.scheme
+            && self.port == other.port
+            && self.host.eq_ignore_ascii_case(&other.host)
     }
 
     /// Resolves a Location value against this URL (RFC 9110 §10.2.2) by RFC 3986 §5, with
     /// the `url` crate: a relative reference keeps this host and port, dot segments are
-    /// removed, the fragment is dropped. Anything but an `http:` result is refused.
+    /// removed, the fragment is dropped. Anything but an `http:` or `https:` result is refused.
     pub fn join(&self, location: &str) -> Result<Url, UrlError> {
         let base = url::Url::parse(&self.to_string())
             .map_err(|e| UrlError(format!("invalid base URL {self}: {e}")))?;
         let next = base
             .join(location.trim())
             .map_err(|e| UrlError(format!("not a valid URL reference: {e}")))?;
-        check_scheme(next.scheme())?;
+        let scheme = check_scheme(next.scheme())?;
         if !next.username().is_empty() || next.password().is_some() {
             return Err(UrlError("user names in URLs are not supported".into()));
         }
@@ -107,6 +140,7 @@ impl Url {
             Some(p) => p,
         };
         Ok(Url {
+            scheme,
             host,
             port,
             target: encode_target(&resolved_target(&next)),
@@ -152,22 +186,25 @@ impl Url {
 
 impl fmt::Display for Url {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "http://{}{}", self.host_field(), self.target)
+        write!(
+            f,
+            "{}://{}{}",
+            self.scheme.as_str(),
+            self.host_field(),
+            self.target
+        )
     }
 }
 
-/// Refuses every scheme but `http` (case-insensitive), naming `https` apart: it is
-/// well-formed, just not supported without TLS.
-fn check_scheme(scheme: &str) -> Result<(), UrlError> {
+/// `http` or `https` (case-insensitive); every other scheme is refused.
+fn check_scheme(scheme: &str) -> Result<Scheme, UrlError> {
     if scheme.eq_ignore_ascii_case("http") {
-        Ok(())
+        Ok(Scheme::Http)
     } else if scheme.eq_ignore_ascii_case("https") {
-        Err(UrlError(
-            "https:// is not supported (no TLS in simple-client); use http://".into(),
-        ))
+        Ok(Scheme::Https)
     } else {
         Err(UrlError(format!(
-            "unsupported URL scheme {scheme:?}: only http:// is supported"
+            "unsupported URL scheme {scheme:?}: only http:// and https:// are supported"
         )))
     }
 }
@@ -289,8 +326,16 @@ fn percent_decode(s: &str) -> String {
 mod tests {
     use super::*;
 
+    fn https(host: &str, port: u16, target: &str) -> Url {
+        Url {
+            scheme: Scheme::Https,
+            ..url(host, port, target)
+        }
+    }
+
     fn url(host: &str, port: u16, target: &str) -> Url {
         Url {
+            scheme: Scheme::Http,
             host: host.into(),
             port,
             target: target.into(),
@@ -309,6 +354,9 @@ mod tests {
             ("http://[::1]/x", url("::1", 80, "/x")),
             ("HTTP://127.0.0.1?q", url("127.0.0.1", 80, "/?q")),
             ("http://h/a b", url("h", 80, "/a%20b")),
+            ("https://h/x", https("h", 443, "/x")),
+            ("HTTPS://[::1]:8443", https("::1", 8443, "/")),
+            ("https://127.0.0.1:80/", https("127.0.0.1", 80, "/")),
         ];
         for (input, want) in rows {
             assert_eq!(Url::parse(input, false).unwrap(), want, "{input}");
@@ -341,8 +389,8 @@ mod tests {
     #[test]
     fn refuses_bad_urls() {
         for input in [
-            "https://x/",
             "ftp://x/",
+            "https://u@x/",
             "http://::1/",
             "http://[::1/",
             "http://h:0/",
@@ -353,16 +401,20 @@ mod tests {
         ] {
             assert!(Url::parse(input, false).is_err(), "{input}");
         }
-        assert!(Url::parse("https://x/", false)
+        assert!(Url::parse("ftp://x/", false)
             .unwrap_err()
             .0
-            .contains("not supported"));
+            .contains("only http:// and https://"));
     }
 
     #[test]
     fn host_field_brackets_ipv6_and_drops_port_80() {
         assert_eq!(url("::1", 8080, "/").host_field(), "[::1]:8080");
         assert_eq!(url("example", 80, "/").host_field(), "example");
+        assert_eq!(https("example", 443, "/").host_field(), "example");
+        assert_eq!(https("example", 80, "/").host_field(), "example:80");
+        assert_eq!(url("example", 443, "/").host_field(), "example:443");
+        assert_eq!(https("::1", 443, "/a").to_string(), "https://[::1]/a");
     }
 
     #[test]
@@ -387,12 +439,18 @@ mod tests {
             ("//o/p", url("o", 80, "/p")),
             ("//[::1]:8/p", url("::1", 8, "/p")),
             ("http://127.0.0.1:9/", url("127.0.0.1", 9, "/")),
+            ("https://o/p", https("o", 443, "/p")),
+            ("HTTPS://o:8443/p", https("o", 8443, "/p")),
         ];
         for (loc, want) in rows {
             assert_eq!(base.join(loc).unwrap(), want, "{loc}");
         }
+        // An https page's relative reference stays https; `//o/p` keeps the scheme too.
+        let secure = https("h", 443, "/a");
+        assert_eq!(secure.join("/b").unwrap(), https("h", 443, "/b"));
+        assert_eq!(secure.join("//o/p").unwrap(), https("o", 443, "/p"));
+        assert_eq!(secure.join("http://h/b").unwrap(), url("h", 80, "/b"));
         for (loc, why) in [
-            ("https://o/p", "https:// is not supported"),
             (
                 "javascript:alert(1)",
                 "unsupported URL scheme \"javascript\"",
