@@ -47,6 +47,29 @@ pub fn format_http_date(t: Timestamp) -> [u8; 29] {
     buf
 }
 
+/// Formats `t` as an RFC 3339 UTC date-time, e.g. `1994-11-06T08:49:37Z` (20 bytes), the
+/// form of HTML's `<time datetime>`. Times after the year 9999 are shown as its last second.
+///
+/// ```
+/// use simplehttp_core::{date::format_rfc3339, Timestamp};
+/// assert_eq!(&format_rfc3339(Timestamp(784_111_777)), b"1994-11-06T08:49:37Z");
+/// ```
+#[must_use]
+pub fn format_rfc3339(t: Timestamp) -> [u8; 20] {
+    let secs = t.0.min(MAX_SECS);
+    let rem = secs % 86_400;
+    let (year, month, day) = civil_from_days(secs / 86_400);
+    let mut buf = *b"1970-01-01T00:00:00Z";
+    put2(&mut buf[0..2], year / 100);
+    put2(&mut buf[2..4], year % 100);
+    put2(&mut buf[5..7], month);
+    put2(&mut buf[8..10], day);
+    put2(&mut buf[11..13], (rem / 3600) as u32);
+    put2(&mut buf[14..16], (rem / 60 % 60) as u32);
+    put2(&mut buf[17..19], (rem % 60) as u32);
+    buf
+}
+
 /// Parses an HTTP-date in any of the three formats RFC 9110 §5.6.7 requires recipients
 /// to accept; `None` when it is not one (or names a day before 1970, or a weekday that
 /// does not match the date).

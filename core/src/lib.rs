@@ -25,7 +25,9 @@
 //!   (hosts, authentication, GET, conditional requests, ranges, uploads, content types).
 //! - `reply.rs`: [`Reply`], its [`Body`] plan and [`Reply::write_head`]; `rule.rs`: the
 //!   [`Rule`] catalogue, each with its name, explanation and RFC section.
-//! - [`store`], [`target`], [`listing`]: the file store, safe store paths, listing pages.
+//! - [`store`], [`target`], [`listing`]: the file store, safe store paths, listing pages
+//!   (HTML and JSON); [`assets`]: the listing's script and stylesheet, served from the
+//!   reserved path `/.simplehttp/`.
 //! - [`write`](mod@write): request heads and chunked bodies; [`date`]: HTTP dates.
 //! - [`server`]: [`ServerConnection`], the server's connection engine (the sequencing of
 //!   one connection: decide, keep-alive, pipelining, 100-continue, uploads, deadlines).
@@ -44,6 +46,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod assets;
 pub mod client;
 pub mod date;
 pub mod decide;
@@ -61,7 +64,9 @@ pub mod target;
 pub mod write;
 
 pub use client::{ClientConnection, ClientError};
-pub use decide::{decide, finish, reply_to_error, reply_with_status, Policy, LOOPBACK_HOSTS};
+pub use decide::{
+    decide, finish, reply_to_error, reply_with_status, Policy, LISTING_CSP, LOOPBACK_HOSTS,
+};
 pub use error::{ParseError, UsageError};
 pub use head::{
     Field, FieldSpan, Fields, Framing, FramingRule, Method, RequestHead, ResponseHead, TargetForm,

@@ -52,6 +52,10 @@ pub enum Rule {
     DirectoryRedirect,
     /// A directory without `index.html` → 200 with a listing.
     DirectoryListing,
+    /// GET or HEAD of the listing's script or stylesheet below `/.simplehttp/` → 200.
+    ListingAsset,
+    /// Anything else below `/.simplehttp/`, the reserved path → 404, or 405 for writes.
+    ReservedPath,
     /// PUT of a new file → 201 once stored.
     PutCreate,
     /// PUT over a file → 204 once stored.
@@ -104,6 +108,8 @@ impl Rule {
             IfRangeStale => "IfRangeStale",
             DirectoryRedirect => "DirectoryRedirect",
             DirectoryListing => "DirectoryListing",
+            ListingAsset => "ListingAsset",
+            ReservedPath => "ReservedPath",
             PutCreate => "PutCreate",
             PutReplace => "PutReplace",
             PutToDirectory => "PutToDirectory",
@@ -157,7 +163,15 @@ impl Rule {
             DirectoryRedirect => {
                 "a directory was asked for without its trailing / → 301 to the / form"
             }
-            DirectoryListing => "a directory without index.html → 200 with an HTML listing",
+            DirectoryListing => {
+                "a directory without index.html → 200 with a listing (HTML, or JSON if asked)"
+            }
+            ListingAsset => {
+                "the listing's own script or stylesheet under /.simplehttp/ → 200, cached a year"
+            }
+            ReservedPath => {
+                "/.simplehttp/ is reserved for the listing's assets, never a file → 404 (405 to writes)"
+            }
             PutCreate => "PUT of a new file → 201 Created with Location once stored",
             PutReplace => "PUT over an existing file → 204 once stored",
             PutToDirectory => "PUT onto a directory (the root, or a path ending in /) → 409",
@@ -198,7 +212,8 @@ impl Rule {
             MultipleRanges => "RFC 9110 §14.2",
             IfRangeStale => "RFC 9110 §13.1.5",
             DirectoryRedirect => "RFC 9110 §15.4.2",
-            DirectoryListing => "RFC 9110 §9.3.1",
+            DirectoryListing | ListingAsset => "RFC 9110 §9.3.1",
+            ReservedPath => "RFC 9110 §15.5.5, §15.5.6",
             PutCreate | PutReplace => "RFC 9110 §9.3.4",
             PutToDirectory | PutParentIsFile | DeleteDirectory => "RFC 9110 §15.5.10",
             UploadTooLarge => "RFC 9110 §15.5.14",
@@ -240,6 +255,8 @@ mod tests {
             IfRangeStale,
             DirectoryRedirect,
             DirectoryListing,
+            ListingAsset,
+            ReservedPath,
             PutCreate,
             PutReplace,
             PutToDirectory,

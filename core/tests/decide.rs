@@ -3,8 +3,8 @@
 
 use simplehttp_core::store::{FileStore, MemoryStore, Upload};
 use simplehttp_core::{
-    decide, finish, reply_to_error, Body, Event, Limits, Policy, Reply, RequestParser, Rule,
-    StorePath, Timestamp, LOOPBACK_HOSTS,
+    decide, finish, reply_to_error, Body, Event, HeaderValue, Limits, Policy, Reply, RequestParser,
+    Rule, StorePath, Timestamp, LOOPBACK_HOSTS,
 };
 
 /// Sun, 09 Sep 2001 01:46:40 GMT.
@@ -564,6 +564,9 @@ fn sandboxes_active_content_of_a_writable_store() {
     const NOSNIFF: &str = "X-Content-Type-Options: nosniff";
     const SANDBOX: &str = "Content-Security-Policy: sandbox";
     const CSP: &str = "Content-Security-Policy";
+    const LISTING: &str = "Content-Security-Policy: default-src 'none'; script-src 'self'; \
+        style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; \
+        form-action 'self'; frame-ancestors 'none'";
     check(&[
         case!("html_is_sandboxed", Plain, "GET /docs/index.html HTTP/1.1\r\nHost: x\r\n\r\n", 200, ServeFile,
             has ["Content-Type: text/html; charset=utf-8", NOSNIFF, SANDBOX], lacks [], File(0, 13)),
@@ -579,8 +582,32 @@ fn sandboxes_active_content_of_a_writable_store() {
             has ["Content-Type: text/xml; charset=utf-8", NOSNIFF, SANDBOX], lacks [], File(0, 4)),
         case!("xhtml_is_sandboxed", Plain, "GET /up/page.xhtml HTTP/1.1\r\nHost: x\r\n\r\n", 200, ServeFile,
             has ["Content-Type: application/xhtml+xml", NOSNIFF, SANDBOX], lacks [], File(0, 7)),
-        case!("a_listing_is_sandboxed", Plain, "GET /pics/ HTTP/1.1\r\nHost: x\r\n\r\n", 200, DirectoryListing,
-            has [NOSNIFF, SANDBOX], lacks [], Listing),
+        case!("a_listing_has_the_strict_policy_not_the_sandbox", Plain, "GET /pics/ HTTP/1.1\r\nHost: x\r\n\r\n", 200, DirectoryListing,
+            has [NOSNIFF, LISTING, "Vary: Accept", "Transfer-Encoding: chunked"], lacks [], Listing),
+        case!("a_read_only_listing_has_the_strict_policy", ReadOnlyPolicy, "GET /pics/ HTTP/1.1\r\nHost: x\r\n\r\n", 200, DirectoryListing,
+            has [NOSNIFF, LISTING, "Vary: Accept"], lacks [], Listing),
+        case!("a_json_listing_by_query", Plain, "GET /pics/?format=json HTTP/1.1\r\nHost: x\r\n\r\n", 200, DirectoryListing,
+            has ["Content-Type: application/json", NOSNIFF, "Vary: Accept"], lacks [CSP], Listing),
+        case!("a_json_listing_by_accept", Plain, "GET /pics/ HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\n\r\n", 200, DirectoryListing,
+            has ["Content-Type: application/json", "Vary: Accept"], lacks [CSP], Listing),
+        case!("a_browser_gets_html", Plain, "GET /pics/ HTTP/1.1\r\nHost: x\r\nAccept: text/html,application/xhtml+xml,*/*;q=0.8\r\n\r\n", 200, DirectoryListing,
+            has ["Content-Type: text/html; charset=utf-8", LISTING], lacks [], Listing),
+        case!("the_listing_script", Plain, "GET /.simplehttp/listing.js?v=1 HTTP/1.1\r\nHost: x\r\n\r\n", 200, ListingAsset,
+            has ["Content-Type: text/javascript; charset=utf-8", NOSNIFF, "Cache-Control: public, max-age=31536000, immutable"], lacks [CSP], Bytes),
+        case!("the_listing_stylesheet_head", ReadOnlyStore, "HEAD /.simplehttp/listing.css HTTP/1.1\r\nHost: x\r\n\r\n", 200, ListingAsset,
+            has ["Content-Type: text/css; charset=utf-8", NOSNIFF], lacks [], Empty),
+        case!("an_unknown_reserved_name", Plain, "GET /.simplehttp/passwd HTTP/1.1\r\nHost: x\r\n\r\n", 404, ReservedPath,
+            has [], lacks [], Text),
+        case!("below_an_asset", Plain, "GET /.simplehttp/listing.js/x HTTP/1.1\r\nHost: x\r\n\r\n", 404, ReservedPath,
+            has [], lacks [], Text),
+        case!("the_reserved_folder", Plain, "GET /.simplehttp/ HTTP/1.1\r\nHost: x\r\n\r\n", 404, ReservedPath,
+            has [], lacks [], Text),
+        case!("an_upload_to_the_reserved_path", Plain, "PUT /.simplehttp/listing.js HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx", 405, ReservedPath,
+            has ["Allow: GET, HEAD, OPTIONS"], lacks [], Text),
+        case!("a_delete_of_the_reserved_path", Plain, "DELETE /.simplehttp/listing.css HTTP/1.1\r\nHost: x\r\n\r\n", 405, ReservedPath,
+            has ["Allow: GET, HEAD, OPTIONS"], lacks [], Text),
+        case!("an_encoded_reserved_path", Plain, "PUT /%2Esimplehttp/x HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx", 405, ReservedPath,
+            has [], lacks [], Text),
         case!(
             "text_is_not_sniffed_nor_sandboxed",
             Plain,
@@ -633,8 +660,8 @@ fn sandboxes_active_content_of_a_writable_store() {
             "GET /pics/ HTTP/1.1\r\nHost: x\r\n\r\n",
             200,
             DirectoryListing,
-            has[NOSNIFF],
-            lacks[CSP],
+            has[NOSNIFF, LISTING],
+            lacks[SANDBOX],
             Listing
         ),
         case!(
@@ -684,12 +711,46 @@ fn listing_shows_entries_sorted_with_links() {
     assert!(html.contains("<a href=\"../\">../</a>"));
     let sub = html.find("href=\"./sub/\">sub/</a>").expect("sub/");
     let a = html
-        .find("href=\"./a.png\">a.png</a></td><td>4</td><td>Sun, 09 Sep 2001 01:46:40 GMT")
+        .find("href=\"./a.png\">a.png</a></td><td title=\"4 bytes\">4 B</td><td><time datetime=\"2001-09-09T01:46:40Z\">2001-09-09 01:46 UTC</time>")
         .expect("a.png");
     let bc = html
         .find("href=\"./b%20c.txt\">b c.txt</a>")
         .expect("b c.txt");
     assert!(sub < a && a < bc, "{html}");
+}
+
+#[test]
+fn an_asset_answers_if_none_match_with_304() {
+    let first = run(
+        "GET /.simplehttp/listing.js HTTP/1.1\r\nHost: x\r\n\r\n",
+        &store(),
+        &Policy::default(),
+    );
+    let Some(HeaderValue::Owned(tag)) = first.header("etag") else {
+        panic!("{first:?}")
+    };
+    let again = run(
+        &format!("GET /.simplehttp/listing.js HTTP/1.1\r\nHost: x\r\nIf-None-Match: {tag}\r\n\r\n"),
+        &store(),
+        &Policy::default(),
+    );
+    assert_eq!((again.status, &again.body), (304, &Body::Empty));
+    assert_eq!(again.header("etag"), first.header("etag"));
+    // The page links this version.
+    let page = run(
+        "GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        &store(),
+        &Policy::default(),
+    );
+    let Body::Listing(listing) = &page.body else {
+        panic!("{:?}", page.body)
+    };
+    let html = String::from_utf8(listing.to_bytes()).unwrap();
+    let v = tag.trim_matches('"');
+    assert!(
+        html.contains(&format!("/.simplehttp/listing.js?v={v}\"")),
+        "{html}"
+    );
 }
 
 #[test]

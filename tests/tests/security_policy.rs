@@ -178,7 +178,6 @@ fn uploaded_html_and_svg_are_sandboxed_and_never_sniffed() {
         ("/feed.xml", true),
         ("/notes.txt", false),
         ("/blob", false),
-        ("/", true),
     ] {
         let r = ask(&s, "GET", path, "t", "");
         assert_eq!(r.status, 200, "{path}");
@@ -190,6 +189,12 @@ fn uploaded_html_and_svg_are_sandboxed_and_never_sniffed() {
         let csp = if sandboxed { Some("sandbox") } else { None };
         assert_eq!(r.header("content-security-policy"), csp, "{path}");
     }
+    // The listing is not sandboxed (its script must run) but strictly fenced in.
+    let r = ask(&s, "GET", "/", "t", "");
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    let csp = r.header("content-security-policy").unwrap();
+    assert_eq!(csp, simplehttp_core::LISTING_CSP);
+    assert!(!csp.contains("unsafe-inline") && !csp.contains("sandbox"));
     // Error replies carry a type too, and are never sniffed either.
     let r = ask(&s, "GET", "/missing.html", "t", "");
     assert_eq!(r.status, 404);

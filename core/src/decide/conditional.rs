@@ -13,7 +13,7 @@ use core::fmt::Write as _;
 
 /// A strong ETag from what changes when the content does: length, seconds and sub-second
 /// part of the modification time (RFC 9110 §8.8.3: the server chooses how to build it).
-pub(super) fn etag(meta: &Metadata) -> String {
+pub(crate) fn etag(meta: &Metadata) -> String {
     let mut s = String::with_capacity(32);
     let _ = write!(
         s,

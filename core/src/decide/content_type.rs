@@ -1,6 +1,6 @@
 //! `Content-Type`, and the fields beside it that keep a browser from running what someone
 //! uploaded: `X-Content-Type-Options: nosniff` always, `Content-Security-Policy: sandbox`
-//! for HTML, SVG and XML from a writable store.
+//! for HTML, SVG and XML from a writable store, and a strict policy for the listing page.
 
 use crate::reply::{HeaderValue, Reply};
 use alloc::borrow::Cow;
@@ -23,6 +23,18 @@ pub(super) fn push_type(r: &mut Reply, value: HeaderValue, sandbox: bool) {
         r.headers
             .push(("Content-Security-Policy", HeaderValue::Static("sandbox")));
     }
+}
+
+/// A listing page's `Content-Type` and fields: `nosniff`, and instead of the sandbox (which
+/// would stop its script) the strict [`LISTING_CSP`](super::LISTING_CSP).
+pub(super) fn push_listing_type(r: &mut Reply, html: &'static str) {
+    r.headers.push(("Content-Type", HeaderValue::Static(html)));
+    r.headers
+        .push(("X-Content-Type-Options", HeaderValue::Static("nosniff")));
+    r.headers.push((
+        "Content-Security-Policy",
+        HeaderValue::Static(super::LISTING_CSP),
+    ));
 }
 
 /// Whether a browser would render a type as a document that can run script: HTML, XHTML,

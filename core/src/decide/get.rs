@@ -2,11 +2,11 @@
 //! redirect to its `/` form, its `index.html`, or its listing.
 
 use super::conditional::{etag, if_range_matches, preconditions, Current};
-use super::content_type::{header_text, push_type};
+use super::content_type::{header_text, push_listing_type, push_type};
 use super::range::{parse_range, RangeAsk};
-use super::{store_error, Cx, HTML};
+use super::{store_error, trim, Cx, HTML, JSON};
 use crate::head::{Method, Version};
-use crate::listing::Listing;
+use crate::listing::{Format, Listing, ListingQuery, View};
 use crate::mime::content_type;
 use crate::reply::{Body, HeaderValue, Reply};
 use crate::rule::Rule;
@@ -56,7 +56,7 @@ pub(super) fn get<S: FileStore + ?Sized>(cx: &Cx<'_, '_>, store: &S, target: Res
     }
     // ...and a generated listing otherwise.
     match store.list(&target.path) {
-        Ok(entries) => listing(cx, &target.path, entries),
+        Ok(entries) => listing(cx, &target, entries),
         Err(e) => store_error(cx, e),
     }
 }
@@ -136,7 +136,7 @@ fn serve_file(cx: &Cx<'_, '_>, path: StorePath, meta: &Metadata) -> Reply {
     r
 }
 
-fn listing(cx: &Cx<'_, '_>, dir: &StorePath, listed: Listed) -> Reply {
+fn listing(cx: &Cx<'_, '_>, target: &Resolved, listed: Listed) -> Reply {
     // A listing has no validators, so only `*` preconditions can apply (§13.2.1).
     match preconditions(
         cx,
@@ -149,9 +149,24 @@ fn listing(cx: &Cx<'_, '_>, dir: &StorePath, listed: Listed) -> Reply {
         Err((304, rule)) => return cx.reply(304, rule),
         Err((status, rule)) => return cx.error(status, rule),
     }
-    let page = Listing::new(dir.clone(), listed);
+    let query = ListingQuery::parse(target.query.as_deref());
+    let format = query
+        .format
+        .unwrap_or_else(|| negotiate(cx.req.fields().all("accept")));
+    let view = View {
+        sort: query.sort,
+        order: query.order,
+        format,
+        writable: cx.writable,
+    };
+    let page = Listing::with_view(target.path.clone(), listed, view);
     let mut r = cx.reply(200, Rule::DirectoryListing);
-    push_type(&mut r, HeaderValue::Static(HTML), cx.sandbox);
+    match format {
+        Format::Html => push_listing_type(&mut r, HTML),
+        Format::Json => push_type(&mut r, HeaderValue::Static(JSON), false),
+    }
+    // RFC 9110 §12.5.5: the answer depends on Accept.
+    r.headers.push(("Vary", HeaderValue::Static("Accept")));
     if cx.req.version() == Version::Http10 {
         // An HTTP/1.0 client cannot read chunked (RFC 9112 §6.1): send the length.
         r.headers
@@ -165,4 +180,92 @@ fn listing(cx: &Cx<'_, '_>, dir: &StorePath, listed: Listed) -> Reply {
         r.body = Body::Listing(Box::new(page));
     }
     r
+}
+
+/// JSON when the `Accept` fields rank `application/json` above `text/html` (RFC 9110
+/// §12.5.1: exact media ranges, `q` weights, `q=0` is "not acceptable"); HTML otherwise, as
+/// for a browser (`text/html,…,*/*;q=0.8`) or a client that sends `*/*` or nothing.
+fn negotiate<'a>(accept: impl Iterator<Item = &'a [u8]>) -> Format {
+    let (mut json, mut html) = (0u16, 0u16);
+    for line in accept {
+        for range in line.split(|&b| b == b',') {
+            let mut parts = range.split(|&b| b == b';');
+            let media = trim(parts.next().unwrap_or(b""));
+            let q = parts
+                .filter_map(|p| {
+                    let p = trim(p);
+                    let v = p.strip_prefix(b"q=").or_else(|| p.strip_prefix(b"Q="))?;
+                    Some(qvalue(v))
+                })
+                .next()
+                .unwrap_or(1000);
+            if media.eq_ignore_ascii_case(b"application/json") {
+                json = json.max(q);
+            } else if media.eq_ignore_ascii_case(b"text/html") {
+                html = html.max(q);
+            }
+        }
+    }
+    if json > 0 && json > html {
+        Format::Json
+    } else {
+        Format::Html
+    }
+}
+
+/// A `qvalue` (RFC 9110 §12.4.2) in thousandths; a malformed one counts as 0.
+fn qvalue(v: &[u8]) -> u16 {
+    match v {
+        [b'1', rest @ ..] if rest.iter().all(|&b| b == b'.' || b == b'0') => 1000,
+        [b'0'] | [b'0', b'.'] => 0,
+        [b'0', b'.', digits @ ..] if digits.len() <= 3 && digits.iter().all(u8::is_ascii_digit) => {
+            let mut n = 0u16;
+            for i in 0..3 {
+                n = n * 10 + digits.get(i).map_or(0, |d| u16::from(d - b'0'));
+            }
+            n
+        }
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiates_json_only_when_preferred_to_html() {
+        let json = |lines: &[&str]| negotiate(lines.iter().map(|l| l.as_bytes())) == Format::Json;
+        for (lines, want) in [
+            (&[][..], false),
+            (&["*/*"][..], false),
+            (&["application/json"][..], true),
+            (&["Application/JSON; charset=utf-8"][..], true),
+            (&["text/html,application/xhtml+xml,*/*;q=0.8"][..], false),
+            (&["text/html;q=0.5, application/json"][..], true),
+            (&["application/json;q=0.9, text/html"][..], false),
+            (&["application/json;q=0"][..], false),
+            (&["text/html;q=0.1", "application/json;q=0.2"][..], true),
+            (&["application/json;q=bad"][..], false),
+        ] {
+            assert_eq!(json(lines), want, "{lines:?}");
+        }
+    }
+
+    #[test]
+    fn reads_qvalues() {
+        for (v, want) in [
+            ("1", 1000),
+            ("1.000", 1000),
+            ("0", 0),
+            ("0.5", 500),
+            ("0.25", 250),
+            ("0.125", 125),
+            ("0.1234", 0),
+            ("2", 0),
+            ("", 0),
+        ] {
+            assert_eq!(qvalue(v.as_bytes()), want, "{v}");
+        }
+    }
 }

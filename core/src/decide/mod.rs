@@ -10,11 +10,13 @@
 //! | 2 | method not GET, HEAD, PUT, DELETE, OPTIONS | 405 + `Allow` | `MethodNotAllowed` |
 //! | 3 | OPTIONS (`*` or a path) | 204 + `Allow` | `Options` |
 //! | 4 | target not a safe path | 400 | `BadTarget` |
+//! | 4a | GET/HEAD of `/.simplehttp/<asset>` | the embedded asset, 200 / 304 | `ListingAsset` |
+//! | 4b | anything else below `/.simplehttp/` | 404 (GET/HEAD), 405 + `Allow` (PUT/DELETE), 204 (OPTIONS) | `ReservedPath` |
 //! | 5 | PUT/DELETE, policy or store read-only | 405 + `Allow` | `ReadOnly` |
 //! | 6 | PUT/DELETE, credentials required and not given | 401 + `WWW-Authenticate` | `Unauthorized` |
 //! | 7 | GET/HEAD of a missing path | 404 | `NotFound` |
 //! | 8 | GET/HEAD of a directory without its `/` | 301 to the `/` form | `DirectoryRedirect` |
-//! | 9 | GET/HEAD of a directory | its `index.html` as a file, else a listing | `DirectoryListing` |
+//! | 9 | GET/HEAD of a directory | its `index.html` as a file, else a listing (HTML or JSON) | `DirectoryListing` |
 //! | 10 | GET/HEAD of a file: preconditions (§13.2.2 order) | 412 / 304 | `IfMatchFailed`, ... |
 //! | 11 | GET of a file with one satisfiable range | 206 / 416 | `PartialContent`, ... |
 //! | 12 | GET/HEAD of a file | 200 | `ServeFile` |
@@ -41,7 +43,9 @@
 //! - `decide/conditional.rs`: ETags and preconditions (rules 10 and 15, `If-Range`);
 //! - `decide/range.rs`: the `Range` field (rule 11);
 //! - `decide/upload.rs`: PUT and DELETE (rules 13 to 18) and [`finish`];
-//! - `decide/content_type.rs`: `Content-Type`, `nosniff` and the CSP sandbox.
+//! - `decide/reserved.rs`: the reserved path `/.simplehttp/` (rules 4a and 4b);
+//! - `decide/content_type.rs`: `Content-Type`, `nosniff`, the CSP sandbox and the
+//!   listing's strict CSP.
 //!
 //! The values returned live beside this module: [`Reply`], [`Body`] and the head writer in
 //! `reply.rs`, the [`Rule`] catalogue in `rule.rs`.
@@ -68,6 +72,13 @@
 //!   SVG and XML from a writable store also get `Content-Security-Policy: sandbox` (unless
 //!   [`Policy::trusted_html`]): anyone who can write may have put them there, and sandboxed,
 //!   their scripts run in an opaque origin, not the server's.
+//! - A listing is not sandboxed: its page is the core's own, every name escaped, and its
+//!   script must run. It gets a strict `Content-Security-Policy` instead
+//!   ([`LISTING_CSP`]): no inline script or style, scripts and styles only from this
+//!   origin, no plugins, no framing, forms and `fetch` only to this origin. Its script and
+//!   stylesheet come from `/.simplehttp/`, which decide answers and no upload can take.
+//! - A listing is HTML unless the query says `format=json` or `Accept` prefers
+//!   `application/json` to `text/html`; both say `Vary: Accept` (§12.5.5).
 //! - A name the server does not answer to gets 421 before anything else (§15.5.20 lets an
 //!   origin refuse a request "not intended" for it). That is the guard against DNS
 //!   rebinding: a page that points its own name at 127.0.0.1 reaches a loopback server, but
@@ -81,8 +92,10 @@ mod content_type;
 mod get;
 mod host;
 mod range;
+mod reserved;
 mod upload;
 
+pub(crate) use conditional::etag;
 pub use upload::finish;
 // The values decide returns, also at the crate root.
 #[doc(no_inline)]
@@ -90,6 +103,7 @@ pub use crate::reply::{Body, HeaderValue, Reply, UploadPlan};
 #[doc(no_inline)]
 pub use crate::rule::Rule;
 
+use crate::assets::RESERVED;
 use crate::head::{Framing, Method, RequestHead, TargetForm, Version};
 use crate::store::{FileStore, StoreError};
 use crate::target::resolve_full;
@@ -104,6 +118,7 @@ use auth::authorized;
 use content_type::push_type;
 use get::get;
 use host::{host_allowed, host_refusal};
+use reserved::reserved;
 use upload::{delete, put};
 
 /// The names a server on loopback addresses answers to: what a browser sends in `Host` when
@@ -141,6 +156,14 @@ const ALLOW_ALL: &str = "GET, HEAD, PUT, DELETE, OPTIONS";
 const ALLOW_READ: &str = "GET, HEAD, OPTIONS";
 const TEXT_PLAIN: &str = "text/plain; charset=utf-8";
 const HTML: &str = "text/html; charset=utf-8";
+const JSON: &str = "application/json";
+
+/// The `Content-Security-Policy` of a listing page (CSP Level 3): nothing inline, script
+/// and style only from this origin (the reserved `/.simplehttp/` assets), `fetch` and forms
+/// only to it, images only from it or `data:`, no `<base>`, no framing by other pages.
+pub const LISTING_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; \
+     frame-ancestors 'none'";
 
 /// What every reply to one request shares.
 struct Cx<'r, 'a> {
@@ -150,6 +173,8 @@ struct Cx<'r, 'a> {
     /// HTML, SVG and XML get `Content-Security-Policy: sandbox`: anyone may have written
     /// them.
     sandbox: bool,
+    /// The policy and the store allow PUT and DELETE.
+    writable: bool,
 }
 
 impl Cx<'_, '_> {
@@ -249,6 +274,7 @@ pub fn decide<S: FileStore + ?Sized>(
         now,
         is_head: req.method() == Method::Head,
         sandbox: !policy.trusted_html && !policy.read_only && !store.is_read_only(),
+        writable: !policy.read_only && !store.is_read_only(),
     };
     let mut reply = decide_inner(&cx, store, policy);
     // RFC 9112 §9.3: a body left unread would be parsed as the next request; closing is
@@ -286,7 +312,7 @@ fn decide_inner<S: FileStore + ?Sized>(cx: &Cx<'_, '_>, store: &S, policy: &Poli
     {
         return cx.error(417, Rule::ExpectationFailed);
     }
-    let writable = !policy.read_only && !store.is_read_only();
+    let writable = cx.writable;
     let allow = if writable { ALLOW_ALL } else { ALLOW_READ };
     let method = req.method();
     match method {
@@ -310,6 +336,10 @@ fn decide_inner<S: FileStore + ?Sized>(cx: &Cx<'_, '_>, store: &S, policy: &Poli
         Ok(t) => t,
         Err(e) => return cx.error(e.status(), Rule::BadTarget),
     };
+    // `/.simplehttp/…` is the listing's own: never a file of the store.
+    if target.path.segments().next() == Some(RESERVED) {
+        return reserved(cx, &target.path);
+    }
     match method {
         Method::Options => options(cx, allow),
         Method::Put | Method::Delete => {
