@@ -13,7 +13,7 @@
 //!   and `at` (the offset where it was found). See [`parse_request`].
 //! - `parseResponse(bytes, segment, eof?, method?: string, cuts?)`:
 //!   the same for responses, read by the client side of the core. See [`parse_response`].
-//! - `serveRequests(bytes: Uint8Array, files: Entry[], readOnly: boolean, now: number)`:
+//! - `serveRequests(bytes: Uint8Array, files: Entry[], readOnly: boolean, now: number, eof?: boolean)`:
 //!   answers each request as `simple-server` would, against an in-memory store holding
 //!   `files` (`{ path, dir, data: Uint8Array | string, modified }`, `modified` and `now` in
 //!   seconds since the Unix epoch). Returns `{ exchanges, stopped, files, rejected }`; see
@@ -228,6 +228,18 @@ fn exchange_to_js(e: &Exchange) -> JsValue {
     set(&o, "rfc", e.rfc);
     set(&o, "sentContinue", e.sent_continue);
     set(&o, "close", e.close);
+    set(
+        &o,
+        "error",
+        e.error.as_ref().map_or(JsValue::NULL, |r| {
+            let x = Object::new();
+            set(&x, "name", r.name);
+            set(&x, "text", r.text.as_str());
+            set(&x, "rfc", r.rfc);
+            set(&x, "status", f64::from(r.status));
+            x.into()
+        }),
+    );
     set(&o, "response", Uint8Array::from(e.response.as_slice()));
     set(&o, "headLen", e.head_len as f64);
     o.into()
@@ -236,18 +248,32 @@ fn exchange_to_js(e: &Exchange) -> JsValue {
 /// Answers every request in `bytes` as `simple-server` would: the core parses it, `decide`s
 /// against an in-memory store holding `files`, and the plan is carried out (PUT and DELETE
 /// change the store). `now` is the time in seconds since the Unix epoch (the page passes
-/// `Date.now() / 1000`: the core never reads a clock). Entries of `files` without a string
-/// `path` are skipped.
+/// `Date.now() / 1000`: the core never reads a clock). With `eof` the peer closes after the
+/// last byte, and the engine is told so. Entries of `files` without a string `path` are
+/// skipped. A refused request's exchange has `error: { name, text, rfc, status }`, the
+/// core's own account of the parse error (else `null`).
 #[wasm_bindgen(js_name = serveRequests)]
 #[must_use]
-pub fn serve_requests(bytes: &[u8], files: &Array, read_only: bool, now: f64) -> Object {
+pub fn serve_requests(
+    bytes: &[u8],
+    files: &Array,
+    read_only: bool,
+    now: f64,
+    eof: Option<bool>,
+) -> Object {
     let files: Vec<Entry> = files.iter().filter_map(|f| entry_from_js(&f)).collect();
     let Outcome {
         exchanges,
         stopped,
         files,
         rejected,
-    } = serve::serve(bytes, &files, read_only, now.max(0.0) as u64);
+    } = serve::serve(
+        bytes,
+        &files,
+        read_only,
+        now.max(0.0) as u64,
+        eof.unwrap_or(false),
+    );
     let o = Object::new();
     set(
         &o,

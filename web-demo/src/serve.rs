@@ -4,7 +4,9 @@
 
 use simplehttp_core::server::{Action, ConnEvent, Now, ServerConfig, ServerConnection, Transmit};
 use simplehttp_core::store::MemoryStore;
-use simplehttp_core::{FileStore, Kind, Policy, StoreError, StorePath, Timestamp, Upload};
+use simplehttp_core::{
+    FileStore, Kind, ParseError, Policy, StoreError, StorePath, Timestamp, Upload,
+};
 use std::sync::Arc;
 
 /// A file or directory of the explorer's store.
@@ -40,10 +42,36 @@ pub struct Exchange {
     pub sent_continue: bool,
     /// The connection closes after this response.
     pub close: bool,
+    /// The parse error this answers, when the request was refused.
+    pub error: Option<Refusal>,
     /// The response bytes: head, then body.
     pub response: Vec<u8>,
     /// How many of `response` are the head.
     pub head_len: usize,
+}
+
+/// A request the parser refused: the core's own account of the error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// [`ParseError::name`].
+    pub name: &'static str,
+    /// Its `Display` text.
+    pub text: String,
+    /// [`ParseError::rfc`].
+    pub rfc: &'static str,
+    /// [`ParseError::status`].
+    pub status: u16,
+}
+
+impl From<ParseError> for Refusal {
+    fn from(e: ParseError) -> Self {
+        Refusal {
+            name: e.name(),
+            text: e.to_string(),
+            rfc: e.rfc(),
+            status: e.status(),
+        }
+    }
 }
 
 /// Everything that happened to the input, and the store afterwards.
@@ -110,12 +138,13 @@ pub fn make_store(files: &[Entry], now: u64) -> (MemoryStore, Vec<String>) {
     (store, rejected)
 }
 
-/// Answers every request in `input` (one read, the peer then waits) against a store holding
+/// Answers every request in `input` (one read; then the peer waits, or with `eof` closes its
+/// side, which the engine hears through [`ServerConnection::handle_eof`]) against a store holding
 /// `files`, at time `now` (seconds since the Unix epoch), with writes allowed unless
 /// `read_only`. The core's [`ServerConnection`] sequences the connection, as it does for
 /// `simple-server`; this only carries out its actions against the in-memory store.
 #[must_use]
-pub fn serve(input: &[u8], files: &[Entry], read_only: bool, now: u64) -> Outcome {
+pub fn serve(input: &[u8], files: &[Entry], read_only: bool, now: u64, eof: bool) -> Outcome {
     let (store, rejected) = make_store(files, now);
     store.set_read_only(read_only);
     let now = Now {
@@ -136,6 +165,10 @@ pub fn serve(input: &[u8], files: &[Entry], read_only: bool, now: u64) -> Outcom
     let mut upload = None;
     let mut requests = Vec::new();
     let mut sent_continue = false;
+    let mut refused: Option<ParseError> = None;
+    // Whether the close reached the engine, and whether a request was under way then.
+    let mut eof_sent = false;
+    let mut closed_mid_request = false;
     for _ in 0..4 * input.len() + 64 {
         let mut busy = false;
         while let Some(action) = conn.poll_action() {
@@ -190,10 +223,12 @@ pub fn serve(input: &[u8], files: &[Entry], read_only: bool, now: u64) -> Outcom
                         rfc: rule.rfc(),
                         sent_continue: core::mem::take(&mut sent_continue),
                         close,
+                        error: refused.take().map(Refusal::from),
                         response: Vec::new(),
                         head_len,
                     }),
                     ConnEvent::Malformed(e) => {
+                        refused = Some(e);
                         stopped = Some(format!(
                             "the request was refused ({e}): the server closes the connection"
                         ));
@@ -209,26 +244,48 @@ pub fn serve(input: &[u8], files: &[Entry], read_only: bool, now: u64) -> Outcom
         }
         if conn.wants_input() && !conn.is_closed() {
             let got = conn.handle_bytes(&input[at..], &store, now);
-            if let Some(line) = got.request_line {
-                let line = String::from_utf8_lossy(&input[at..][line]);
-                let mut words = line.split(' ');
-                let method = words.next().unwrap_or("");
-                requests.push(format!("{method} {}", words.next().unwrap_or("")));
-            }
-            if let Some(data) = got.body {
-                if let Some(Err(e)) = upload.as_mut().map(|u| u.write(data)) {
-                    conn.handle_outcome(Err(e), &store, now);
-                }
-            }
-            at += got.consumed;
-            busy |= got.consumed > 0 || !conn.wants_input();
+            let n = took(
+                got,
+                &input[at..],
+                &mut requests,
+                &mut upload,
+                &mut conn,
+                &store,
+                now,
+            );
+            at += n;
+            busy |= n > 0 || !conn.wants_input();
+        }
+        if !busy && eof && !eof_sent && !conn.is_closed() {
+            // The peer closes after its last byte: the engine decides what that means.
+            eof_sent = true;
+            busy = true;
+            closed_mid_request = at < input.len() || !conn.is_idle();
+            let got = conn.handle_eof(&input[at..], &store, now);
+            at += took(
+                got,
+                &input[at..],
+                &mut requests,
+                &mut upload,
+                &mut conn,
+                &store,
+                now,
+            );
         }
         if !busy {
             break;
         }
     }
     if stopped.is_none() {
-        if conn.is_closed() || exchanges.last().is_some_and(|e| e.close) {
+        if closed_mid_request && conn.is_closed() && refused.is_none() {
+            stopped = Some(
+                "the peer closed in the middle of a request: the server closes the connection \
+                 without an answer"
+                    .into(),
+            );
+        } else if eof_sent && conn.is_idle() && at == input.len() {
+            // A clean close between requests.
+        } else if conn.is_closed() || exchanges.last().is_some_and(|e| e.close) {
             if at < input.len() {
                 stopped =
                     Some("the response closes the connection: later bytes are not read".into());
@@ -243,6 +300,31 @@ pub fn serve(input: &[u8], files: &[Entry], read_only: bool, now: u64) -> Outcom
         files: entries(&store),
         rejected,
     }
+}
+
+/// Carries out what one `handle_bytes` or `handle_eof` took: notes the request line and
+/// writes body bytes to the upload. Returns how many bytes of `input` were consumed.
+fn took(
+    got: simplehttp_core::server::Received<'_>,
+    input: &[u8],
+    requests: &mut Vec<String>,
+    upload: &mut Option<simplehttp_core::store::MemoryUpload>,
+    conn: &mut ServerConnection,
+    store: &MemoryStore,
+    now: Now,
+) -> usize {
+    if let Some(line) = got.request_line {
+        let line = String::from_utf8_lossy(&input[line]);
+        let mut words = line.split(' ');
+        let method = words.next().unwrap_or("");
+        requests.push(format!("{method} {}", words.next().unwrap_or("")));
+    }
+    if let Some(data) = got.body {
+        if let Some(Err(e)) = upload.as_mut().map(|u| u.write(data)) {
+            conn.handle_outcome(Err(e), store, now);
+        }
+    }
+    got.consumed
 }
 
 #[cfg(test)]
@@ -270,7 +352,7 @@ mod tests {
     }
 
     fn one(input: &str) -> (Exchange, Outcome) {
-        let out = serve(input.as_bytes(), &files(), false, NOW);
+        let out = serve(input.as_bytes(), &files(), false, NOW, false);
         (
             out.exchanges
                 .first()
@@ -336,6 +418,7 @@ mod tests {
             &files(),
             false,
             NOW,
+            false,
         );
         let statuses: Vec<u16> = out.exchanges.iter().map(|e| e.status).collect();
         assert_eq!(statuses, [200, 200, 404]);
@@ -363,6 +446,7 @@ mod tests {
             &files(),
             true,
             NOW,
+            false,
         );
         assert_eq!(out.exchanges[0].status, 405);
     }
@@ -387,6 +471,7 @@ mod tests {
             &files(),
             false,
             NOW,
+            false,
         );
         assert_eq!(out.exchanges[0].status, 405);
         assert!(out.exchanges[0].close);
@@ -394,8 +479,55 @@ mod tests {
 
     #[test]
     fn incomplete_input_says_the_server_waits() {
-        let out = serve(b"GET / HTTP/1.1\r\nHost: x\r\n", &files(), false, NOW);
+        let out = serve(
+            b"GET / HTTP/1.1\r\nHost: x\r\n",
+            &files(),
+            false,
+            NOW,
+            false,
+        );
         assert!(out.exchanges.is_empty());
-        assert!(out.stopped.is_some());
+        assert!(out
+            .stopped
+            .is_some_and(|s| s.contains("waits for more bytes")));
+    }
+
+    #[test]
+    fn a_close_in_the_middle_of_a_request_is_not_answered() {
+        let out = serve(
+            b"PUT /x HTTP/1.1\r\nHost: x\r\nContent-Length: 9\r\n\r\nabc",
+            &files(),
+            false,
+            NOW,
+            true,
+        );
+        assert!(out.exchanges.is_empty(), "{out:?}");
+        assert!(out
+            .stopped
+            .is_some_and(|s| s.contains("closed in the middle")));
+    }
+
+    #[test]
+    fn a_close_after_complete_requests_still_answers_them() {
+        let out = serve(
+            b"GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n",
+            &files(),
+            false,
+            NOW,
+            true,
+        );
+        assert_eq!(out.exchanges.len(), 1);
+        assert_eq!((out.exchanges[0].status, out.stopped), (200, None));
+    }
+
+    #[test]
+    fn a_refused_request_names_its_own_error() {
+        let (e, _) = one("GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n");
+        let r = e.error.expect("refused");
+        assert_eq!(
+            (e.status, r.status, r.name),
+            (501, 501, "UnknownTransferCoding")
+        );
+        assert_eq!(r.rfc, "RFC 9112 §6.1");
     }
 }

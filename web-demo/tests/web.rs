@@ -73,7 +73,7 @@ fn serve_requests_answers_and_changes_the_store() {
     Reflect::set(&file, &"modified".into(), &JsValue::from(1_700_000_000.0)).unwrap();
     let files = Array::of1(&file);
     let wire = b"GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\nPUT /new.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi";
-    let out = serve_requests(wire, &files, false, 1_700_000_100.0);
+    let out = serve_requests(wire, &files, false, 1_700_000_100.0, None);
 
     let exchanges = Array::from(&get(&out, "exchanges"));
     assert_eq!(exchanges.length(), 2);

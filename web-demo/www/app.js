@@ -40,24 +40,31 @@ const ui = {
   fileEditor: $("file-editor"),
   filePath: $("file-path"),
   fileData: $("file-data"),
+  linkError: $("link-error"),
+  linkNote: $("link-note"),
 };
 
-const state = { bytes: new Uint8Array(), steps: [], current: 0, files: DEFAULT_FILES(), outcome: null, cuts: [], hexColumns: 16 };
+const state = {
+  bytes: new Uint8Array(), steps: [], current: 0, files: DEFAULT_FILES(), outcome: null, cuts: [], hexColumns: 16,
+  // The bytes drawn, [from, to): a window that follows the selected step.
+  window: null,
+  // The steps drawn, [from, to), and the height of one in pixels.
+  stepWindow: [0, 0], stepRow: 0,
+  // The side shown, and what each side held when the user left it.
+  mode: "request", kept: {},
+  // The address as last written: the state (without the step) and the whole hash.
+  link: "", hash: "",
+};
 
 // ---------------------------------------------------------------------------------------
 // Bytes and text
 // ---------------------------------------------------------------------------------------
 
-/** The bytes the editor's text stands for. */
+/** The bytes the editor's text stands for. One pass over the text and one encode, so that a
+ * paste of several MiB costs no more than copying it. */
 function encode(text, crlf) {
-  const out = [];
-  for (const part of text.split(/(\n|\u240D|\u240A)/)) {
-    if (part === "\n") out.push(...(crlf ? [13, 10] : [10]));
-    else if (part === CR_MARK) out.push(13);
-    else if (part === LF_MARK) out.push(10);
-    else if (part) out.push(...enc.encode(part));
-  }
-  return new Uint8Array(out);
+  const nl = crlf ? "\r\n" : "\n";
+  return enc.encode(text.replace(/\n|\u240D|\u240A/g, (m) => (m === "\n" ? nl : m === CR_MARK ? "\r" : "\n")));
 }
 
 function toBase64(bytes) {
@@ -175,9 +182,9 @@ const presets = () => (responseMode() ? RESPONSE_PRESETS : PRESETS);
 function label(s) {
   switch (s.kind) {
     case "need-more":
-      return s.inputDone
-        ? "input ends here: the message is incomplete"
-        : `waiting for more bytes (${s.received} of ${total()} arrived)`;
+      if (s.inputDone) return "input ends here: the message is incomplete";
+      if (s.reads > 1) return `waiting for more bytes: ${s.reads} reads (${s.firstReceived} to ${s.received} of ${total()} arrived)`;
+      return `waiting for more bytes (${s.received} of ${total()} arrived)`;
     case "head": {
       const n = `${s.fields.length} field${s.fields.length === 1 ? "" : "s"}`;
       if (s.role === "response") return `${s.interim ? "interim head" : "head"}: ${s.version} ${s.status} ${s.reason}, ${n}`;
@@ -194,7 +201,8 @@ function label(s) {
     case "closed":
       return "the peer closed between requests";
     case "error":
-      return responseMode() ? `error: ${s.error}` : `error → ${s.status}: ${s.error}`;
+      if (responseMode()) return `error: ${s.error}`;
+      return answered() ? `error → ${answered().status}: ${s.error}` : `error → no answer: ${s.error}`;
     case "part":
       return partLabel(s);
     default:
@@ -220,9 +228,34 @@ function headParts(h) {
   return parts;
 }
 
-/** The core's steps, with the parts of each head after it. */
+/** The exchange answering the refused request, when the server's engine answered it. */
+const answered = () => state.outcome?.exchanges.find((x) => x.error) ?? null;
+
+// Runs of more waits than this in a row are shown as one step.
+const WAIT_RUN = 2;
+
+/** The core's steps, with the parts of each head after it, and each long run of waits as one. */
 function expand(steps) {
-  return steps.flatMap((s) => (s.kind === "head" ? [s, ...headParts(s)] : [s]));
+  const out = [];
+  let run = [];
+  const flush = () => {
+    if (run.length > WAIT_RUN) {
+      const last = run[run.length - 1];
+      out.push({ ...last, reads: run.length, firstReceived: run[0].received });
+    } else out.push(...run);
+    run = [];
+  };
+  for (const s of steps) {
+    if (s.kind === "need-more" && !s.inputDone) {
+      run.push(s);
+      continue;
+    }
+    flush();
+    out.push(s);
+    if (s.kind === "head") out.push(...headParts(s));
+  }
+  flush();
+  return out;
 }
 
 function partLabel(p) {
@@ -325,7 +358,9 @@ function byteClasses(i, s) {
 // a hex dump (#hexview). Both mark the same bytes for the selected step, and a click on a
 // byte does the same in both.
 
-const SHOWN = 65536; // bytes drawn at most, in either view
+// Bytes drawn at once, in either view: a window that follows the selected step, so that a
+// step costs the same whatever the size of the input. Buttons above and below it move it.
+const WINDOW = 2048;
 const hex2 = (b) => b.toString(16).padStart(2, "0");
 const hexView = () => ui.viewHex.checked;
 
@@ -336,9 +371,45 @@ function markOf(i, s, cutSet) {
   return cls;
 }
 
-function renderBytes() {
+/** The byte a step is about: where it starts, where an error was found, or the last that arrived. */
+function focusOf(s) {
+  if (!s) return 0;
+  if (s.kind === "error" && s.at !== null) return s.at;
+  if (s.kind === "need-more") return Math.max(0, s.received - 1);
+  return s.start;
+}
+
+/** The window of bytes to draw for step `s`: the one drawn, while it holds the step's byte. */
+function byteWindow(s) {
+  const n = total();
+  if (n <= WINDOW) return [0, n];
+  const f = Math.min(focusOf(s), n);
+  const w = state.window;
+  if (w && f >= w[0] && (f < w[1] || (f === n && w[1] === n))) return w;
+  let from = Math.max(0, Math.floor((f - 256) / 16) * 16);
+  const to = Math.min(n, from + WINDOW);
+  if (to - from < WINDOW) from = Math.max(0, Math.floor((to - WINDOW) / 16) * 16);
+  return [from, to];
+}
+
+/** A button that moves the window of drawn bytes by `by`. */
+function pager(from, to, by) {
+  const n = by < 0 ? from : total() - to;
+  const b = el("button", { type: "button", className: "pager mark-btn",
+    textContent: by < 0 ? `▲ ${n} earlier byte${n === 1 ? "" : "s"}` : `▼ ${n} later byte${n === 1 ? "" : "s"}` });
+  b.addEventListener("click", () => {
+    const a = Math.max(0, Math.min(Math.max(0, total() - WINDOW), from + by));
+    state.window = [a, Math.min(total(), a + WINDOW)];
+    renderBytes(false);
+    (hexView() ? ui.hexview : ui.bytes).scrollTop = by < 0 ? (hexView() ? ui.hexview : ui.bytes).scrollHeight : 0;
+  });
+  return b;
+}
+
+function renderBytes(follow = true) {
   const s = state.steps[state.current];
-  const shown = Math.min(total(), SHOWN);
+  if (follow) state.window = byteWindow(s);
+  const [from, to] = state.window ?? byteWindow(s);
   const cutSet = new Set(state.cuts);
   const eof = !!s && s.kind === "error" && s.at === total();
   ui.bytes.hidden = hexView();
@@ -346,21 +417,22 @@ function renderBytes() {
   // Only the view on screen is drawn: the other is emptied.
   if (hexView()) {
     ui.bytes.replaceChildren();
-    renderHex(s, shown, cutSet, eof);
+    renderHex(s, from, to, cutSet, eof);
   } else {
     ui.hexview.replaceChildren();
-    renderText(s, shown, cutSet, eof);
+    renderText(s, from, to, cutSet, eof);
   }
-  reveal(hexView() ? ui.hexview : ui.bytes);
+  if (follow) reveal(hexView() ? ui.hexview : ui.bytes);
   ui.bytecount.textContent = `(${total()} bytes)`;
   ui.cuts.hidden = state.cuts.length === 0;
   ui.cutlist.textContent = `Reads end before bytes ${state.cuts.join(", ")} and at the end.`;
   ui.segment.disabled = state.cuts.length > 0;
 }
 
-function renderText(s, shown, cutSet, eof) {
+function renderText(s, from, to, cutSet, eof) {
   const frag = document.createDocumentFragment();
-  for (let i = 0; i < shown; i++) {
+  if (from > 0) frag.append(pager(from, to, -WINDOW), "\n");
+  for (let i = from; i < to; i++) {
     const b = state.bytes[i];
     const [text, kind] = showByte(b);
     const span = document.createElement("span");
@@ -372,8 +444,8 @@ function renderText(s, shown, cutSet, eof) {
     if (kind) span.title = `byte ${i}: 0x${hex2(b)}`;
     frag.append(span);
   }
-  if (shown < total()) frag.append(el("span", { className: "muted", textContent: ` … ${total() - shown} more bytes` }));
-  if (eof) frag.append(el("span", { className: "err eof", textContent: "EOF", title: "the end of the input" }));
+  if (to < total()) frag.append("\n", pager(from, to, WINDOW));
+  if (eof && to === total()) frag.append(el("span", { className: "err eof", textContent: "EOF", title: "the end of the input" }));
   ui.bytes.replaceChildren(frag);
 }
 
@@ -403,7 +475,7 @@ function hexColumns() {
   return fits ? 16 : 8;
 }
 
-function renderHex(s, shown, cutSet, eof) {
+function renderHex(s, from, shown, cutSet, eof) {
   const cols = hexColumns();
   state.hexColumns = cols;
   ui.hexview.dataset.cols = cols;
@@ -413,9 +485,10 @@ function renderHex(s, shown, cutSet, eof) {
   const head = el("div", { className: "hexrow colhead", textContent: `      ${labels}  ` }, el("span", { className: "text", textContent: "ASCII" }));
   head.setAttribute("aria-hidden", "true");
   frag.append(head);
+  if (from > 0) frag.append(el("div", { className: "more" }, pager(from, shown, -WINDOW)));
   // A parse error at the end of the input: the parser wanted a byte that never came.
   const atEnd = eof && shown === total();
-  for (let start = 0; start < shown || (atEnd && start === shown); start += cols) {
+  for (let start = from; start < shown || (atEnd && start === shown); start += cols) {
     const row = el("div", { className: "hexrow" }, el("span", { className: "off", textContent: start.toString(16).padStart(4, "0") }), "  ");
     row.dataset.offset = start;
     const text = el("span", { className: "text" });
@@ -444,7 +517,7 @@ function renderHex(s, shown, cutSet, eof) {
     row.append(" ".repeat(Math.max(0, hexWidth(cols) - width) + 2), text);
     frag.append(row);
   }
-  if (shown < total()) frag.append(el("div", { className: "muted more", textContent: `… ${total() - shown} more bytes` }));
+  if (shown < total()) frag.append(el("div", { className: "more" }, pager(from, shown, WINDOW)));
   ui.hexview.replaceChildren(frag);
 }
 
@@ -536,7 +609,9 @@ function renderDetail() {
       d.append(el("p", { textContent: `The client reports an error and closes the connection. (${s.code})` }));
     } else {
       d.append(el("p", { className: "error-text", textContent: `The parser refused the request${where}: ${s.error}.` }));
-      d.append(el("p", { textContent: `The server answers ${s.status} and closes the connection. (${s.code})` }));
+      const x = answered();
+      d.append(el("p", { textContent: x ? `The server answers ${x.status} and closes the connection. (${s.code})`
+        : `The server closes the connection without an answer. (${s.code})` }));
     }
     if (s.rfc) d.append(el("p", { className: "rule-ref" }, "The rule: ", rfcLinks(s.rfc)));
   } else if (s.kind === "chunk-header") {
@@ -549,34 +624,76 @@ function renderDetail() {
   }
   if (STEP_NOTES[s.kind]) d.append(el("p", { className: "step-note" }, `${STEP_NOTES[s.kind][0]} — `, rfcLinks(STEP_NOTES[s.kind][1])));
   if (s.kind === "data" && s.at) {
-    const text = new TextDecoder().decode(state.bytes.subarray(s.at[0], s.at[1]));
+    const shown = Math.min(s.at[1], s.at[0] + WINDOW);
+    const text = new TextDecoder().decode(state.bytes.subarray(s.at[0], shown));
     d.append(el("pre", { className: "body-text", textContent: text }));
+    if (shown < s.at[1]) d.append(el("p", { className: "muted", textContent: `… and ${s.at[1] - shown} more bytes` }));
   }
 }
 
-function renderSteps() {
-  const items = state.steps.map((s, i) => {
-    const b = el("button", { type: "button", textContent: label(s) });
-    b.addEventListener("click", () => select(i));
-    const li = el("li", { className: `step k-${s.kind}` }, b);
-    li.dataset.kind = s.kind;
-    if (i === state.current) {
-      li.classList.add("current");
-      b.setAttribute("aria-current", "step");
-    }
-    return li;
+// The step list draws the steps in sight and a few either side; one step is one row of a
+// fixed height, so the list's padding stands for the rest.
+const STEP_OVERSCAN = 100;
+
+function stepItem(s, i) {
+  const b = el("button", { type: "button", textContent: label(s), tabIndex: -1 });
+  b.title = b.textContent;
+  b.addEventListener("click", () => {
+    select(i);
+    ui.steplist.focus({ preventScroll: true });
   });
-  ui.steplist.replaceChildren(...items);
-  ui.position.textContent = state.steps.length ? `step ${state.current + 1} of ${state.steps.length}` : "";
+  const li = el("li", { className: `step k-${s.kind}`, value: i + 1 }, b);
+  li.id = `step-${i}`;
+  li.dataset.kind = s.kind;
+  li.setAttribute("role", "option");
+  li.setAttribute("aria-selected", String(i === state.current));
+  if (i === state.current) {
+    li.classList.add("current");
+    b.setAttribute("aria-current", "step");
+  }
+  return li;
+}
+
+/** Draws the steps in sight; with `follow`, first scrolls the list to the selected step. */
+function renderSteps(follow = false) {
+  const list = ui.steplist;
+  const n = state.steps.length;
+  if (!state.stepRow && n) {
+    list.replaceChildren(stepItem(state.steps[0], 0));
+    state.stepRow = list.firstChild.getBoundingClientRect().height || 24;
+  }
+  const row = state.stepRow || 24;
+  const view = list.clientHeight || 256;
+  let top = list.scrollTop;
+  if (follow) {
+    const at = state.current * row;
+    if (at < top) top = at;
+    else if (at + row > top + view) top = at + row - view;
+  }
+  const from = Math.max(0, Math.floor(top / row) - STEP_OVERSCAN);
+  const to = Math.min(n, Math.ceil((top + view) / row) + STEP_OVERSCAN);
+  const items = [];
+  for (let i = from; i < to; i++) items.push(stepItem(state.steps[i], i));
+  // Margins stand for the steps not drawn (padding would grow the list past its max-height).
+  if (items.length) {
+    items[0].style.marginTop = `${from * row}px`;
+    items[items.length - 1].style.marginBottom = `${(n - to) * row}px`;
+  }
+  list.replaceChildren(...items);
+  state.stepWindow = [from, to];
+  if (list.scrollTop !== top) list.scrollTop = top;
+  if (n) list.setAttribute("aria-activedescendant", `step-${state.current}`);
+  else list.removeAttribute("aria-activedescendant");
+  ui.position.textContent = n ? `step ${state.current + 1} of ${n}` : "";
 }
 
 function select(i) {
   if (!state.steps.length) return;
   state.current = Math.max(0, Math.min(state.steps.length - 1, i));
-  renderSteps();
+  renderSteps(true);
   renderBytes();
   renderDetail();
-  ui.steplist.querySelector(".current")?.scrollIntoView({ block: "nearest" });
+  writeLink();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -598,13 +715,16 @@ function renderExchanges() {
     if (x.close) notes.push("The connection closes after this response.");
     const box = el("article", { className: `exchange s${Math.floor(x.status / 100)}xx` },
       el("h3", {}, `${i + 1}. ${x.request ?? "(no request head)"} → `, el("span", { className: "status", textContent: statusLine.replace(/^HTTP\/1\.[01] /, "") })),
-      el("p", { className: "rule" }, el("code", { textContent: x.rule }), `: ${x.explain} — `, rfcLinks(x.rfc)),
+      x.error
+        ? el("p", { className: "rule" }, el("code", { textContent: x.error.name }), `: ${x.error.text} → ${x.error.status} — `, rfcLinks(x.error.rfc))
+        : el("p", { className: "rule" }, el("code", { textContent: x.rule }), `: ${x.explain} — `, rfcLinks(x.rfc)),
       el("pre", { className: "resp-head" }, rawBytes(head)),
       bodyView,
       ...notes.map((n) => el("p", { className: "note", textContent: n })),
     );
     box.dataset.status = x.status;
     box.dataset.rule = x.rule;
+    if (x.error) box.dataset.error = x.error.name;
     return box;
   });
   if (!items.length) items.push(el("p", { className: "muted", textContent: "No complete request yet: nothing is answered." }));
@@ -664,7 +784,7 @@ function renderStore() {
 
 /** The store as the core holds it: parent directories made, unsafe paths refused. */
 function canonical(files) {
-  const out = serveRequests(new Uint8Array(), files, false, Math.floor(Date.now() / 1000));
+  const out = serveRequests(new Uint8Array(), files, false, Math.floor(Date.now() / 1000), false);
   return { files: out.files, rejected: out.rejected };
 }
 
@@ -679,6 +799,14 @@ function editFile(f) {
 // State in the address: #s=<base64url JSON>
 // ---------------------------------------------------------------------------------------
 
+// A link longer than this is not kept: browsers refuse addresses of more than 2 MB.
+const LINK_MAX = 2_000_000;
+
+const b64urlBytes = (bytes) => toBase64(bytes).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+
+/** Encodes the state into the address. The JSON, less its closing brace, is padded with
+ * spaces to a multiple of 3 bytes, so that the step can be appended in base64 alone: a step
+ * then costs the same whatever the size of the input. */
 function saveToUrl() {
   const s = {
     m: responseMode() ? "response" : "request",
@@ -693,37 +821,65 @@ function saveToUrl() {
     h: hexView() ? 1 : 0,
     f: state.files.map((f) => [f.path, f.dir ? 1 : 0, toBase64(f.data), f.modified]),
   };
-  history.replaceState(null, "", `#s=${b64url(JSON.stringify(s))}`);
+  const json = JSON.stringify(s).slice(0, -1);
+  const bytes = json.length * 3 > LINK_MAX * 2 ? null : enc.encode(json);
+  if (!bytes || (bytes.length * 4) / 3 > LINK_MAX) {
+    state.link = "";
+  } else {
+    const padded = new Uint8Array(Math.ceil(bytes.length / 3) * 3).fill(32);
+    padded.set(bytes);
+    state.link = b64urlBytes(padded);
+  }
+  ui.linkNote.hidden = state.link !== "";
+  writeLink();
 }
 
+/** Writes the address: the saved state and the selected step. */
+function writeLink() {
+  state.hash = state.link ? `#s=${state.link}${b64urlBytes(enc.encode(`,"n":${state.current}}`))}` : "";
+  history.replaceState(null, "", state.hash || `${location.pathname}${location.search}`);
+}
+
+/** Shows (or with null, hides) why a link could not be opened. */
+function linkError(why) {
+  ui.linkError.hidden = !why;
+  ui.linkError.textContent = why ? `This link is damaged (${why}): ${state.steps.length ? "the page shows what it showed before" : "the page starts from the first preset"}.` : "";
+}
+
+/** Takes the state from the address. Returns true when it held one, false when it held
+ * none, and says so on the page when it was damaged. */
 function loadFromUrl() {
+  if (!location.hash.startsWith("#s=")) return false;
   const m = /^#s=([A-Za-z0-9_-]+)$/.exec(location.hash);
-  if (!m) return false;
+  let s;
   try {
-    const s = JSON.parse(unb64url(m[1]));
-    setMode(s.m === "response" ? "response" : "request");
-    if (["GET", "HEAD", "PUT", "POST"].includes(s.x)) ui.method.value = s.x;
-    ui.preset.value = presets().some((p) => p.id === s.p) ? s.p : "";
-    ui.editor.value = String(s.t ?? "");
-    ui.crlf.checked = s.c !== 0;
-    ui.segment.value = String(s.g ?? 0);
-    ui.eof.checked = s.e === 1;
-    ui.readonly.checked = s.r === 1;
-    ui.viewHex.checked = s.h === 1;
-    ui.viewText.checked = s.h !== 1;
-    state.cuts = Array.isArray(s.k) ? s.k.map(Number).filter((n) => Number.isInteger(n) && n > 0) : [];
-    if (Array.isArray(s.f)) {
-      state.files = s.f.map(([path, dir, data, modified]) => ({
-        path: String(path), dir: dir === 1, data: fromBase64(String(data || "")), modified: Number(modified) || 0,
-      }));
-      state.files = canonical(state.files).files;
-    }
-    return true;
+    if (!m) throw new Error("it holds characters that base64url does not use");
+    s = JSON.parse(unb64url(m[1]));
+    if (typeof s !== "object" || s === null) throw new Error("it holds no explorer state");
   } catch (err) {
-    // A damaged link: start from the first preset instead.
-    console.info("ignoring the state in the address:", err);
+    linkError(err instanceof SyntaxError ? "its state does not decode" : err.message);
     return false;
   }
+  linkError(null);
+  setMode(s.m === "response" ? "response" : "request");
+  if (["GET", "HEAD", "PUT", "POST"].includes(s.x)) ui.method.value = s.x;
+  ui.preset.value = presets().some((p) => p.id === s.p) ? s.p : "";
+  ui.editor.value = String(s.t ?? "");
+  ui.crlf.checked = s.c !== 0;
+  ui.segment.value = String(s.g ?? 0);
+  ui.eof.checked = s.e === 1;
+  ui.readonly.checked = s.r === 1;
+  ui.viewHex.checked = s.h === 1;
+  ui.viewText.checked = s.h !== 1;
+  state.cuts = Array.isArray(s.k) ? s.k.map(Number).filter((n) => Number.isInteger(n) && n > 0) : [];
+  state.current = Number.isInteger(s.n) && s.n >= 0 ? s.n : 0;
+  if (Array.isArray(s.f)) {
+    state.files = s.f.map(([path, dir, data, modified]) => ({
+      path: String(path), dir: dir === 1, data: fromBase64(String(data || "")), modified: Number(modified) || 0,
+    }));
+    state.files = canonical(state.files).files;
+  }
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -740,11 +896,13 @@ function run() {
     : parseRequest(state.bytes, segment, ui.eof.checked, cuts);
   state.steps = expand(state.steps);
   state.current = Math.min(state.current, Math.max(0, state.steps.length - 1));
-  renderSteps();
+  state.outcome = responseMode() ? null
+    : serveRequests(state.bytes, state.files, ui.readonly.checked, Math.floor(Date.now() / 1000), ui.eof.checked);
+  state.window = null;
+  renderSteps(true);
   renderBytes();
   renderDetail();
   if (!responseMode()) {
-    state.outcome = serveRequests(state.bytes, state.files, ui.readonly.checked, Math.floor(Date.now() / 1000));
     renderExchanges();
     renderStore();
   }
@@ -754,6 +912,7 @@ function run() {
 /** Switches between the server's side (requests) and the client's (responses). */
 function setMode(mode) {
   const response = mode === "response";
+  state.mode = response ? "response" : "request";
   ui.modeResponse.checked = response;
   ui.modeRequest.checked = !response;
   ui.methodLabel.hidden = !response;
@@ -791,8 +950,21 @@ async function main() {
   setMode("request");
   for (const r of [ui.modeRequest, ui.modeResponse]) {
     r.addEventListener("change", () => {
+      // What the side being left holds is kept, and given back when the user returns.
+      state.kept[state.mode] = { text: ui.editor.value, preset: ui.preset.value, cuts: state.cuts, eof: ui.eof.checked, method: ui.method.value };
       setMode(r.value);
-      loadPreset(presets()[0].id);
+      const k = state.kept[state.mode];
+      if (!k) {
+        loadPreset(presets()[0].id);
+        return;
+      }
+      ui.editor.value = k.text;
+      ui.preset.value = k.preset;
+      ui.eof.checked = k.eof;
+      ui.method.value = k.method;
+      state.cuts = k.cuts;
+      state.current = 0;
+      run();
     });
   }
   ui.method.addEventListener("change", run);
@@ -823,10 +995,11 @@ async function main() {
   }
   // A window that narrows or widens may change how many bytes a hex row holds.
   let resizing = 0;
+  let stepScroll = 0;
   window.addEventListener("resize", () => {
     cancelAnimationFrame(resizing);
     resizing = requestAnimationFrame(() => {
-      if (hexView() && hexColumns() !== state.hexColumns) renderBytes();
+      if (hexView() && hexColumns() !== state.hexColumns) renderBytes(false);
     });
   });
   document.addEventListener("keydown", (e) => {
@@ -862,6 +1035,22 @@ async function main() {
   $("store-reset").addEventListener("click", () => {
     state.files = DEFAULT_FILES();
     run();
+  });
+  ui.steplist.addEventListener("scroll", () => {
+    cancelAnimationFrame(stepScroll);
+    stepScroll = requestAnimationFrame(() => {
+      const row = state.stepRow || 24;
+      const [from, to] = state.stepWindow;
+      const first = Math.floor(ui.steplist.scrollTop / row);
+      const last = Math.ceil((ui.steplist.scrollTop + ui.steplist.clientHeight) / row);
+      if ((first < from + 5 && from > 0) || (last > to - 5 && to < state.steps.length)) renderSteps();
+    });
+  });
+  // A link opened in this tab: the address changes, the page does not load again.
+  window.addEventListener("hashchange", () => {
+    if (location.hash === state.hash) return;
+    if (loadFromUrl()) run();
+    else writeLink();
   });
   if (loadFromUrl()) run();
   else loadPreset(PRESETS[0].id);

@@ -69,7 +69,8 @@ export const RESPONSE_PRESETS = [
     name: "chunked with trailers",
     text: "HTTP/1.1 200 OK\nContent-Type: text/plain\nTransfer-Encoding: chunked\nTrailer: X-Sum\n\n7\nchunked\n9;ext=1\n response\n0\nX-Sum: 16\n\n",
   },
-  { id: "r-length", name: "Content-Length", text: "HTTP/1.1 200 OK\nContent-Type: text/plain\nContent-Length: 13\n\nhello, world\n" },
+  // The body has no line break, so its length is the same with CR LF or LF line breaks.
+  { id: "r-length", name: "Content-Length", text: "HTTP/1.1 200 OK\nContent-Type: text/plain\nContent-Length: 13\n\nhello, world!" },
   { id: "r-close", name: "close-delimited (HTTP/1.0)", eof: true, text: "HTTP/1.0 200 OK\nContent-Type: text/plain\n\nthe body runs until the server closes" },
   { id: "r-304", name: "304 Not Modified (no body)", text: 'HTTP/1.1 304 Not Modified\nETag: "d-6553f100"\n\n' },
   { id: "r-continue", name: "100 Continue, then 201", method: "PUT", text: "HTTP/1.1 100 Continue\n\nHTTP/1.1 201 Created\nLocation: /notes.txt\nContent-Length: 0\n\n" },
