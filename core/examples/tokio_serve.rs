@@ -5,12 +5,14 @@
 //! its deadlines. The store (`MemoryStore`) is shared by reference counting and is not
 //! `Send`: every connection is a task on one thread (a current-thread runtime and a
 //! `LocalSet`), each with its own `ServerConnection`, all seeing one store, so that what one
-//! connection uploads the next one reads.
+//! connection uploads the next one reads. Ctrl-C stops accepting and gives the connections
+//! in flight a few seconds to finish.
 
 #[allow(dead_code)] // only its `load` is used here
 #[path = "serve.rs"]
 pub(crate) mod serve;
 
+use core::cell::Cell;
 use core::future::Future;
 use core::time::Duration;
 use simplehttp_core::server::{Action, Now, ServerConfig, ServerConnection, Transmit};
@@ -18,10 +20,12 @@ use simplehttp_core::LOOPBACK_HOSTS;
 use simplehttp_core::{FileStore, MemoryStore, Policy, StoreError, Timestamp, Upload};
 use std::io;
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 use tokio::task::{spawn_local, LocalSet};
 use tokio::time::{timeout_at, Instant};
 
@@ -59,6 +63,7 @@ pub(crate) async fn serve(
     mut sock: TcpStream,
     store: MemoryStore,
     config: Arc<ServerConfig>,
+    mut stop: watch::Receiver<bool>,
 ) -> io::Result<()> {
     let clock = Clock(Instant::now());
     let mut conn = ServerConnection::new(config, clock.now());
@@ -120,9 +125,17 @@ pub(crate) async fn serve(
                 continue;
             }
         }
-        // Nothing to do until bytes come or the engine's deadline passes.
+        // Nothing to do until bytes come, the engine's deadline passes or the server stops
+        // (an idle connection then closes; a busy one after its response).
         let deadline = conn.poll_timeout().map(|t| clock.at(t));
-        match until(deadline, sock.read_buf(&mut input)).await {
+        let read = tokio::select! {
+            read = until(deadline, sock.read_buf(&mut input)) => read,
+            _ = stop.changed(), if !*stop.borrow() => {
+                conn.handle_shutdown();
+                continue;
+            }
+        };
+        match read {
             Some(Ok(0)) => {
                 let got = conn.handle_eof(&input, &store, clock.now());
                 input.drain(..got.consumed);
@@ -134,8 +147,16 @@ pub(crate) async fn serve(
     }
 }
 
-/// Serves `listener` (loopback) from `store` until accepting fails.
-pub(crate) fn run(listener: std::net::TcpListener, store: MemoryStore) -> io::Result<()> {
+/// How long connections still busy at Ctrl-C get to finish their response.
+const DRAIN: Duration = Duration::from_secs(5);
+
+/// Serves `listener` (loopback) from `store` until accepting fails or, with `until_ctrl_c`,
+/// until Ctrl-C; then waits up to [`DRAIN`] for the connections in flight.
+pub(crate) fn run(
+    listener: std::net::TcpListener,
+    store: MemoryStore,
+    until_ctrl_c: bool,
+) -> io::Result<()> {
     let config = Arc::new(ServerConfig {
         policy: Policy {
             // Loopback only: refuse names a web page could point at 127.0.0.1.
@@ -150,11 +171,43 @@ pub(crate) fn run(listener: std::net::TcpListener, store: MemoryStore) -> io::Re
         .build()?;
     LocalSet::new().block_on(&runtime, async {
         let listener = TcpListener::from_std(listener)?;
+        let open = Rc::new(Cell::new(0usize)); // connections being served
+        let (stopping, stop_rx) = watch::channel(false);
+        let stop = async {
+            match until_ctrl_c {
+                true => tokio::signal::ctrl_c().await,
+                false => core::future::pending().await,
+            }
+        };
+        tokio::pin!(stop);
+        // Polled once, so that Ctrl-C is caught from here on (tokio installs its handler
+        // on the first poll); only then is the server announced.
+        let _ = tokio::time::timeout(Duration::ZERO, &mut stop).await;
+        println!("serving on http://{}/", listener.local_addr()?);
         loop {
-            let (sock, _) = listener.accept().await?;
-            let (store, config) = (store.clone(), config.clone());
-            spawn_local(async move { serve(sock, store, config).await.ok() });
+            let (sock, _) = tokio::select! {
+                accepted = listener.accept() => accepted?,
+                signalled = &mut stop => {
+                    signalled?;
+                    break;
+                }
+            };
+            let (store, config, open) = (store.clone(), config.clone(), open.clone());
+            let stop = stop_rx.clone();
+            open.set(open.get() + 1);
+            spawn_local(async move {
+                let _ = serve(sock, store, config, stop).await;
+                open.set(open.get() - 1);
+            });
         }
+        drop(listener); // new connections are refused from here on
+        let _ = stopping.send(true);
+        let deadline = Instant::now() + DRAIN;
+        while open.get() > 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        println!("stopped ({} connection(s) cut at the end)", open.get());
+        Ok(())
     })
 }
 
@@ -176,6 +229,5 @@ fn main() -> io::Result<()> {
     let store = MemoryStore::new();
     serve::load(&store, &root, "")?; // copies the files into memory
     let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
-    println!("serving on http://{}/", listener.local_addr()?);
-    run(listener, store)
+    run(listener, store, true)
 }

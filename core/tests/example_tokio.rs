@@ -39,7 +39,7 @@ fn start() -> (SocketAddr, TempDir) {
     std::thread::spawn(move || {
         let store = MemoryStore::new();
         tokio_serve::serve::load(&store, &root, "").unwrap();
-        tokio_serve::run(listener, store).unwrap();
+        tokio_serve::run(listener, store, false).unwrap();
     });
     (addr, TempDir(dir))
 }
@@ -165,4 +165,77 @@ fn tokio_example_keeps_the_connection_alive_for_a_second_url() {
         ],
     );
     assert_eq!(r, "200 1 16\n200 0 16\n");
+}
+
+/// The example's binary, in this test's profile directory (`target/<profile>/examples`),
+/// built now so that it is never an older one (`cargo test --test` alone does not build it).
+fn example_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile = exe.parent().and_then(std::path::Path::parent).unwrap();
+    let mut build = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    build.args([
+        "build",
+        "-q",
+        "-p",
+        "simplehttp-core",
+        "--example",
+        "tokio_serve",
+    ]);
+    if profile.file_name().is_some_and(|n| n == "release") {
+        build.arg("--release");
+    }
+    assert!(build.status().unwrap().success(), "the example builds");
+    profile.join("examples").join("tokio_serve")
+}
+
+#[test]
+fn tokio_example_stops_on_ctrl_c_closing_idle_connections() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::Stdio;
+    let dir = std::env::temp_dir().join(format!(
+        "simplehttp-example-tokio-sigint-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let _cleanup = TempDir(dir.clone());
+    std::fs::write(dir.join("a.txt"), b"a\n").unwrap();
+    let mut child = Command::new(example_binary())
+        .args(["--root", dir.to_str().unwrap(), "--port", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the example was built by cargo test");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let addr = line
+        .strip_prefix("serving on http://")
+        .and_then(|l| l.trim_end().strip_suffix('/'))
+        .unwrap_or_else(|| panic!("start line: {line:?}"))
+        .to_string();
+
+    // A kept-alive connection, idle after its first answer.
+    let mut idle = std::net::TcpStream::connect(&addr).unwrap();
+    idle.set_read_timeout(Some(core::time::Duration::from_secs(10)))
+        .unwrap();
+    idle.write_all(b"GET /a.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    let mut answer = [0u8; 512];
+    let n = idle.read(&mut answer).unwrap();
+    assert!(answer[..n].starts_with(b"HTTP/1.1 200 OK\r\n"));
+
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    // The idle connection is closed by the server (EOF), not left to its idle timeout.
+    assert_eq!(idle.read(&mut answer).unwrap(), 0, "the server closed it");
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit status {status}");
+    assert_eq!(rest, "stopped (0 connection(s) cut at the end)\n");
+    // And the port no longer accepts.
+    assert!(std::net::TcpStream::connect(&addr).is_err());
 }

@@ -363,6 +363,37 @@ fn a_self_signed_server_certificate_can_be_trusted_with_cacert() {
 }
 
 #[test]
+fn a_self_signed_certificate_marked_as_a_ca_can_be_trusted_with_cacert_as_curl_does() {
+    // `openssl req -x509` makes self-signed certificates with basicConstraints CA:TRUE,
+    // which WebPKI alone refuses as a server's certificate.
+    let pki = Pki::new("tls-selfca-pki");
+    let key = KeyPair::generate().expect("key");
+    let mut params = CertificateParams::new(vec!["localhost".to_string()]).expect("params");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let cert = params.self_signed(&key).expect("self-signed");
+    let leaf = pki.write("selfca", cert.pem(), key.serialize_pem());
+    let cert = leaf.cert.display().to_string();
+
+    let run = against(&leaf, "tls-selfca", &["--cacert", &cert], "localhost");
+    run.assert_code(0);
+    assert_eq!(run.stdout, b"secret\n");
+    // Its name is still checked...
+    let run = against(&leaf, "tls-selfca2", &["--cacert", &cert], "127.0.0.1");
+    assert_verification_failure(&run, "wrong name");
+    // ...and without --cacert it is refused, in words rather than WebPKI's variant name.
+    let run = against(&leaf, "tls-selfca3", &[], "localhost");
+    assert_verification_failure(&run, "it is a CA certificate, not a server's");
+    // Another CA's certificate given to --cacert does not make this one trusted.
+    let run = against(
+        &leaf,
+        "tls-selfca4",
+        &["--cacert", &pki.ca_file()],
+        "localhost",
+    );
+    assert_verification_failure(&run, "it is a CA certificate");
+}
+
+#[test]
 fn ip_address_certificates_are_verified_by_address() {
     let pki = Pki::new("tls-ip-pki");
     let ca = pki.ca_file();

@@ -16,6 +16,7 @@ use super::error::Failure;
 use super::show;
 use super::url::Url;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -136,8 +137,19 @@ pub fn client_config(
             .with_custom_certificate_verifier(Arc::new(NoVerification(provider)))
             .with_no_client_auth()
     } else {
+        let given = match &settings.cacert {
+            Some(path) => read_cacert(path)?,
+            None => Vec::new(),
+        };
+        let inner = WebPkiServerVerifier::builder_with_provider(
+            Arc::new(roots(settings, verbose)?),
+            provider,
+        )
+        .build()
+        .map_err(|e| Failure::usage(format!("cannot set up TLS: {e}")))?;
         builder
-            .with_root_certificates(roots(settings, verbose)?)
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(Verifier { inner, given }))
             .with_no_client_auth()
     };
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
@@ -309,8 +321,29 @@ fn certificate_problem(c: &CertificateError, url: &Url) -> String {
         }
         CertificateError::Revoked => "revoked".to_string(),
         CertificateError::BadSignature => "bad signature".to_string(),
-        // webpki's own reasons, such as a CA certificate presented as the server's.
-        CertificateError::Other(e) => show::sanitize(e.to_string().as_bytes()),
+        // WebPKI's own reasons, in words.
+        CertificateError::Other(e) => match webpki_reason(e) {
+            Some(webpki::Error::CaUsedAsEndEntity) => "it is a CA certificate, not a server's \
+                (give that very certificate to --cacert to trust it as the server's)"
+                .to_string(),
+            Some(webpki::Error::EndEntityUsedAsCa) => {
+                "a server's certificate signs another in its chain".to_string()
+            }
+            Some(webpki::Error::RequiredEkuNotFoundContext(_)) => {
+                "it is not meant for TLS servers (extended key usage)".to_string()
+            }
+            Some(webpki::Error::UnsupportedCriticalExtension) => {
+                "it has a critical extension this client does not know".to_string()
+            }
+            Some(webpki::Error::NameConstraintViolation) => {
+                "its name breaks a constraint of its issuer".to_string()
+            }
+            Some(webpki::Error::PathLenConstraintViolated) => {
+                "its chain is longer than its issuer allows".to_string()
+            }
+            Some(webpki::Error::MaximumPathDepthExceeded) => "its chain is too long".to_string(),
+            _ => show::sanitize(e.to_string().as_bytes()),
+        },
         other => show::sanitize(other.to_string().as_bytes()),
     }
 }
@@ -369,6 +402,111 @@ pub fn certificate_lines(der: &[u8]) -> Vec<String> {
             ]
         }
         Err(e) => vec![format!("certificate: cannot be shown ({e})")],
+    }
+}
+
+/// The system's roots and `--cacert`'s, as rustls' WebPKI verifier checks them, with one
+/// rule more: a certificate given to `--cacert` is also trusted as the server's own
+/// certificate when it says it is a CA, as curl does (`openssl req -x509` makes such
+/// self-signed certificates, and WebPKI refuses a CA as a server). It must still be the
+/// very certificate given, byte for byte, valid for the name asked for and within its
+/// dates; the handshake signature is checked as for any other.
+#[derive(Debug)]
+struct Verifier {
+    inner: Arc<WebPkiServerVerifier>,
+    given: Vec<CertificateDer<'static>>,
+}
+
+impl Verifier {
+    /// The checks left when the server's certificate is one `--cacert` gave.
+    fn given_as_server(
+        end_entity: &CertificateDer<'_>,
+        server_name: &ServerName<'_>,
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, Error> {
+        use x509_cert::der::Decode;
+        let bad = || Error::InvalidCertificate(CertificateError::BadEncoding);
+        let cert = webpki::EndEntityCert::try_from(end_entity).map_err(|_| bad())?;
+        cert.verify_is_valid_for_subject_name(server_name)
+            .map_err(|_| Error::InvalidCertificate(CertificateError::NotValidForName))?;
+        let parsed = x509_cert::Certificate::from_der(end_entity).map_err(|_| bad())?;
+        let validity = &parsed.tbs_certificate.validity;
+        let (from, until) = (
+            validity.not_before.to_unix_duration().as_secs(),
+            validity.not_after.to_unix_duration().as_secs(),
+        );
+        if now.as_secs() < from {
+            return Err(Error::InvalidCertificate(
+                CertificateError::NotValidYetContext {
+                    time: now,
+                    not_before: UnixTime::since_unix_epoch(Duration::from_secs(from)),
+                },
+            ));
+        }
+        if now.as_secs() > until {
+            return Err(Error::InvalidCertificate(
+                CertificateError::ExpiredContext {
+                    time: now,
+                    not_after: UnixTime::since_unix_epoch(Duration::from_secs(until)),
+                },
+            ));
+        }
+        Ok(ServerCertVerified::assertion())
+    }
+}
+
+/// The WebPKI reason inside rustls' `CertificateError::Other`, if that is what it holds.
+fn webpki_reason(e: &rustls::OtherError) -> Option<&webpki::Error> {
+    e.0.downcast_ref::<webpki::Error>()
+}
+
+impl ServerCertVerifier for Verifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, Error> {
+        let verdict = self.inner.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        );
+        match verdict {
+            Err(Error::InvalidCertificate(CertificateError::Other(e)))
+                if matches!(webpki_reason(&e), Some(webpki::Error::CaUsedAsEndEntity))
+                    && self.given.iter().any(|c| c.as_ref() == end_entity.as_ref()) =>
+            {
+                Verifier::given_as_server(end_entity, server_name, now)
+            }
+            verdict => verdict,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
     }
 }
 
