@@ -561,11 +561,29 @@ impl FileStore for FsStore {
             ) {
                 Ok(fd) => {
                     // Held until the upload ends (or the process dies), so that a start
-                    // of another server on an overlapping root never sweeps it away.
-                    let _ = rustix::fs::flock(
-                        &fd,
-                        rustix::fs::FlockOperation::NonBlockingLockExclusive,
-                    );
+                    // of another server on an overlapping root never sweeps it away. The
+                    // sweep of another process may come between the creation and the
+                    // lock: it then holds the lock for a moment and removes the name, so
+                    // the lock is waited for and the name checked to still be this file;
+                    // if it is not, another name is tried.
+                    let locked = rustix::fs::flock(&fd, rustix::fs::FlockOperation::LockExclusive);
+                    let ours = locked.is_ok()
+                        && match (
+                            rustix::fs::fstat(&fd),
+                            rustix::fs::statat(&dir_fd, temp.as_str(), AtFlags::SYMLINK_NOFOLLOW),
+                        ) {
+                            (Ok(held), Ok(named)) => {
+                                held.st_ino == named.st_ino && held.st_dev == named.st_dev
+                            }
+                            _ => false,
+                        };
+                    if !ours {
+                        if attempt < 8 {
+                            attempt += 1;
+                            continue;
+                        }
+                        return Err(StoreError::Io);
+                    }
                     return Ok(FsUpload {
                         dir: dir_fd,
                         temp,
