@@ -65,7 +65,8 @@ pub mod write;
 
 pub use client::{ClientConnection, ClientError};
 pub use decide::{
-    decide, finish, reply_to_error, reply_with_status, Policy, LISTING_CSP, LOOPBACK_HOSTS,
+    decide, decide_from, finish, reply_to_error, reply_with_status, Auth, Authenticator,
+    PlainUsers, Policy, Presented, Verdict, LISTING_CSP, LOOPBACK_HOSTS,
 };
 pub use error::{ParseError, UsageError};
 pub use head::{

@@ -34,7 +34,9 @@
 //! Every name shown is safe to show and every link works: a name the request-target rules
 //! would refuse (a control character such as a newline, a name no request could spell) is
 //! left out, as are names the store could not read as UTF-8 and the root's `.simplehttp`
-//! (the reserved path), and the page says how many were left out. Bidirectional-text
+//! (the reserved path), and the page says how many were left out. Names starting with `.`
+//! are left out too unless [`View::hidden`], and not counted: a hidden name is one the
+//! server does not admit to. Bidirectional-text
 //! controls (U+202E and its kin), which would make a name read as another, are shown as
 //! their code points.
 
@@ -142,6 +144,9 @@ pub struct View {
     pub format: Format,
     /// The store takes writes: the page holds the upload area and delete buttons.
     pub writable: bool,
+    /// Show names that start with `.`; otherwise they are left out, uncounted
+    /// ([`Policy::hidden`](crate::Policy::hidden)).
+    pub hidden: bool,
 }
 
 /// A listing's page, to be written piece by piece ([`Listing::write_next`]) or whole
@@ -152,7 +157,8 @@ pub struct Listing {
     /// Prepared: in name order, every name linkable.
     listed: Listed,
     view: View,
-    /// The entries' indices in the order shown, unless that is the prepared order.
+    /// The indices of the entries shown, in the order shown, unless that is every
+    /// prepared entry in the prepared order.
     order: Option<Vec<u32>>,
     /// The next part to write.
     at: At,
@@ -178,12 +184,13 @@ impl Listing {
         Listing::with_view(dir, listed, View::default())
     }
 
-    /// The listing of `dir` as `view` asks. Sorting other than by name ascending takes
-    /// O(n log n) comparisons and 4 bytes an entry.
+    /// The listing of `dir` as `view` asks. Sorting other than by name ascending, or
+    /// leaving hidden names out of a folder that has some, takes 4 bytes an entry (and
+    /// sorting O(n log n) comparisons).
     #[must_use]
     pub fn with_view(dir: StorePath, listed: Listed, view: View) -> Listing {
         let listed = listed.prepare(&dir);
-        let order = sort_order(listed.entries(), view.sort, view.order);
+        let order = shown_order(listed.entries(), view);
         Listing {
             listed,
             dir,
@@ -193,16 +200,30 @@ impl Listing {
         }
     }
 
-    /// The entries shown, in name order (folders first); [`Listing::iter`] gives them in
-    /// the order shown.
+    /// Every linkable entry of the folder, in name order (folders first), hidden ones
+    /// included; [`Listing::iter`] gives those shown, in the order shown.
     #[must_use]
     pub fn entries(&self) -> &[DirEntry] {
         self.listed.entries()
     }
 
-    /// The entries in the order they are shown.
+    /// How many entries are shown.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.order
+            .as_ref()
+            .map_or(self.listed.entries().len(), Vec::len)
+    }
+
+    /// Whether no entry is shown.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The entries shown, in the order shown.
     pub fn iter(&self) -> impl Iterator<Item = &DirEntry> + '_ {
-        (0..self.entries().len()).map(move |i| self.nth(i))
+        (0..self.len()).map(move |i| self.nth(i))
     }
 
     /// How the listing is shown.
@@ -270,7 +291,7 @@ impl Listing {
 
     /// Renders the part at `at` into `h` and returns the part after it.
     fn render(&self, at: At, h: &mut String) -> At {
-        let count = self.entries().len();
+        let count = self.len();
         match at {
             At::Head => {
                 match self.view.format {
@@ -334,7 +355,7 @@ impl Listing {
         h.push_str(&title);
         h.push_str("</h1>\n");
         let (mut dirs, mut files, mut bytes) = (0usize, 0usize, 0u64);
-        for e in self.entries() {
+        for e in self.iter() {
             if e.meta.kind == Kind::Dir {
                 dirs += 1;
             } else {
@@ -451,7 +472,7 @@ impl Listing {
                 h,
                 "<p class=\"note\">This folder is too large to list whole: only the first {} \
                  entries read are shown.</p>",
-                self.entries().len()
+                self.len()
             );
         }
         h.push_str("</main>\n</body>\n</html>\n");
@@ -468,13 +489,29 @@ fn plural(n: usize) -> &'static str {
 
 /// The order to show `entries` (prepared: folders first, then by name) in, as indices;
 /// `None` for the prepared order itself.
-fn sort_order(entries: &[DirEntry], sort: SortKey, order: Order) -> Option<Vec<u32>> {
-    if (sort, order) == (SortKey::Name, Order::Asc) {
+/// Whether a listing that hides dot names leaves `e` out.
+fn is_hidden(e: &DirEntry) -> bool {
+    e.name.starts_with('.')
+}
+
+/// The indices of the entries `view` shows, in its order; `None`: all, in name order.
+fn shown_order(entries: &[DirEntry], view: View) -> Option<Vec<u32>> {
+    let View { sort, order, .. } = view;
+    let hide = !view.hidden && entries.iter().any(is_hidden);
+    if !hide && (sort, order) == (SortKey::Name, Order::Asc) {
         return None;
     }
-    // The store bounds a listing far below 4 billion entries; past that, by name.
-    let n = u32::try_from(entries.len()).ok()?;
-    let mut idx: Vec<u32> = (0..n).collect();
+    // The store bounds a listing far below 4 billion entries; past that, by name, and
+    // nothing at all rather than a hidden name.
+    let Ok(n) = u32::try_from(entries.len()) else {
+        return hide.then(Vec::new);
+    };
+    let mut idx: Vec<u32> = (0..n)
+        .filter(|&i| !hide || !is_hidden(&entries[i as usize]))
+        .collect();
+    if (sort, order) == (SortKey::Name, Order::Asc) {
+        return Some(idx);
+    }
     let key = |e: &DirEntry, f: &DirEntry| -> Ordering {
         let by = match sort {
             SortKey::Name => Ordering::Equal,

@@ -20,8 +20,13 @@ pub enum Rule {
     Options,
     /// PUT or DELETE while writes are off → 405 with `Allow`.
     ReadOnly,
-    /// PUT or DELETE without the required credentials → 401.
+    /// A request without the credentials it needs (PUT or DELETE, or any request when
+    /// reads need them too) → 401 with `WWW-Authenticate`.
     Unauthorized,
+    /// Too many failed logins from this peer lately → 429 with `Retry-After`.
+    TooManyAttempts,
+    /// A path with a segment starting with `.` while such names are hidden → 404.
+    HiddenPath,
     /// Nothing at the path → 404.
     NotFound,
     /// A file asked for with a trailing `/` → 404.
@@ -93,6 +98,8 @@ impl Rule {
             Options => "Options",
             ReadOnly => "ReadOnly",
             Unauthorized => "Unauthorized",
+            TooManyAttempts => "TooManyAttempts",
+            HiddenPath => "HiddenPath",
             NotFound => "NotFound",
             FileWithTrailingSlash => "FileWithTrailingSlash",
             StoreFailed => "StoreFailed",
@@ -139,7 +146,13 @@ impl Rule {
             Options => "OPTIONS → 204 with Allow listing the methods",
             ReadOnly => "writes are turned off → 405 with Allow",
             Unauthorized => {
-                "PUT/DELETE without the right Basic credentials → 401 with WWW-Authenticate"
+                "no right Basic credentials for a write (or any request, with --auth-read) → 401 with WWW-Authenticate"
+            }
+            TooManyAttempts => {
+                "too many failed logins from this address lately → 429 with Retry-After"
+            }
+            HiddenPath => {
+                "a name starting with . (.git, .env) is hidden: not served, written or listed → 404"
             }
             NotFound => "nothing exists at this path → 404",
             FileWithTrailingSlash => "a file was asked for as a directory (trailing /) → 404",
@@ -200,6 +213,8 @@ impl Rule {
             MethodNotAllowed | ReadOnly => "RFC 9110 §15.5.6",
             Options => "RFC 9110 §9.3.7",
             Unauthorized => "RFC 9110 §11.6.1, RFC 7617",
+            TooManyAttempts => "RFC 6585 §4",
+            HiddenPath => "RFC 9110 §15.5.5",
             NotFound | FileWithTrailingSlash => "RFC 9110 §15.5.5",
             StoreFailed => "RFC 9110 §15.6.1",
             ServeFile => "RFC 9110 §9.3.1",
@@ -240,6 +255,8 @@ mod tests {
             Options,
             ReadOnly,
             Unauthorized,
+            TooManyAttempts,
+            HiddenPath,
             NotFound,
             FileWithTrailingSlash,
             StoreFailed,

@@ -107,7 +107,9 @@
 //! assert_eq!(store.get("b.txt").unwrap(), b"hi");
 //! ```
 
-use crate::decide::{decide, finish, reply_to_error, reply_with_status, Body, Policy, Reply, Rule};
+use crate::decide::{
+    decide_from, finish, reply_to_error, reply_with_status, Body, Policy, Reply, Rule,
+};
 use crate::head::{Framing, Method, Version};
 use crate::listing::Listing;
 use crate::parse::{Event, RequestParser};
@@ -119,6 +121,7 @@ use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::net::SocketAddr;
 use core::ops::Range;
 
 /// The time, as the shell knows it.
@@ -367,6 +370,8 @@ pub struct ServerConnection {
     eof: bool,
     /// Stop after the response in progress (graceful shutdown).
     shutting_down: bool,
+    /// The peer's address, for the policy's authenticator.
+    peer: Option<SocketAddr>,
 }
 
 impl ServerConnection {
@@ -386,7 +391,15 @@ impl ServerConnection {
             unconsumed: false,
             eof: false,
             shutting_down: false,
+            peer: None,
         }
+    }
+
+    /// Tells the engine who the peer is: [`decide_from`] passes it to the policy's
+    /// [`Authenticator`](crate::decide::Authenticator), which may count failed logins per
+    /// address. [`ServerConnection::recycle`] forgets it.
+    pub fn set_peer(&mut self, peer: SocketAddr) {
+        self.peer = Some(peer);
     }
 
     /// Makes an engine whose connection ended (or is idle) new, for another connection:
@@ -409,6 +422,7 @@ impl ServerConnection {
         self.unconsumed = false;
         self.eof = false;
         self.shutting_down = false;
+        self.peer = None;
     }
 
     /// Whether the engine takes input now. It does not while a response is queued or being
@@ -784,7 +798,8 @@ impl ServerConnection {
                     let line = head.request_line_span();
                     got.request_line = Some(start + line.start..start + line.end);
                     self.is_head = head.method() == Method::Head;
-                    let mut reply = decide(&head, store, &self.config.policy, now.wall);
+                    let mut reply =
+                        decide_from(&head, store, &self.config.policy, now.wall, self.peer);
                     if !head.keep_alive() || self.shutting_down {
                         reply.close = true;
                     }

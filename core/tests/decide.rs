@@ -3,8 +3,9 @@
 
 use simplehttp_core::store::{FileStore, MemoryStore, Upload};
 use simplehttp_core::{
-    decide, finish, reply_to_error, Body, Event, HeaderValue, Limits, Policy, Reply, RequestParser,
-    Rule, StorePath, Timestamp, LOOPBACK_HOSTS,
+    decide, finish, reply_to_error, Auth, Authenticator, Body, Event, HeaderValue, Limits,
+    PlainUsers, Policy, Presented, Reply, RequestParser, Rule, StorePath, Timestamp, Verdict,
+    LOOPBACK_HOSTS,
 };
 
 /// Sun, 09 Sep 2001 01:46:40 GMT.
@@ -24,6 +25,19 @@ fn store() -> MemoryStore {
         .with_file("up/page.svg", b"<svg/>", Timestamp(T0))
         .with_file("up/feed.xml", b"<x/>", Timestamp(T0))
         .with_file("up/page.xhtml", b"<html/>", Timestamp(T0))
+        .with_file(".env", b"SECRET=1", Timestamp(T0))
+        .with_file(".git/config", b"[core]", Timestamp(T0))
+        .with_file("pics/.thumbs", b"x", Timestamp(T0))
+}
+
+/// Refuses everyone with 429, as a shell's authenticator does after too many failures.
+#[derive(Debug)]
+struct Throttling;
+
+impl Authenticator for Throttling {
+    fn check(&self, _: Option<core::net::SocketAddr>, _: Presented<'_>) -> Verdict {
+        Verdict::Throttled { retry_after: 42 }
+    }
 }
 
 /// Parses `raw` (which must hold a whole head) and decides it.
@@ -97,6 +111,12 @@ enum Setup {
     LoopbackHosts,
     /// Writable, and its owner trusts the HTML in it.
     TrustedHtml,
+    /// Dotfiles served and listed.
+    Hidden,
+    /// "user:secret" for every request.
+    ReadCredentials,
+    /// Every login refused with 429.
+    Throttled,
 }
 
 fn setup(s: Setup) -> (MemoryStore, Policy, Limits) {
@@ -108,9 +128,16 @@ fn setup(s: Setup) -> (MemoryStore, Policy, Limits) {
         Setup::ReadOnlyPolicy => policy.read_only = true,
         Setup::ReadOnlyStore => st.set_read_only(true),
         // "user:secret"
-        Setup::Credentials => policy.write_credentials = Some("user:secret".into()),
+        Setup::Credentials => {
+            policy.auth = Some(Auth::new(PlainUsers::new(["user:secret"]), false));
+        }
         Setup::SmallUploads => limits.max_body = 10,
         Setup::TrustedHtml => policy.trusted_html = true,
+        Setup::Hidden => policy.hidden = true,
+        Setup::ReadCredentials => {
+            policy.auth = Some(Auth::new(PlainUsers::new(["user:secret"]), true));
+        }
+        Setup::Throttled => policy.auth = Some(Auth::new(Throttling, true)),
         Setup::LoopbackHosts => {
             let mut names: Vec<String> = LOOPBACK_HOSTS.iter().map(|&h| h.into()).collect();
             names.push("files.example".into());
@@ -482,6 +509,51 @@ fn plans_uploads_and_removals() {
             has [], lacks [], Remove),
         case!("delete_without_credentials_keeps_alive", Credentials, "DELETE /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n", 401, Unauthorized,
             has [], lacks ["Connection"], Text),
+        case!("read_credentials_guard_gets", ReadCredentials, "GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n", 401, Unauthorized,
+            has ["WWW-Authenticate: Basic realm=\"simplehttp\", charset=\"UTF-8\""], lacks ["ETag", "Last-Modified"], Text),
+        case!("read_credentials_guard_heads", ReadCredentials, "HEAD /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n", 401, Unauthorized,
+            has ["WWW-Authenticate: Basic realm=\"simplehttp\", charset=\"UTF-8\""], lacks [], Empty),
+        case!("read_credentials_guard_listings", ReadCredentials, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 401, Unauthorized,
+            has [], lacks [], Text),
+        case!("read_credentials_guard_missing_paths_alike", ReadCredentials, "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n", 401, Unauthorized,
+            has [], lacks [], Text),
+        case!("read_credentials_guard_the_reserved_path", ReadCredentials, "GET /.simplehttp/listing.css HTTP/1.1\r\nHost: x\r\n\r\n", 401, Unauthorized,
+            has [], lacks [], Text),
+        case!("read_credentials_guard_writes", ReadCredentials, put("/new.txt", "", "x"), 401, Unauthorized,
+            has [], lacks [], Text),
+        case!("read_credentials_leave_options_open", ReadCredentials, "OPTIONS /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n", 204, Options,
+            has [], lacks ["WWW-Authenticate"], Empty),
+        case!("read_credentials_let_a_user_read", ReadCredentials, "GET /hello.txt HTTP/1.1\r\nHost: x\r\nAuthorization: Basic dXNlcjpzZWNyZXQ=\r\n\r\n", 200, ServeFile,
+            has [], lacks [], File(0, 11)),
+        case!("read_credentials_let_a_user_write", ReadCredentials, put("/new.txt", auth_ok, "x"), 201, PutCreate,
+            has [], lacks [], Upload { existed: false, send_continue: false }),
+        case!("basic_without_a_colon_is_401", ReadCredentials, "GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Basic dXNlcg==\r\n\r\n", 401, Unauthorized,
+            has [], lacks [], Text),
+        case!(
+            "throttled_is_429_with_retry_after",
+            Throttled,
+            "GET /hello.txt HTTP/1.1\r\nHost: x\r\nAuthorization: Basic dXNlcjpzZWNyZXQ=\r\n\r\n",
+            429,
+            TooManyAttempts,
+            has["Retry-After: 42"],
+            lacks["WWW-Authenticate"],
+            Text
+        ),
+        case!("dotfiles_are_404", Plain, "GET /.env HTTP/1.1\r\nHost: x\r\n\r\n", 404, HiddenPath, has [], lacks [], Text),
+        case!("dotfiles_are_404_to_head", Plain, "HEAD /.env HTTP/1.1\r\nHost: x\r\n\r\n", 404, HiddenPath, has [], lacks [], Empty),
+        case!("dot_folders_are_404", Plain, "GET /.git/config HTTP/1.1\r\nHost: x\r\n\r\n", 404, HiddenPath, has [], lacks [], Text),
+        case!("dot_folders_do_not_redirect", Plain, "GET /.git HTTP/1.1\r\nHost: x\r\n\r\n", 404, HiddenPath, has [], lacks ["Location"], Text),
+        case!("deep_dotfiles_are_404", Plain, "GET /pics/.thumbs HTTP/1.1\r\nHost: x\r\n\r\n", 404, HiddenPath, has [], lacks [], Text),
+        case!("escaped_dotfiles_are_404", Plain, "GET /%2eenv HTTP/1.1\r\nHost: x\r\n\r\n", 404, HiddenPath, has [], lacks [], Text),
+        case!("missing_dotfiles_are_404_too", Plain, "GET /.nope HTTP/1.1\r\nHost: x\r\n\r\n", 404, HiddenPath, has [], lacks [], Text),
+        case!("puts_to_dot_paths_are_404", Plain, put("/.ssh/authorized_keys", "", "x"), 404, HiddenPath, has [], lacks [], Text),
+        case!("deletes_of_dotfiles_are_404", Plain, "DELETE /.env HTTP/1.1\r\nHost: x\r\n\r\n", 404, HiddenPath, has [], lacks [], Text),
+        case!("the_reserved_path_is_not_hidden", Plain, "GET /.simplehttp/listing.css HTTP/1.1\r\nHost: x\r\n\r\n", 200, ListingAsset,
+            has [], lacks [], Bytes),
+        case!("hidden_serves_dotfiles", Hidden, "GET /.env HTTP/1.1\r\nHost: x\r\n\r\n", 200, ServeFile, has [], lacks [], File(0, 8)),
+        case!("hidden_lists_dot_folders", Hidden, "GET /.git/ HTTP/1.1\r\nHost: x\r\n\r\n", 200, DirectoryListing, has [], lacks [], Listing),
+        case!("hidden_takes_dot_uploads", Hidden, put("/.env", "", "x"), 204, PutReplace,
+            has [], lacks [], Upload { existed: true, send_continue: false }),
     ]);
 }
 
@@ -717,6 +789,60 @@ fn listing_shows_entries_sorted_with_links() {
         .find("href=\"./b%20c.txt\">b c.txt</a>")
         .expect("b c.txt");
     assert!(sub < a && a < bc, "{html}");
+}
+
+#[test]
+fn listings_leave_dot_names_out_uncounted_unless_hidden() {
+    let names = |path: &str, policy: &Policy, json: bool| {
+        let q = if json { "?format=json" } else { "" };
+        let reply = run(
+            &format!("GET {path}{q} HTTP/1.1\r\nHost: x\r\n\r\n"),
+            &store(),
+            policy,
+        );
+        let Body::Listing(listing) = &reply.body else {
+            panic!("{:?}", reply.body)
+        };
+        let shown: Vec<String> = listing.iter().map(|e| e.name.clone()).collect();
+        let text = String::from_utf8(listing.to_bytes()).unwrap();
+        (shown, listing.left_out(), text)
+    };
+    let plain = Policy::default();
+    let (root, left_out, html) = names("/", &plain, false);
+    assert_eq!(root, ["docs", "pics", "up", "empty.txt", "hello.txt"]);
+    assert_eq!(left_out, 0);
+    assert!(!html.contains(".env") && !html.contains(".git"), "{html}");
+    assert!(!html.contains("cannot be shown"), "{html}");
+    let (_, _, json) = names("/", &plain, true);
+    assert!(!json.contains(".env") && !json.contains(".git"), "{json}");
+    assert_eq!(json.matches("\"name\"").count(), 5, "{json}");
+    let (pics, _, html) = names("/pics/", &plain, false);
+    assert_eq!(pics, ["sub", "a.png", "b c.txt"]);
+    assert!(!html.contains(".thumbs"), "{html}");
+    // Sorted another way, still without them.
+    let (by_size, _, _) = names("/pics/?sort=size&order=desc&", &plain, false);
+    assert_eq!(by_size, ["sub", "a.png", "b c.txt"]);
+
+    let hidden = Policy {
+        hidden: true,
+        ..Policy::default()
+    };
+    let (root, _, html) = names("/", &hidden, false);
+    assert_eq!(
+        root,
+        [
+            ".git",
+            "docs",
+            "pics",
+            "up",
+            ".env",
+            "empty.txt",
+            "hello.txt"
+        ]
+    );
+    assert!(html.contains("href=\"./.env\""), "{html}");
+    let (_, _, json) = names("/", &hidden, true);
+    assert!(json.contains("\"name\":\".env\""), "{json}");
 }
 
 #[test]

@@ -5,8 +5,8 @@
 use proptest::prelude::*;
 use simplehttp_core::store::{FileStore, MemoryStore};
 use simplehttp_core::{
-    decide, Body, Event, HeaderValue, Limits, Method, Policy, Reply, RequestParser, Timestamp,
-    Version,
+    decide, Auth, Body, Event, HeaderValue, Limits, Method, PlainUsers, Policy, Reply,
+    RequestParser, Timestamp, Version,
 };
 
 const NOW: Timestamp = Timestamp(1_000_001_000);
@@ -137,7 +137,7 @@ proptest! {
 
         let store = store().read_only(read_only);
         let policy = Policy {
-            write_credentials: credentials.then(|| "user:secret".into()),
+            auth: credentials.then(|| Auth::new(PlainUsers::new(["user:secret"]), false)),
             ..Policy::default()
         };
         let reply = decide(&head, &store, &policy, NOW);

@@ -7,8 +7,8 @@
 //! The fuzz targets cover the parsers; this covers what the server decides after them.
 
 use simplehttp_core::{
-    decide, Body, Event, Limits, MemoryStore, Method, Policy, RequestParser, ResponseParser,
-    Timestamp,
+    decide, Auth, Body, Event, Limits, MemoryStore, Method, PlainUsers, Policy, RequestParser,
+    ResponseParser, Timestamp,
 };
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -203,7 +203,7 @@ fn policies() -> Vec<(Policy, Limits)> {
         ),
         (
             Policy {
-                write_credentials: Some("u:p".into()),
+                auth: Some(Auth::new(PlainUsers::new(["u:p"]), false)),
                 ..Policy::default()
             },
             limits,

@@ -316,7 +316,12 @@ fn the_auth_password_can_come_from_a_private_file() {
     use std::os::unix::fs::PermissionsExt as _;
     let dir = TempDir::new("auth");
     let file = dir.path().join("auth");
-    std::fs::write(&file, "alice:s3cret\n").unwrap();
+    // `openssl passwd -6 -salt saltsalt s3cret`: no password in the file.
+    std::fs::write(
+        &file,
+        "alice:$6$saltsalt$As4wrv0kZlfch1du9WeH7qhskyLriQWySXrZzynnvi46nFnNxjdpl6ksRegrrKexvhIa/Iny8S8uF3fVWTMuC1\n",
+    )
+    .unwrap();
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
     let path = file.to_str().unwrap();
     // The file wins over the environment.
@@ -335,7 +340,7 @@ fn the_auth_password_can_come_from_a_private_file() {
     writes_need_alice(&s);
     drop(s);
 
-    // A file other users may read is refused, and so is --auth beside --auth-file.
+    // A file other users may read is refused, and so is a user given twice.
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
     let run = |args: &[&str]| {
         let out =
@@ -359,7 +364,11 @@ fn the_auth_password_can_come_from_a_private_file() {
              run chmod 600 {path}\n"
         )
     );
-    let (code, err) = run(&["--auth-file", path, "--auth", "alice:s3cret"]);
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let (code, err) = run(&["--auth-file", path, "--auth", "alice:other"]);
     assert_eq!(code, Some(2), "{err}");
-    assert!(err.contains("cannot be used with"), "{err}");
+    assert_eq!(
+        err,
+        format!("simple-server: --auth-file {path} line 1: user alice is also given by --auth\n")
+    );
 }

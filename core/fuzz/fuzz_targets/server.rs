@@ -23,7 +23,7 @@ use simplehttp_core::server::{
     Action, ConnEvent, Now, ServerConfig, ServerConnection, Timeouts, Transmit,
 };
 use simplehttp_core::{
-    FileStore, Limits, Listed, MemoryStore, Metadata, Policy, Rule, StoreError, StorePath,
+    Auth, FileStore, Limits, Listed, MemoryStore, Metadata, PlainUsers, Policy, Rule, StoreError, StorePath,
     Timestamp, Upload,
 };
 use std::cell::Cell;
@@ -320,7 +320,7 @@ fuzz_target!(|data: &[u8]| {
     let (script, mut wire) = rest.split_at(usize::from(first & 63).min(rest.len()));
     let policy = Policy {
         read_only: first & 64 != 0,
-        write_credentials: (first & 128 != 0).then(|| "u:p".into()),
+        auth: (first & 128 != 0).then(|| Auth::new(PlainUsers::new(["u:p"]), false)),
         ..Policy::default()
     };
     let mut d = Driver::new(policy);

@@ -158,6 +158,7 @@ fn listing(cx: &Cx<'_, '_>, target: &Resolved, listed: Listed) -> Reply {
         order: query.order,
         format,
         writable: cx.writable,
+        hidden: cx.hidden,
     };
     let page = Listing::with_view(target.path.clone(), listed, view);
     let mut r = cx.reply(200, Rule::DirectoryListing);

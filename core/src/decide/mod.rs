@@ -10,10 +10,12 @@
 //! | 2 | method not GET, HEAD, PUT, DELETE, OPTIONS | 405 + `Allow` | `MethodNotAllowed` |
 //! | 3 | OPTIONS (`*` or a path) | 204 + `Allow` | `Options` |
 //! | 4 | target not a safe path | 400 | `BadTarget` |
+//! | 4′ | any method but OPTIONS, [`Auth::reads`] on, credentials not granted | 401 + `WWW-Authenticate`, or 429 + `Retry-After` | `Unauthorized`, `TooManyAttempts` |
 //! | 4a | GET/HEAD of `/.simplehttp/<asset>` | the embedded asset, 200 / 304 | `ListingAsset` |
 //! | 4b | anything else below `/.simplehttp/` | 404 (GET/HEAD), 405 + `Allow` (PUT/DELETE), 204 (OPTIONS) | `ReservedPath` |
+//! | 4c | a path with a segment starting with `.`, unless [`Policy::hidden`] | 404, every method | `HiddenPath` |
 //! | 5 | PUT/DELETE, policy or store read-only | 405 + `Allow` | `ReadOnly` |
-//! | 6 | PUT/DELETE, credentials required and not given | 401 + `WWW-Authenticate` | `Unauthorized` |
+//! | 6 | PUT/DELETE, [`Policy::auth`] set, credentials not granted | 401 + `WWW-Authenticate`, or 429 + `Retry-After` | `Unauthorized`, `TooManyAttempts` |
 //! | 7 | GET/HEAD of a missing path | 404 | `NotFound` |
 //! | 8 | GET/HEAD of a directory without its `/` | 301 to the `/` form | `DirectoryRedirect` |
 //! | 9 | GET/HEAD of a directory | its `index.html` as a file, else a listing (HTML or JSON) | `DirectoryListing` |
@@ -38,7 +40,8 @@
 //! - `decide/mod.rs`: [`decide`] and the order of the rules above, [`Policy`], and the
 //!   replies decided without a request ([`reply_to_error`], [`reply_with_status`]);
 //! - `decide/host.rs`: the allowed-hosts check (rule 0);
-//! - `decide/auth.rs`: HTTP Basic credentials for writes (rule 6);
+//! - `decide/auth.rs`: HTTP Basic credentials (rules 4′ and 6), the [`Authenticator`]
+//!   that checks them, and [`PlainUsers`];
 //! - `decide/get.rs`: GET and HEAD of files and directories (rules 7 to 12);
 //! - `decide/conditional.rs`: ETags and preconditions (rules 10 and 15, `If-Range`);
 //! - `decide/range.rs`: the `Range` field (rule 11);
@@ -79,6 +82,17 @@
 //!   stylesheet come from `/.simplehttp/`, which decide answers and no upload can take.
 //! - A listing is HTML unless the query says `format=json` or `Accept` prefers
 //!   `application/json` to `text/html`; both say `Vary: Accept` (§12.5.5).
+//! - Names starting with `.` (`.git`, `.env`, `.ssh/id_ed25519`) are not served, written,
+//!   removed or listed unless [`Policy::hidden`]: a folder shared whole often holds a
+//!   repository or a secret its owner forgot (static-web-server and dufs hide them too).
+//!   The answer is 404, the same as for a name that does not exist, and a listing leaves
+//!   them out without counting them. The rule is on the names in the request: a symlink
+//!   with a plain name is served wherever it leads beneath the root.
+//! - Credentials are checked by an [`Authenticator`]; decide parses the field and answers
+//!   what it says: 401 with a challenge (RFC 9110 §11.6.1) or, after too many failures
+//!   from one peer, 429 with `Retry-After` (RFC 6585 §4) whatever is presented, so that
+//!   guessing cannot go on. With [`Auth::reads`], OPTIONS needs none: it tells only the
+//!   methods, and a CORS preflight never carries credentials.
 //! - A name the server does not answer to gets 421 before anything else (§15.5.20 lets an
 //!   origin refuse a request "not intended" for it). That is the guard against DNS
 //!   rebinding: a page that points its own name at 127.0.0.1 reaches a loopback server, but
@@ -86,7 +100,7 @@
 //!   an origin-form target) names no host and is answered: browsers always send `Host`, so
 //!   only a program on a machine that can reach the server sends one without it.
 
-mod auth;
+pub mod auth;
 mod conditional;
 mod content_type;
 mod get;
@@ -95,6 +109,7 @@ mod range;
 mod reserved;
 mod upload;
 
+pub use auth::{Auth, Authenticator, PlainUsers, Presented, Verdict};
 pub(crate) use conditional::etag;
 pub use upload::finish;
 // The values decide returns, also at the crate root.
@@ -113,8 +128,9 @@ use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt::Write as _;
+use core::net::SocketAddr;
 
-use auth::authorized;
+use auth::{basic_token, presented, CHALLENGE};
 use content_type::push_type;
 use get::get;
 use host::{host_allowed, host_refusal};
@@ -130,7 +146,8 @@ pub const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
 /// The largest upload is not here: it is [`Limits::max_body`](crate::Limits::max_body),
 /// which the parser enforces before decide runs (see the [module docs](self)).
 ///
-/// The default answers any host, allows writes without credentials and sandboxes HTML.
+/// The default answers any host, allows writes without credentials, hides names that
+/// start with `.` and sandboxes HTML.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Policy {
     /// The host names the server answers to (RFC 9110 §7.2), without ports; `None` answers
@@ -143,8 +160,12 @@ pub struct Policy {
     pub allowed_hosts: Option<Vec<String>>,
     /// Refuse PUT and DELETE with 405.
     pub read_only: bool,
-    /// `user:password` required (HTTP Basic, RFC 7617) for PUT and DELETE; 401 otherwise.
-    pub write_credentials: Option<String>,
+    /// Credentials required (HTTP Basic, RFC 7617) for PUT and DELETE, or for every
+    /// request ([`Auth::reads`]); `None`: nobody logs in.
+    pub auth: Option<Auth>,
+    /// Serve, write, remove and list names that start with `.` (dotfiles and
+    /// dot-folders). Off (the default), they are 404 and left out of listings.
+    pub hidden: bool,
     /// Serve HTML, SVG and XML from a writable store without `Content-Security-Policy:
     /// sandbox`, so their scripts run in the server's origin (with its cookies, able to
     /// read every file and write with the user's credentials). Only for a site whose every
@@ -175,6 +196,10 @@ struct Cx<'r, 'a> {
     sandbox: bool,
     /// The policy and the store allow PUT and DELETE.
     writable: bool,
+    /// Who sent the request, for the authenticator.
+    peer: Option<SocketAddr>,
+    /// Names starting with `.` are served and listed.
+    hidden: bool,
 }
 
 impl Cx<'_, '_> {
@@ -269,7 +294,22 @@ pub fn decide<S: FileStore + ?Sized>(
     policy: &Policy,
     now: Timestamp,
 ) -> Reply {
+    decide_from(req, store, policy, now, None)
+}
+
+/// [`decide`] for a request from `peer`, which the policy's [`Authenticator`] is told
+/// (so that it can count failed attempts per address).
+#[must_use]
+pub fn decide_from<S: FileStore + ?Sized>(
+    req: &RequestHead<'_>,
+    store: &S,
+    policy: &Policy,
+    now: Timestamp,
+    peer: Option<SocketAddr>,
+) -> Reply {
     let cx = Cx {
+        peer,
+        hidden: policy.hidden,
         req,
         now,
         is_head: req.method() == Method::Head,
@@ -336,9 +376,20 @@ fn decide_inner<S: FileStore + ?Sized>(cx: &Cx<'_, '_>, store: &S, policy: &Poli
         Ok(t) => t,
         Err(e) => return cx.error(e.status(), Rule::BadTarget),
     };
+    if let Some(auth) = policy.auth.as_ref().filter(|a| a.reads) {
+        if method != Method::Options {
+            if let Some(refusal) = gate(cx, auth) {
+                return refusal;
+            }
+        }
+    }
     // `/.simplehttp/…` is the listing's own: never a file of the store.
     if target.path.segments().next() == Some(RESERVED) {
         return reserved(cx, &target.path);
+    }
+    // RFC 9110 §15.5.5: a hidden name is answered as one that does not exist.
+    if !policy.hidden && target.path.segments().any(|s| s.starts_with('.')) {
+        return cx.error(404, Rule::HiddenPath);
     }
     match method {
         Method::Options => options(cx, allow),
@@ -352,12 +403,9 @@ fn decide_inner<S: FileStore + ?Sized>(cx: &Cx<'_, '_>, store: &S, policy: &Poli
                     HeaderValue::Static(ALLOW_READ),
                 );
             }
-            if let Some(creds) = &policy.write_credentials {
-                if !authorized(req, creds) {
-                    // RFC 9110 §11.6.1 / §15.5.2: 401 MUST carry WWW-Authenticate.
-                    let challenge =
-                        HeaderValue::Static("Basic realm=\"simplehttp\", charset=\"UTF-8\"");
-                    return cx.error_with(401, Rule::Unauthorized, "WWW-Authenticate", challenge);
+            if let Some(auth) = policy.auth.as_ref().filter(|a| !a.reads) {
+                if let Some(refusal) = gate(cx, auth) {
+                    return refusal;
                 }
             }
             if method == Method::Put {
@@ -367,6 +415,28 @@ fn decide_inner<S: FileStore + ?Sized>(cx: &Cx<'_, '_>, store: &S, policy: &Poli
             }
         }
         _ => get(cx, store, target),
+    }
+}
+
+/// The refusal of a request whose credentials `auth` does not grant, if it does not.
+fn gate(cx: &Cx<'_, '_>, auth: &Auth) -> Option<Reply> {
+    let token = basic_token(cx.req);
+    match auth.users.check(cx.peer, presented(&token)) {
+        Verdict::Granted => None,
+        // RFC 9110 §11.6.1 / §15.5.2: 401 MUST carry WWW-Authenticate.
+        Verdict::Denied => Some(cx.error_with(
+            401,
+            Rule::Unauthorized,
+            "WWW-Authenticate",
+            HeaderValue::Static(CHALLENGE),
+        )),
+        // RFC 6585 §4: 429 MAY say how long to wait, in Retry-After (RFC 9110 §10.2.3).
+        Verdict::Throttled { retry_after: secs } => Some(cx.error_with(
+            429,
+            Rule::TooManyAttempts,
+            "Retry-After",
+            HeaderValue::Number(u64::from(secs)),
+        )),
     }
 }
 

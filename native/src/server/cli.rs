@@ -13,8 +13,10 @@ Examples:
   simple-server 8080 --read-only          refuse PUT and DELETE
   SIMPLE_SERVER_AUTH=alice:s3cret simple-server 8080 --bind 0.0.0.0
                                           serve the network; writes need a password
-  simple-server 8080 --auth-file ~/.config/simple-server.auth
-                                          writes need the USER:PASS line of a file (chmod 600)
+  simple-server --hash-password alice >> ~/.config/simple-server.users
+                                          add a user (asks for the password, prints USER:HASH)
+  simple-server 8080 --auth-file ~/.config/simple-server.users --auth-read
+                                          every request needs a user of the file (chmod 600)
   simple-server 8443 --tls-cert cert.pem --tls-key key.pem
                                           serve https://127.0.0.1:8443
   simple-server 8443 --tls-self-signed    https with a certificate made at start (its
@@ -73,18 +75,36 @@ pub struct Cli {
     #[arg(long)]
     pub read_only: bool,
 
-    /// Require HTTP Basic authentication as USER:PASS for PUT and DELETE. The least safe
-    /// way to give it: other local users can read a command line (ps, /proc), and the
-    /// server only hides the password from it a moment after starting. Prefer the
-    /// SIMPLE_SERVER_AUTH=USER:PASS environment variable (readable only by you and root)
-    /// or --auth-file. The flag wins over both.
-    #[arg(long, value_name = "USER:PASS", conflicts_with = "auth_file")]
-    pub auth: Option<String>,
+    /// Require HTTP Basic authentication as USER:PASS for PUT and DELETE (repeat for
+    /// several users). The least safe way to give a password: other local users can read
+    /// a command line (ps, /proc), and the server only hides the password from it a
+    /// moment after starting. Prefer --auth-file, or the SIMPLE_SERVER_AUTH=USER:PASS
+    /// environment variable (readable only by you and root), used when neither --auth
+    /// nor --auth-file is given.
+    #[arg(long, value_name = "USER:PASS")]
+    pub auth: Vec<String>,
 
-    /// Read USER:PASS for --auth from FILE: one line, which group and others may neither
-    /// read nor write (chmod 600). Wins over SIMPLE_SERVER_AUTH.
+    /// Users from FILE, one USER:HASH a line (# comments and blank lines allowed), the
+    /// hash SHA-512-crypt ($6$...) or argon2 ($argon2id$...): see --hash-password. Group
+    /// and others may neither read nor write it (chmod 600). Read again when it changes;
+    /// a bad new file keeps the users of before.
     #[arg(long, value_name = "FILE")]
     pub auth_file: Option<PathBuf>,
+
+    /// Every request needs the credentials of --auth or --auth-file, reads and listings
+    /// included (not only PUT and DELETE).
+    #[arg(long)]
+    pub auth_read: bool,
+
+    /// Ask for a password (without echo on a terminal, else one line of stdin) and print
+    /// the --auth-file line for USER, with an argon2id hash of it; nothing is served.
+    #[arg(long, value_name = "USER", exclusive = true)]
+    pub hash_password: Option<String>,
+
+    /// Serve, list, upload and delete dotfiles and dot-folders (names starting with .,
+    /// such as .git or .env); without it they are 404 and left out of listings.
+    #[arg(long)]
+    pub hidden: bool,
 
     /// Serve HTML, SVG and XML from a writable root without `Content-Security-Policy:
     /// sandbox`, so that scripts in them run in the server's origin: they may then read

@@ -1,8 +1,9 @@
 //! Resolved settings: what the server will do, checked and made absolute.
 
+use super::access::{load_file, Access};
 use super::cli::Cli;
 use super::tls::CertSource;
-use simplehttp_core::{Limits, Policy, LOOPBACK_HOSTS};
+use simplehttp_core::{Auth, Limits, Policy, LOOPBACK_HOSTS};
 use std::ffi::OsString;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
@@ -106,23 +107,13 @@ impl Config {
                 code: 4,
             });
         }
-        // The command line wins over the file, and both over the environment. No message
-        // repeats the value: it may be the password.
-        let auth = match (cli.auth, &cli.auth_file, env_auth) {
-            (Some(auth), _, _) => Some((auth, "--auth")),
-            (None, Some(file), _) => Some((read_auth_file(file).map_err(usage)?, "--auth-file")),
-            (None, None, Some(env)) => match env.into_string() {
-                Ok(auth) => Some((auth, AUTH_ENV)),
-                Err(_) => return Err(usage(format!("{AUTH_ENV} is not valid UTF-8"))),
-            },
-            (None, None, None) => None,
-        };
-        if let Some((auth, from)) = &auth {
-            if !auth.contains(':') || auth.starts_with(':') {
-                return Err(usage(format!(
-                    "{from} wants USER:PASS: a user name, a colon, then the password"
-                )));
-            }
+        let auth = users(&cli.auth, cli.auth_file.as_deref(), env_auth)
+            .map_err(usage)?
+            .map(|users| Auth::new(users, cli.auth_read));
+        if cli.auth_read && auth.is_none() {
+            return Err(usage(format!(
+                "--auth-read needs users: --auth USER:PASS, --auth-file FILE or {AUTH_ENV}"
+            )));
         }
         let max_upload = parse_size(&cli.max_upload).ok_or_else(|| {
             usage(format!(
@@ -184,7 +175,8 @@ impl Config {
         let policy = Policy {
             allowed_hosts,
             read_only: cli.read_only,
-            write_credentials: auth.map(|(auth, _)| auth),
+            auth,
+            hidden: cli.hidden,
             trusted_html: cli.trusted_html,
         };
         let tls = if let (Some(cert), Some(key)) = (cli.tls_cert, cli.tls_key) {
@@ -219,7 +211,7 @@ impl Config {
     #[must_use]
     pub fn exposed_writable(&self) -> bool {
         !self.policy.read_only
-            && self.policy.write_credentials.is_none()
+            && self.policy.auth.is_none()
             && self.addrs.iter().any(|a| !a.is_loopback())
     }
 
@@ -228,7 +220,7 @@ impl Config {
     #[must_use]
     pub fn password_in_clear(&self) -> bool {
         self.tls.is_none()
-            && self.policy.write_credentials.is_some()
+            && self.policy.auth.is_some()
             && self.addrs.iter().any(|a| !a.is_loopback())
     }
 }
@@ -252,36 +244,47 @@ fn self_signed_names(addrs: &[IpAddr], allowed: &Option<Vec<String>>) -> Vec<Str
     names
 }
 
-/// The `USER:PASS` line of an `--auth-file`, which group and others may neither read nor
-/// write (as ssh asks of a private key). One trailing line ending is dropped; nothing else.
-fn read_auth_file(path: &Path) -> Result<String, String> {
-    use std::io::Read as _;
-    use std::os::unix::fs::PermissionsExt as _;
-    let shown = path.display();
-    let cannot =
-        |e: std::io::Error| format!("cannot read --auth-file {shown}: {}", super::io_reason(&e));
-    let file = std::fs::File::open(path).map_err(cannot)?;
-    let meta = file.metadata().map_err(cannot)?;
-    let mode = meta.permissions().mode() & 0o7777;
-    if meta.is_file() && mode & 0o077 != 0 {
-        return Err(format!(
-            "--auth-file {shown} is open to other users (mode {mode:04o}); run chmod 600 {shown}"
-        ));
+/// The users of `--auth` (repeated) and `--auth-file`, or of `SIMPLE_SERVER_AUTH` when
+/// neither is given; `None` when there are none. No message repeats a value after its
+/// user name: it may be the password.
+fn users(
+    flags: &[String],
+    file: Option<&Path>,
+    env: Option<OsString>,
+) -> Result<Option<Access>, String> {
+    let mut plain: Vec<(String, &str)> = Vec::new();
+    let env = match env {
+        Some(env) if flags.is_empty() && file.is_none() => Some(
+            env.into_string()
+                .map_err(|_| format!("{AUTH_ENV} is not valid UTF-8"))?,
+        ),
+        _ => None,
+    };
+    let given = flags
+        .iter()
+        .map(|f| (f, "--auth"))
+        .chain(env.iter().map(|e| (e, AUTH_ENV)));
+    for (pair, from) in given {
+        let Some((user, pass)) = pair.split_once(':').filter(|(u, _)| !u.is_empty()) else {
+            return Err(format!(
+                "{from} wants USER:PASS: a user name, a colon, then the password"
+            ));
+        };
+        if pass.is_empty() {
+            return Err(format!("{from}: the password of {user} is empty"));
+        }
+        if plain.iter().any(|(u, _)| u == user) {
+            return Err(format!("{from}: user {user} is given twice"));
+        }
+        plain.push((user.to_string(), pair));
     }
-    // A password line is short; anything much longer is the wrong file.
-    let mut text = String::new();
-    file.take(64 * 1024)
-        .read_to_string(&mut text)
-        .map_err(|_| format!("--auth-file {shown} is not a USER:PASS line of text"))?;
-    let line = text
-        .strip_suffix('\n')
-        .map_or(text.as_str(), |l| l.strip_suffix('\r').unwrap_or(l));
-    if line.contains(['\n', '\r']) {
-        return Err(format!(
-            "--auth-file {shown} holds more than one line; it wants one USER:PASS line"
-        ));
+    let names: Vec<String> = plain.iter().map(|(u, _)| u.clone()).collect();
+    let file = file.map(|f| load_file(f, &names)).transpose()?;
+    if plain.is_empty() && file.is_none() {
+        return Ok(None);
     }
-    Ok(line.to_string())
+    let pairs: Vec<String> = plain.iter().map(|(_, p)| (*p).to_string()).collect();
+    Ok(Some(Access::new(&pairs, file)))
 }
 
 /// A host for `--allow-host`: a DNS name (letters, digits, `-`, `_`, `.`), an IPv4 address,
@@ -450,16 +453,38 @@ mod tests {
         }
     }
 
-    fn auth_of(args: &[&str], env: Option<&str>) -> Result<Option<String>, String> {
+    /// Which of `tries` (user, password) the configuration of `args` and `env` grants,
+    /// and whether reads need them; `None` without users.
+    fn auth_of(
+        args: &[&str],
+        env: Option<&str>,
+        tries: &[(&str, &str)],
+    ) -> Result<Option<(Vec<bool>, bool)>, String> {
+        use simplehttp_core::{Presented, Verdict};
         let mut argv = vec!["simple-server", "0", "--root", "/"];
         argv.extend_from_slice(args);
-        Config::from_cli_env(Cli::parse_from(argv), env.map(Into::into))
-            .map(|c| c.policy.write_credentials)
-            .map_err(|e| e.message)
+        let c = Config::from_cli_env(Cli::parse_from(argv), env.map(Into::into))
+            .map_err(|e| e.message)?;
+        Ok(c.policy.auth.map(|auth| {
+            let granted = tries
+                .iter()
+                .map(|(user, password)| {
+                    let presented = Presented::Basic {
+                        user: user.as_bytes(),
+                        password: password.as_bytes(),
+                    };
+                    auth.users.check(None, presented) == Verdict::Granted
+                })
+                .collect();
+            (granted, auth.reads)
+        }))
     }
 
+    /// `openssl passwd -6 -salt saltsalt s3cret`.
+    const ALICE_SHA512: &str = "$6$saltsalt$As4wrv0kZlfch1du9WeH7qhskyLriQWySXrZzynnvi46nFnNxjdpl6ksRegrrKexvhIa/Iny8S8uF3fVWTMuC1";
+
     #[test]
-    fn takes_the_password_from_the_flag_a_file_or_the_environment() {
+    fn takes_users_from_the_flags_a_file_or_the_environment() {
         use std::os::unix::fs::PermissionsExt as _;
         let dir = std::env::temp_dir().join(format!("simple-server-auth-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -469,54 +494,133 @@ mod tests {
             std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
             p.to_str().unwrap().to_string()
         };
-        let good = file("good", "alice:s3cret\n", 0o600);
-        let crlf = file("crlf", "alice:pass word\r\n", 0o400);
-        let open = file("open", "alice:s3cret\n", 0o644);
-        let two = file("two", "alice:s3cret\nbob:x\n", 0o600);
-        let bad = file("bad", "s3cret\n", 0o600);
-        let some = |s: &str| Ok(Some(s.to_string()));
+        let good = file(
+            "good",
+            &format!("# the users\n\n  alice:{ALICE_SHA512}  \r\n"),
+            0o600,
+        );
+        let open = file("open", &format!("alice:{ALICE_SHA512}\n"), 0o644);
+        let plain = file("plain", "alice:s3cret\n", 0o600);
+        let bad = file("bad", "# fine\ns3cret\n", 0o600);
+        let unknown = file(
+            "unknown",
+            "bob:$2y$10$abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV\n",
+            0o600,
+        );
+        let empty = file("empty", &format!("alice:{ALICE_SHA512}\nbob:\n"), 0o600);
+        let twice = file(
+            "twice",
+            &format!("alice:{ALICE_SHA512}\nbob:{ALICE_SHA512}\nalice:{ALICE_SHA512}\n"),
+            0o600,
+        );
+        let none = file("none", "# nobody yet\n", 0o600);
+        let tries = [("a", "b"), ("c", "d"), ("env", "pw"), ("alice", "s3cret")];
+        let granted = |args: &[&str], env| auth_of(args, env, &tries).map(|a| a.map(|a| a.0));
+        let yes = |v: [bool; 4]| Ok(Some(v.to_vec()));
 
-        assert_eq!(auth_of(&[], None), Ok(None));
-        assert_eq!(auth_of(&["--auth", "a:b"], None), some("a:b"));
-        assert_eq!(auth_of(&[], Some("env:pw")), some("env:pw"));
-        assert_eq!(auth_of(&["--auth", "a:b"], Some("env:pw")), some("a:b"));
-        assert_eq!(auth_of(&["--auth-file", &good], None), some("alice:s3cret"));
+        assert_eq!(granted(&[], None), Ok(None));
         assert_eq!(
-            auth_of(&["--auth-file", &good], Some("env:pw")),
-            some("alice:s3cret")
+            granted(&["--auth", "a:b"], None),
+            yes([true, false, false, false])
         );
         assert_eq!(
-            auth_of(&["--auth-file", &crlf], None),
-            some("alice:pass word")
+            granted(&["--auth", "a:b", "--auth=c:d"], None),
+            yes([true, true, false, false])
+        );
+        assert_eq!(
+            granted(&[], Some("env:pw")),
+            yes([false, false, true, false])
+        );
+        // The environment counts only when no flag gives users.
+        assert_eq!(
+            granted(&["--auth", "a:b"], Some("env:pw")),
+            yes([true, false, false, false])
+        );
+        assert_eq!(
+            granted(&["--auth-file", &good], None),
+            yes([false, false, false, true])
+        );
+        assert_eq!(
+            granted(&["--auth-file", &good], Some("env:pw")),
+            yes([false, false, false, true])
+        );
+        assert_eq!(
+            granted(&["--auth-file", &good, "--auth", "a:b"], None),
+            yes([true, false, false, true])
+        );
+        assert_eq!(
+            auth_of(&["--auth", "a:b"], None, &[]),
+            Ok(Some((vec![], false)))
+        );
+        assert_eq!(
+            auth_of(&["--auth", "a:b", "--auth-read"], None, &[]),
+            Ok(Some((vec![], true)))
         );
 
-        let err = auth_of(&["--auth-file", &open], None).unwrap_err();
+        let err = |args: &[&str], env: Option<&str>| auth_of(args, env, &[]).unwrap_err();
         assert_eq!(
-            err,
+            err(&["--auth-file", &open], None),
             format!("--auth-file {open} is open to other users (mode 0644); run chmod 600 {open}")
         );
-        let err = auth_of(&["--auth-file", &two], None).unwrap_err();
-        assert!(err.contains("more than one line"), "{err}");
-        let err = auth_of(&["--auth-file", &bad], None).unwrap_err();
-        assert_eq!(
-            err,
-            "--auth-file wants USER:PASS: a user name, a colon, then the password"
+        let e = err(&["--auth-file", &plain], None);
+        assert!(
+            e.starts_with(&format!(
+                "--auth-file {plain} line 1: holds a plain password, not a hash"
+            )),
+            "{e}"
         );
-        assert!(!err.contains("s3cret"));
-        let err = auth_of(&["--auth-file", "/nonexistent/auth"], None).unwrap_err();
+        assert!(e.contains("simple-server --hash-password USER"), "{e}");
+        assert!(!e.contains("s3cret"), "{e}");
         assert_eq!(
-            err,
+            err(&["--auth-file", &bad], None),
+            format!("--auth-file {bad} line 2: wants USER:HASH, a user name, a colon, then a password hash")
+        );
+        let e = err(&["--auth-file", &unknown], None);
+        assert!(
+            e.starts_with(&format!(
+                "--auth-file {unknown} line 1: unknown hash scheme"
+            )),
+            "{e}"
+        );
+        assert_eq!(
+            err(&["--auth-file", &empty], None),
+            format!("--auth-file {empty} line 2: the password is empty")
+        );
+        assert_eq!(
+            err(&["--auth-file", &twice], None),
+            format!("--auth-file {twice} line 3: user alice appears again (first on line 1)")
+        );
+        assert_eq!(
+            err(&["--auth-file", &good, "--auth", "alice:other"], None),
+            format!("--auth-file {good} line 3: user alice is also given by --auth")
+        );
+        assert_eq!(
+            err(&["--auth-file", &none], None),
+            format!("--auth-file {none} names no user")
+        );
+        assert_eq!(
+            err(&["--auth-file", "/nonexistent/auth"], None),
             "cannot read --auth-file /nonexistent/auth: no such file or directory"
         );
-        let err = auth_of(&[], Some("nocolon")).unwrap_err();
-        assert!(
-            err.starts_with("SIMPLE_SERVER_AUTH wants USER:PASS"),
-            "{err}"
+        assert_eq!(
+            err(&["--auth", "a:"], None),
+            "--auth: the password of a is empty"
         );
-        assert!(!err.contains("nocolon"));
-        assert!(auth_of(&[], Some("")).is_err());
-        assert!(
-            Cli::try_parse_from(["simple-server", "--auth", "a:b", "--auth-file", &good]).is_err()
+        assert_eq!(
+            err(&["--auth", "a:b", "--auth", "a:c"], None),
+            "--auth: user a is given twice"
+        );
+        assert_eq!(
+            err(&["--auth", ":b"], None),
+            "--auth wants USER:PASS: a user name, a colon, then the password"
+        );
+        let e = err(&[], Some("nocolon"));
+        assert!(e.starts_with("SIMPLE_SERVER_AUTH wants USER:PASS"), "{e}");
+        assert!(!e.contains("nocolon"));
+        assert!(auth_of(&[], Some(""), &[]).is_err());
+        assert_eq!(
+            err(&["--auth-read"], None),
+            "--auth-read needs users: --auth USER:PASS, --auth-file FILE or SIMPLE_SERVER_AUTH"
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }

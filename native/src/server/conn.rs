@@ -154,15 +154,18 @@ impl Ctx {
         }
     }
 
-    fn engine(&mut self) -> Box<ServerConnection> {
+    /// An engine for a connection from `peer`, from the pool if it has one.
+    fn engine(&mut self, peer: SocketAddr) -> Box<ServerConnection> {
         let now = self.now_value();
-        match self.engines.pop() {
+        let mut engine = match self.engines.pop() {
             Some(mut e) => {
                 e.recycle(now);
                 e
             }
             None => Box::new(ServerConnection::new(self.engine_config.clone(), now)),
-        }
+        };
+        engine.set_peer(peer);
+        engine
     }
 }
 
@@ -183,7 +186,7 @@ impl Conn {
             slot,
             serial: ctx.serial,
             peer,
-            engine: Some(ctx.engine()),
+            engine: Some(ctx.engine(peer)),
             rbuf: Vec::new(),
             rstart: 0,
             rend: 0,
@@ -476,7 +479,7 @@ impl Conn {
     /// Passes buffered input to the engine. Returns whether anything changed.
     fn feed(&mut self, ctx: &mut Ctx) -> bool {
         if self.engine.is_none() {
-            self.engine = Some(ctx.engine());
+            self.engine = Some(ctx.engine(self.peer));
         }
         let Some(engine) = &mut self.engine else {
             return false;

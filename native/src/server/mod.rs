@@ -1,6 +1,8 @@
 //! simple-server: a concurrent, event-driven file server on `simplehttp-core`.
 //!
 //! - [`cli`]: the flags as typed; [`config`]: the settings they resolve to.
+//! - [`access`]: the users, their password hashes, and the failed logins that earn 429;
+//!   [`password`]: `--hash-password`.
 //! - [`listen`]: one SO_REUSEPORT listening socket per worker and address.
 //! - [`worker`]: one thread per core, each with its own `mio` poll and connections.
 //! - [`conn`]: one connection's state machine around the core's parser.
@@ -12,6 +14,7 @@
 //! Every protocol decision (parsing, framing, what to answer) is the core's; this module
 //! moves bytes, files and time.
 
+pub mod access;
 pub mod cli;
 pub mod commit;
 pub mod config;
@@ -19,6 +22,7 @@ pub mod conn;
 pub mod fs_store;
 pub mod listen;
 pub mod log;
+pub mod password;
 pub mod tls;
 pub mod worker;
 
@@ -169,7 +173,16 @@ pub fn hide_auth_argument() -> io::Result<bool> {
 
 /// Runs the server with the parsed command line until SIGINT or SIGTERM.
 pub fn run(cli: Cli) -> ExitCode {
-    if cli.auth.is_some() {
+    if let Some(user) = &cli.hash_password {
+        return match password::print_line(user) {
+            Ok(()) => ExitCode::from(EXIT_OK),
+            Err(e) => {
+                say!("simple-server: {e}");
+                ExitCode::from(EXIT_USAGE)
+            }
+        };
+    }
+    if !cli.auth.is_empty() {
         if let Err(e) = hide_auth_argument() {
             say!(
                 "simple-server: warning: cannot hide the --auth password from other users \
@@ -274,12 +287,12 @@ fn serve(config: Config) -> io::Result<u8> {
         .iter()
         .map(|a| format!("{scheme}://{a}"))
         .collect();
-    let mode = if config.policy.read_only {
-        "read-only"
-    } else if config.policy.write_credentials.is_some() {
-        "read-write, writes need a password"
-    } else {
-        "read-write"
+    let mode = match (config.policy.read_only, &config.policy.auth) {
+        (true, Some(a)) if a.reads => "read-only, every request needs a password",
+        (true, _) => "read-only",
+        (false, Some(a)) if a.reads => "read-write, every request needs a password",
+        (false, Some(_)) => "read-write, writes need a password",
+        (false, None) => "read-write",
     };
     say!(
         "Serving {} on {} ({mode})",
