@@ -2,6 +2,7 @@
 
 use super::cli::Cli;
 use super::tls::CertSource;
+use simplehttp_core::decide::{Cors, ExtraHeader};
 use simplehttp_core::{Limits, Policy, LOOPBACK_HOSTS};
 use std::ffi::OsString;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -40,6 +41,8 @@ pub struct Config {
     pub quiet: bool,
     /// HTTPS: where the certificate comes from.
     pub tls: Option<CertSource>,
+    /// Print a QR code of the first address other machines can reach.
+    pub qr: bool,
 }
 
 impl Config {
@@ -181,11 +184,14 @@ impl Config {
             max_body: max_upload,
             ..Limits::default()
         };
+        let (headers, cors) = sharing(&cli.header, cli.cors, &cli.cors_origin).map_err(usage)?;
         let policy = Policy {
             allowed_hosts,
             read_only: cli.read_only,
             write_credentials: auth.map(|(auth, _)| auth),
             trusted_html: cli.trusted_html,
+            headers,
+            cors,
         };
         let tls = if let (Some(cert), Some(key)) = (cli.tls_cert, cli.tls_key) {
             Some(CertSource::Files { cert, key })
@@ -212,6 +218,7 @@ impl Config {
             min_rate: cli.min_rate,
             shutdown_grace,
             quiet: cli.quiet,
+            qr: cli.qr,
         })
     }
 
@@ -250,6 +257,25 @@ fn self_signed_names(addrs: &[IpAddr], allowed: &Option<Vec<String>>) -> Vec<Str
     let mut seen = std::collections::HashSet::new();
     names.retain(|n| seen.insert(n.clone()));
     names
+}
+
+/// The `--header` fields and the CORS settings, checked; each error is one line naming
+/// the flag and the value as given (escaped: it may hold control characters).
+fn sharing(
+    headers: &[String],
+    cors: bool,
+    origins: &[String],
+) -> Result<(Vec<ExtraHeader>, Option<Cors>), String> {
+    let headers = headers
+        .iter()
+        .map(|h| ExtraHeader::parse(h).map_err(|e| format!("--header {h:?} {e}")))
+        .collect::<Result<_, _>>()?;
+    let origins = origins
+        .iter()
+        .map(|o| Cors::parse_origin(o).map_err(|e| format!("--cors-origin {o:?} {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let cors = (cors || !origins.is_empty()).then_some(Cors { origins });
+    Ok((headers, cors))
 }
 
 /// The `USER:PASS` line of an `--auth-file`, which group and others may neither read nor
