@@ -5,7 +5,7 @@ use super::tls::CertSource;
 use simplehttp_core::decide::{Cors, ExtraHeader};
 use simplehttp_core::{Limits, Policy, LOOPBACK_HOSTS};
 use std::ffi::OsString;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -240,13 +240,19 @@ impl Config {
     }
 }
 
-/// The names a self-signed certificate is made for: localhost, the bound addresses (the
-/// loopback ones for an unspecified address) and the allowed names.
+/// The names a self-signed certificate is made for: localhost, the bound addresses (for an
+/// unspecified one, loopback and the machine's interface addresses, as the start lines
+/// list them) and the allowed names.
 fn self_signed_names(addrs: &[IpAddr], allowed: &Option<Vec<String>>) -> Vec<String> {
     let mut names = vec!["localhost".to_string()];
     for a in addrs {
         if a.is_unspecified() {
             names.extend(["127.0.0.1".to_string(), "::1".to_string()]);
+            // The addresses the start lines list, so that their URLs match the certificate.
+            let any = [(SocketAddr::new(*a, 0), a.is_ipv6())];
+            let ifs = super::announce::interface_addrs();
+            let found = super::announce::reachable(&any, &ifs, false);
+            names.extend(found.iter().map(|r| r.addr.ip().to_string()));
         } else {
             names.push(a.to_string());
         }
@@ -357,6 +363,7 @@ pub fn parse_size(s: &str) -> Option<u64> {
 mod tests {
     use super::{parse_size, CertSource, Cli, Config};
     use clap::Parser;
+    use std::net::IpAddr;
 
     fn config(args: &[&str]) -> Config {
         let mut argv = vec!["simple-server", "0", "--root", "/"];
@@ -385,16 +392,24 @@ mod tests {
             names(&["--tls-self-signed"]),
             ["localhost", "127.0.0.1", "::1"]
         );
-        assert_eq!(
-            names(&[
-                "--tls-self-signed",
-                "--bind",
-                "::",
-                "--allow-host",
-                "files.test"
-            ]),
-            ["localhost", "127.0.0.1", "::1", "files.test"]
-        );
+        // `::` also covers each interface address the start lines list.
+        let all = names(&[
+            "--tls-self-signed",
+            "--bind",
+            "::",
+            "--allow-host",
+            "files.test",
+        ]);
+        assert_eq!(all[..3], ["localhost", "127.0.0.1", "::1"]);
+        assert_eq!(all.last().map(String::as_str), Some("files.test"));
+        for ip in super::super::announce::interface_addrs() {
+            let link_local = matches!(ip, IpAddr::V6(a) if a.is_unicast_link_local());
+            assert_eq!(
+                all.contains(&ip.to_string()),
+                !link_local,
+                "{ip} in {all:?}"
+            );
+        }
         assert_eq!(config(&[]).tls, None);
     }
 
