@@ -5,6 +5,7 @@
 //! numbers go through a stack buffer, dates through [`format_http_date`]'s fixed array.
 
 use crate::date::format_http_date;
+use crate::decide::ExtraHeader;
 use crate::listing::Listing;
 use crate::rule::Rule;
 use crate::target::StorePath;
@@ -132,7 +133,31 @@ impl Reply {
     ///                   Content-Length: 0\r\nConnection: close\r\n\r\n");
     /// ```
     pub fn write_head(&self, out: &mut Vec<u8>) {
-        out.reserve(64 + self.headers.len() * 32);
+        self.write_head_with(out, &[]);
+    }
+
+    /// [`Reply::write_head`] with `extra` fields after the reply's own: the
+    /// [`Policy::headers`](crate::Policy::headers), which the connection engine writes on
+    /// every final response.
+    ///
+    /// ```
+    /// use simplehttp_core::decide::ExtraHeader;
+    /// use simplehttp_core::{Body, Reply, Rule};
+    /// let reply = Reply {
+    ///     status: 204,
+    ///     headers: vec![],
+    ///     body: Body::Empty,
+    ///     rule: Rule::Delete,
+    ///     close: true,
+    ///     http10_keep_alive: false,
+    /// };
+    /// let mut out = Vec::new();
+    /// reply.write_head_with(&mut out, &[ExtraHeader::parse("Cache-Control: no-cache").unwrap()]);
+    /// assert_eq!(out, b"HTTP/1.1 204 No Content\r\nCache-Control: no-cache\r\n\
+    ///                   Connection: close\r\n\r\n");
+    /// ```
+    pub fn write_head_with(&self, out: &mut Vec<u8>, extra: &[ExtraHeader]) {
+        out.reserve(64 + (self.headers.len() + extra.len()) * 32);
         out.extend_from_slice(b"HTTP/1.1 ");
         let (buf, start) = itoa(u64::from(self.status));
         out.extend_from_slice(&buf[start..]);
@@ -148,6 +173,12 @@ impl Reply {
                 HeaderValue::Number(n) => put_number(out, *n),
                 HeaderValue::Date(t) => out.extend_from_slice(&format_http_date(*t)),
             }
+            out.extend_from_slice(b"\r\n");
+        }
+        for field in extra {
+            out.extend_from_slice(field.name().as_bytes());
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(field.value().as_bytes());
             out.extend_from_slice(b"\r\n");
         }
         if self.close {

@@ -18,6 +18,8 @@ pub enum Rule {
     MethodNotAllowed,
     /// OPTIONS → 204 with `Allow`.
     Options,
+    /// A CORS preflight from an allowed origin → 204 with `Access-Control-Allow-Methods`.
+    CorsPreflight,
     /// PUT or DELETE while writes are off → 405 with `Allow`.
     ReadOnly,
     /// A request without the credentials it needs (PUT or DELETE, or any request when
@@ -96,6 +98,7 @@ impl Rule {
             ExpectationFailed => "ExpectationFailed",
             MethodNotAllowed => "MethodNotAllowed",
             Options => "Options",
+            CorsPreflight => "CorsPreflight",
             ReadOnly => "ReadOnly",
             Unauthorized => "Unauthorized",
             TooManyAttempts => "TooManyAttempts",
@@ -144,6 +147,10 @@ impl Rule {
             ExpectationFailed => "Expect holds something other than 100-continue → 417",
             MethodNotAllowed => "this method is not allowed on files → 405 with Allow",
             Options => "OPTIONS → 204 with Allow listing the methods",
+            CorsPreflight => {
+                "a CORS preflight from an allowed origin → 204 with the methods and fields a \
+                 script may use"
+            }
             ReadOnly => "writes are turned off → 405 with Allow",
             Unauthorized => {
                 "no right Basic credentials for a write (or any request, with --auth-read) → 401 with WWW-Authenticate"
@@ -212,6 +219,7 @@ impl Rule {
             ExpectationFailed => "RFC 9110 §10.1.1",
             MethodNotAllowed | ReadOnly => "RFC 9110 §15.5.6",
             Options => "RFC 9110 §9.3.7",
+            CorsPreflight => "RFC 9110 §9.3.7, Fetch §3.2.3",
             Unauthorized => "RFC 9110 §11.6.1, RFC 7617",
             TooManyAttempts => "RFC 6585 §4",
             HiddenPath => "RFC 9110 §15.5.5",
@@ -253,6 +261,7 @@ mod tests {
             ExpectationFailed,
             MethodNotAllowed,
             Options,
+            CorsPreflight,
             ReadOnly,
             Unauthorized,
             TooManyAttempts,

@@ -6,7 +6,9 @@
 //! refused body (or answers at once and closes), renders in-memory and listing bodies,
 //! carries an upload from its start to its final status, removes files, answers errors
 //! with their status, and keeps the deadlines: header, body progress, minimum body rate,
-//! idle, send progress and lingering.
+//! idle, send progress and lingering. Every final response it writes carries the policy's
+//! CORS fields ([`decorate`](crate::decide::decorate)) and extra fields
+//! ([`Policy::headers`]), whichever rule or outcome made it.
 //!
 //! The shell moves bytes, files and time, and does what the engine asks:
 //!
@@ -108,7 +110,7 @@
 //! ```
 
 use crate::decide::{
-    decide_from, finish, reply_to_error, reply_with_status, Body, Policy, Reply, Rule,
+    decide_from, decorate, finish, reply_to_error, reply_with_status, Body, Policy, Reply, Rule,
 };
 use crate::head::{Framing, Method, Version};
 use crate::listing::Listing;
@@ -119,6 +121,7 @@ use crate::write::{write_chunk, write_last_chunk};
 use crate::{Limits, ParseError, Timestamp};
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
+use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::net::SocketAddr;
@@ -372,6 +375,8 @@ pub struct ServerConnection {
     shutting_down: bool,
     /// The peer's address, for the policy's authenticator.
     peer: Option<SocketAddr>,
+    /// The request's `Origin`, when it is one of the listed CORS origins: sent back.
+    cors_origin: Option<String>,
 }
 
 impl ServerConnection {
@@ -392,6 +397,7 @@ impl ServerConnection {
             eof: false,
             shutting_down: false,
             peer: None,
+            cors_origin: None,
         }
     }
 
@@ -423,6 +429,7 @@ impl ServerConnection {
         self.eof = false;
         self.shutting_down = false;
         self.peer = None;
+        self.cors_origin = None;
     }
 
     /// Whether the engine takes input now. It does not while a response is queued or being
@@ -495,7 +502,7 @@ impl ServerConnection {
             }
             Out::Reply(reply) => {
                 let at = out.len();
-                reply.write_head(out);
+                reply.write_head_with(out, &self.config.policy.headers);
                 self.events.push_back(ConnEvent::Response {
                     status: reply.status,
                     rule: reply.rule,
@@ -660,6 +667,7 @@ impl ServerConnection {
             return;
         }
         self.complete = false;
+        self.cors_origin = None;
         self.state = State::Head {
             started: self.unconsumed,
         };
@@ -798,8 +806,9 @@ impl ServerConnection {
                     let line = head.request_line_span();
                     got.request_line = Some(start + line.start..start + line.end);
                     self.is_head = head.method() == Method::Head;
-                    let mut reply =
-                        decide_from(&head, store, &self.config.policy, now.wall, self.peer);
+                    let policy = &self.config.policy;
+                    self.cors_origin = policy.cors.as_ref().and_then(|c| c.listed_origin(&head));
+                    let mut reply = decide_from(&head, store, policy, now.wall, self.peer);
                     if !head.keep_alive() || self.shutting_down {
                         reply.close = true;
                     }
@@ -955,11 +964,13 @@ impl ServerConnection {
         self.respond(reply, now);
     }
 
-    /// Queues the reply's head and body.
+    /// Queues the reply's head and body, with the policy's CORS fields (its extra fields
+    /// are written with the head).
     fn respond(&mut self, mut reply: Reply, now: Now) {
         if self.shutting_down {
             reply.close = true;
         }
+        decorate(&mut reply, &self.config.policy, self.cors_origin.as_deref());
         let body = core::mem::replace(&mut reply.body, Body::Empty);
         let chunked = reply.is_chunked();
         let close = reply.close;

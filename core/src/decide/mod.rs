@@ -9,6 +9,7 @@
 //! | 1 | `Expect` other than `100-continue` | 417 | `ExpectationFailed` |
 //! | 2 | method not GET, HEAD, PUT, DELETE, OPTIONS | 405 + `Allow` | `MethodNotAllowed` |
 //! | 3 | OPTIONS (`*` or a path) | 204 + `Allow` | `Options` |
+//! | 3a | a CORS preflight from an allowed origin, with [`Policy::cors`] | 204 + `Allow` and `Access-Control-Allow-Methods`, ... | `CorsPreflight` |
 //! | 4 | target not a safe path | 400 | `BadTarget` |
 //! | 4′ | any method but OPTIONS, [`Auth::reads`] on, credentials not granted | 401 + `WWW-Authenticate`, or 429 + `Retry-After` | `Unauthorized`, `TooManyAttempts` |
 //! | 4a | GET/HEAD of `/.simplehttp/<asset>` | the embedded asset, 200 / 304 | `ListingAsset` |
@@ -48,7 +49,11 @@
 //! - `decide/upload.rs`: PUT and DELETE (rules 13 to 18) and [`finish`];
 //! - `decide/reserved.rs`: the reserved path `/.simplehttp/` (rules 4a and 4b);
 //! - `decide/content_type.rs`: `Content-Type`, `nosniff`, the CSP sandbox and the
-//!   listing's strict CSP.
+//!   listing's strict CSP;
+//! - `decide/cors.rs`: CORS for scripts of other origins (rule 3a, and [`decorate`], which
+//!   the connection engine applies to every final response);
+//! - `decide/headers.rs`: the checked fields of [`Policy::headers`], which the connection
+//!   engine writes on every final response.
 //!
 //! The values returned live beside this module: [`Reply`], [`Body`] and the head writer in
 //! `reply.rs`, the [`Rule`] catalogue in `rule.rs`.
@@ -103,7 +108,9 @@
 pub mod auth;
 mod conditional;
 mod content_type;
+mod cors;
 mod get;
+mod headers;
 mod host;
 mod range;
 mod reserved;
@@ -111,6 +118,8 @@ mod upload;
 
 pub use auth::{Auth, Authenticator, PlainUsers, Presented, Verdict};
 pub(crate) use conditional::etag;
+pub use cors::{decorate, Cors, OriginError};
+pub use headers::{ExtraHeader, HeaderError};
 pub use upload::finish;
 // The values decide returns, also at the crate root.
 #[doc(no_inline)]
@@ -171,6 +180,11 @@ pub struct Policy {
     /// read every file and write with the user's credentials). Only for a site whose every
     /// writer is trusted; a read-only store's pages never get the sandbox.
     pub trusted_html: bool,
+    /// Fields added to every final response, after the server's own (the connection
+    /// engine writes them: [`Reply::write_head_with`]).
+    pub headers: Vec<ExtraHeader>,
+    /// Answer CORS for scripts of other origins ([`Cors`]); `None` sends no CORS field.
+    pub cors: Option<Cors>,
 }
 
 const ALLOW_ALL: &str = "GET, HEAD, PUT, DELETE, OPTIONS";
@@ -369,7 +383,7 @@ fn decide_inner<S: FileStore + ?Sized>(cx: &Cx<'_, '_>, store: &S, policy: &Poli
     }
     // RFC 9110 §9.3.7: OPTIONS * asks about the server, OPTIONS /path about a resource.
     if method == Method::Options && req.target_form() == TargetForm::Asterisk {
-        return options(cx, allow);
+        return options_or_preflight(cx, policy, allow);
     }
     // RFC 9110 §15.5.1 and RFC 3986 §3.3: the target must name a path under the root.
     let target = match resolve_full(req.target(), req.target_form()) {
@@ -392,7 +406,7 @@ fn decide_inner<S: FileStore + ?Sized>(cx: &Cx<'_, '_>, store: &S, policy: &Poli
         return cx.error(404, Rule::HiddenPath);
     }
     match method {
-        Method::Options => options(cx, allow),
+        Method::Options => options_or_preflight(cx, policy, allow),
         Method::Put | Method::Delete => {
             if !writable {
                 // RFC 9110 §15.5.6: the method is known but not allowed on this resource.
@@ -444,6 +458,13 @@ fn gate(cx: &Cx<'_, '_>, auth: &Auth) -> Option<Reply> {
 fn options(cx: &Cx<'_, '_>, allow: &'static str) -> Reply {
     let mut r = cx.reply(204, Rule::Options);
     r.headers.push(("Allow", HeaderValue::Static(allow)));
+    r
+}
+
+/// [`options`], and what a CORS preflight asks for (Fetch §3.2.3).
+fn options_or_preflight(cx: &Cx<'_, '_>, policy: &Policy, allow: &'static str) -> Reply {
+    let mut r = options(cx, allow);
+    cors::answer_preflight(&mut r, cx.req, policy, allow);
     r
 }
 

@@ -23,6 +23,11 @@ Examples:
                                           SHA-256 fingerprint is printed)
   simple-server 8080 --allow-host files.test
                                           also answer to a name from /etc/hosts
+  simple-server 8080 --bind 0.0.0.0 --read-only --qr
+                                          share a folder on the local network; prints
+                                          each address and a QR code for a phone
+  simple-server 8080 --cors-origin http://localhost:3000 --header 'Cache-Control: no-cache'
+                                          let a page of that origin fetch the files
   curl -T notes.txt http://127.0.0.1:8080/notes.txt      upload a file
   curl -X DELETE http://127.0.0.1:8080/notes.txt         remove it
 
@@ -153,6 +158,29 @@ pub struct Cli {
     /// compare with what a browser shows. Clients must be told to trust it.
     #[arg(long, conflicts_with = "tls_cert")]
     pub tls_self_signed: bool,
+
+    /// Add the field NAME: VALUE to every response (repeatable), e.g. 'Cache-Control:
+    /// no-cache'. Fields the server writes itself (Content-Length, Transfer-Encoding,
+    /// Connection, Content-Type, ETag, ...) and CORS ones (see --cors) are refused.
+    #[arg(long, value_name = "NAME: VALUE")]
+    pub header: Vec<String>,
+
+    /// Let scripts of web pages from any origin read the files (CORS:
+    /// Access-Control-Allow-Origin: *, preflights answered). They may also upload and
+    /// delete only when writes need a password they know; see --cors-origin.
+    #[arg(long)]
+    pub cors: bool,
+
+    /// Let scripts of web pages from ORIGIN (scheme://host[:port], repeatable) read the
+    /// files, and write them with the visitor's credentials; others get no CORS answer.
+    /// Implies --cors.
+    #[arg(long, value_name = "ORIGIN")]
+    pub cors_origin: Vec<String>,
+
+    /// Print a QR code of the first address other machines can reach (on stdout, when it
+    /// is a terminal), for a phone to open.
+    #[arg(long)]
+    pub qr: bool,
 
     /// Do not log each request on stderr.
     #[arg(long, short)]

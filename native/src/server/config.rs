@@ -3,9 +3,10 @@
 use super::access::{load_file, Access};
 use super::cli::Cli;
 use super::tls::CertSource;
+use simplehttp_core::decide::{Cors, ExtraHeader};
 use simplehttp_core::{Auth, Limits, Policy, LOOPBACK_HOSTS};
 use std::ffi::OsString;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -41,6 +42,8 @@ pub struct Config {
     pub quiet: bool,
     /// HTTPS: where the certificate comes from.
     pub tls: Option<CertSource>,
+    /// Print a QR code of the first address other machines can reach.
+    pub qr: bool,
 }
 
 impl Config {
@@ -172,12 +175,15 @@ impl Config {
             max_body: max_upload,
             ..Limits::default()
         };
+        let (headers, cors) = sharing(&cli.header, cli.cors, &cli.cors_origin).map_err(usage)?;
         let policy = Policy {
             allowed_hosts,
             read_only: cli.read_only,
             auth,
             hidden: cli.hidden,
             trusted_html: cli.trusted_html,
+            headers,
+            cors,
         };
         let tls = if let (Some(cert), Some(key)) = (cli.tls_cert, cli.tls_key) {
             Some(CertSource::Files { cert, key })
@@ -204,6 +210,7 @@ impl Config {
             min_rate: cli.min_rate,
             shutdown_grace,
             quiet: cli.quiet,
+            qr: cli.qr,
         })
     }
 
@@ -225,13 +232,19 @@ impl Config {
     }
 }
 
-/// The names a self-signed certificate is made for: localhost, the bound addresses (the
-/// loopback ones for an unspecified address) and the allowed names.
+/// The names a self-signed certificate is made for: localhost, the bound addresses (for an
+/// unspecified one, loopback and the machine's interface addresses, as the start lines
+/// list them) and the allowed names.
 fn self_signed_names(addrs: &[IpAddr], allowed: &Option<Vec<String>>) -> Vec<String> {
     let mut names = vec!["localhost".to_string()];
     for a in addrs {
         if a.is_unspecified() {
             names.extend(["127.0.0.1".to_string(), "::1".to_string()]);
+            // The addresses the start lines list, so that their URLs match the certificate.
+            let any = [(SocketAddr::new(*a, 0), a.is_ipv6())];
+            let ifs = super::announce::interface_addrs();
+            let found = super::announce::reachable(&any, &ifs, false);
+            names.extend(found.iter().map(|r| r.addr.ip().to_string()));
         } else {
             names.push(a.to_string());
         }
@@ -242,6 +255,25 @@ fn self_signed_names(addrs: &[IpAddr], allowed: &Option<Vec<String>>) -> Vec<Str
     let mut seen = std::collections::HashSet::new();
     names.retain(|n| seen.insert(n.clone()));
     names
+}
+
+/// The `--header` fields and the CORS settings, checked; each error is one line naming
+/// the flag and the value as given (escaped: it may hold control characters).
+fn sharing(
+    headers: &[String],
+    cors: bool,
+    origins: &[String],
+) -> Result<(Vec<ExtraHeader>, Option<Cors>), String> {
+    let headers = headers
+        .iter()
+        .map(|h| ExtraHeader::parse(h).map_err(|e| format!("--header {h:?} {e}")))
+        .collect::<Result<_, _>>()?;
+    let origins = origins
+        .iter()
+        .map(|o| Cors::parse_origin(o).map_err(|e| format!("--cors-origin {o:?} {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let cors = (cors || !origins.is_empty()).then_some(Cors { origins });
+    Ok((headers, cors))
 }
 
 /// The users of `--auth` (repeated) and `--auth-file`, or of `SIMPLE_SERVER_AUTH` when
@@ -334,6 +366,7 @@ pub fn parse_size(s: &str) -> Option<u64> {
 mod tests {
     use super::{parse_size, CertSource, Cli, Config};
     use clap::Parser;
+    use std::net::IpAddr;
 
     fn config(args: &[&str]) -> Config {
         let mut argv = vec!["simple-server", "0", "--root", "/"];
@@ -362,16 +395,24 @@ mod tests {
             names(&["--tls-self-signed"]),
             ["localhost", "127.0.0.1", "::1"]
         );
-        assert_eq!(
-            names(&[
-                "--tls-self-signed",
-                "--bind",
-                "::",
-                "--allow-host",
-                "files.test"
-            ]),
-            ["localhost", "127.0.0.1", "::1", "files.test"]
-        );
+        // `::` also covers each interface address the start lines list.
+        let all = names(&[
+            "--tls-self-signed",
+            "--bind",
+            "::",
+            "--allow-host",
+            "files.test",
+        ]);
+        assert_eq!(all[..3], ["localhost", "127.0.0.1", "::1"]);
+        assert_eq!(all.last().map(String::as_str), Some("files.test"));
+        for ip in super::super::announce::interface_addrs() {
+            let link_local = matches!(ip, IpAddr::V6(a) if a.is_unicast_link_local());
+            assert_eq!(
+                all.contains(&ip.to_string()),
+                !link_local,
+                "{ip} in {all:?}"
+            );
+        }
         assert_eq!(config(&[]).tls, None);
     }
 

@@ -10,11 +10,13 @@
 //! - [`fs_store`]: the core's `FileStore` on a directory (no escapes, atomic uploads).
 //! - [`log`]: the access log.
 //! - [`tls`]: HTTPS: the certificate, and rustls between a connection's socket and engine.
+//! - [`announce`]: the URLs the start lines list, and `--qr`'s code.
 //!
 //! Every protocol decision (parsing, framing, what to answer) is the core's; this module
 //! moves bytes, files and time.
 
 pub mod access;
+pub mod announce;
 pub mod cli;
 pub mod commit;
 pub mod config;
@@ -208,6 +210,37 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
+/// `--qr`: the first URL another machine can open, as a QR code on stdout when it is a
+/// terminal; otherwise one line on stderr saying why there is none.
+fn show_qr(reachable: &[announce::Reachable]) {
+    use std::io::{IsTerminal as _, Write as _};
+    let Some(lan) = announce::first_lan(reachable) else {
+        say!(
+            "simple-server: --qr: no address other machines can reach (loopback only); \
+             add --bind 0.0.0.0 or --bind ::"
+        );
+        return;
+    };
+    let stdout = std::io::stdout();
+    if !stdout.is_terminal() {
+        say!(
+            "simple-server: --qr: stdout is not a terminal; no QR code for {}",
+            lan.url
+        );
+        return;
+    }
+    let Some(lines) = announce::qr_lines(&lan.url) else {
+        say!("simple-server: --qr: {} is too long for a QR code", lan.url);
+        return;
+    };
+    let mut out = stdout.lock();
+    let _ = writeln!(out, "{}", lan.url);
+    for line in lines {
+        let _ = writeln!(out, "{line}");
+    }
+    let _ = out.flush();
+}
+
 /// Tells the main thread that a worker ended, however it ended (a panic included).
 struct WorkerEnded(std::sync::mpsc::Sender<bool>);
 
@@ -249,6 +282,19 @@ fn serve(config: Config) -> io::Result<u8> {
             return Ok(EXIT_LISTEN);
         }
     };
+    // Which IPv6 sockets also take IPv4 (`::` alone, unless the system says otherwise).
+    let bound_addrs: Vec<(std::net::SocketAddr, bool)> = bound
+        .addrs
+        .iter()
+        .enumerate()
+        .map(|(i, &a)| {
+            let dual = a.is_ipv6()
+                && bound.per_worker[0]
+                    .get(i)
+                    .is_some_and(|l| socket2::SockRef::from(l).only_v6().is_ok_and(|v6| !v6));
+            (a, dual)
+        })
+        .collect();
     // Signals are caught from here on, before anything is served.
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
 
@@ -281,12 +327,23 @@ fn serve(config: Config) -> io::Result<u8> {
     }
 
     let config = &shared.config;
-    let scheme = if tls.is_some() { "https" } else { "http" };
-    let urls: Vec<String> = bound
-        .addrs
-        .iter()
-        .map(|a| format!("{scheme}://{a}"))
-        .collect();
+    let everywhere = bound.addrs.iter().any(|a| a.ip().is_unspecified());
+    let interfaces = if everywhere {
+        announce::interface_addrs()
+    } else {
+        Vec::new()
+    };
+    let reachable = announce::reachable(&bound_addrs, &interfaces, tls.is_some());
+    let urls: Vec<String> = reachable.iter().map(|r| r.url.clone()).collect();
+    // Where the warnings say the server can be reached: every URL would be a long line.
+    let reach = if everywhere {
+        format!(
+            "port {} of any address of this machine",
+            bound.addrs[0].port()
+        )
+    } else {
+        urls.join(" and ")
+    };
     let mode = match (config.policy.read_only, &config.policy.auth) {
         (true, Some(a)) if a.reads => "read-only, every request needs a password",
         (true, _) => "read-only",
@@ -294,11 +351,26 @@ fn serve(config: Config) -> io::Result<u8> {
         (false, Some(_)) => "read-write, writes need a password",
         (false, None) => "read-write",
     };
-    say!(
-        "Serving {} on {} ({mode})",
-        config.root.display(),
-        urls.join(" and ")
-    );
+    if everywhere && urls.len() > 1 {
+        // One URL a line, to copy; the first is loopback, for the machine itself.
+        say!(
+            "Serving {} on {} ({mode}), and on:",
+            config.root.display(),
+            urls[0]
+        );
+        for url in &urls[1..] {
+            say!("  {url}");
+        }
+    } else {
+        say!(
+            "Serving {} on {} ({mode})",
+            config.root.display(),
+            urls.join(" and ")
+        );
+    }
+    if config.qr {
+        show_qr(&reachable);
+    }
     if let Some(fp) = &fingerprint {
         say!("simple-server: self-signed certificate, SHA-256 fingerprint {fp}");
     }
@@ -321,17 +393,15 @@ fn serve(config: Config) -> io::Result<u8> {
     }
     if config.exposed_writable() {
         say!(
-            "simple-server: warning: anyone who can reach {} may upload and delete files; \
-             add --auth-file FILE (or SIMPLE_SERVER_AUTH=USER:PASS) or --read-only",
-            urls.join(" and ")
+            "simple-server: warning: anyone who can reach {reach} may upload and delete \
+             files; add --auth-file FILE (or SIMPLE_SERVER_AUTH=USER:PASS) or --read-only"
         );
     }
 
     if config.password_in_clear() {
         say!(
-            "simple-server: warning: the --auth password travels in clear text to {}; \
-             add --tls-cert and --tls-key (or --tls-self-signed)",
-            urls.join(" and ")
+            "simple-server: warning: the --auth password travels in clear text to {reach}; \
+             add --tls-cert and --tls-key (or --tls-self-signed)"
         );
     }
     // SIGHUP reads the certificate and key again, for new connections.
