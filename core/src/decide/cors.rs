@@ -165,8 +165,7 @@ pub(super) fn answer_preflight(r: &mut Reply, req: &RequestHead<'_>, policy: &Po
     }
     // Writes only for origins named, or with a password: `*` and no password would let any
     // page the user opens upload and delete.
-    let writes =
-        allow == ALLOW_ALL && (!cors.origins.is_empty() || policy.auth.is_some());
+    let writes = allow == ALLOW_ALL && (!cors.origins.is_empty() || policy.auth.is_some());
     let methods = if writes { ALLOW_ALL } else { ALLOW_READ };
     r.rule = Rule::CorsPreflight;
     r.headers.extend([
