@@ -26,6 +26,7 @@ Exit codes:
        a redirect to a URL that cannot be followed (another scheme), or a TLS
        protocol error
     8  the server answered 4xx or 5xx (the body is still written)
+   63  the body is larger than --max-filesize (nothing is left at -o FILE)
   130  interrupted (Ctrl-C)";
 
 /// simple-client: send one HTTP/1.1 request and write the response body.
@@ -141,6 +142,36 @@ pub struct Args {
     /// read and change it. A warning says so on stderr.
     #[arg(short = 'k', long = "insecure")]
     pub insecure: bool,
+
+    /// Give up (exit 63) when the body is larger than SIZE bytes: before it starts when the
+    /// server says its length, else as soon as it passes SIZE. SIZE takes K, M, G or T
+    /// (powers of 1024): `10M`, `1G`.
+    #[arg(long = "max-filesize", value_name = "SIZE")]
+    pub max_filesize: Option<String>,
+
+    /// `-C -`: continue an -o/-O download that an earlier run left partial, asking only for
+    /// the rest (Range, with If-Range so a changed file starts over). A partial download is
+    /// kept as `.NAME.simple-client-part` when the connection fails; NAME only ever holds a
+    /// complete file. Only `-` (the partial file's size) is accepted as OFFSET.
+    #[arg(short = 'C', long = "continue-at", value_name = "OFFSET")]
+    pub continue_at: Option<String>,
+
+    /// Try again up to N times after a connection failure, a reset, a timeout, a response
+    /// cut short, or a 408, 429, 500, 502, 503 or 504 (never other 4xx). A download to a
+    /// file continues where it stopped when the server allows it.
+    #[arg(long = "retry", value_name = "N", default_value_t = 0)]
+    pub retry: u32,
+
+    /// The first wait before a retry (default 1 s); each next wait doubles (at most 10
+    /// minutes), less up to a quarter at random. A Retry-After from the server is obeyed
+    /// instead.
+    #[arg(long = "retry-delay", value_name = "SECS")]
+    pub retry_delay: Option<f64>,
+
+    /// Retry only while the run has lasted less than SECS seconds: no wait goes past it
+    /// (a longer Retry-After is cut to what is left).
+    #[arg(long = "retry-max-time", value_name = "SECS")]
+    pub retry_max_time: Option<f64>,
 
     /// Give up when the whole run (lookup, connect, every redirect, the body) takes longer
     /// than SECS seconds (exit 4). No limit by default.

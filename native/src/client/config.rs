@@ -65,6 +65,12 @@ pub struct Config {
     pub tls: TlsSettings,
     /// `--resolve`: addresses used for these hosts and ports instead of a lookup.
     pub resolve: Vec<super::connect::Pin>,
+    /// `--max-filesize`: the largest body accepted, in bytes.
+    pub max_filesize: Option<u64>,
+    /// `-C -`: continue a partial download.
+    pub continue_at: bool,
+    /// `--retry`, `--retry-delay`, `--retry-max-time`.
+    pub retry: super::retry::RetryPolicy,
 }
 
 /// How `https://` servers are verified (the trust store is read on the first `https://` URL).
@@ -179,6 +185,7 @@ impl Config {
             Output::Stdout { exact: false }
         };
 
+        let is_file = matches!(output, Output::File(_));
         let mut extra_headers = Vec::new();
         for h in &args.headers {
             extra_headers.push(parse_header(h)?);
@@ -207,6 +214,37 @@ impl Config {
                 .iter()
                 .map(|r| super::connect::Pin::parse(r))
                 .collect::<Result<_, _>>()?,
+            max_filesize: args
+                .max_filesize
+                .as_deref()
+                .map(|s| parse_size(s, "--max-filesize"))
+                .transpose()?,
+            continue_at: match args.continue_at.as_deref() {
+                None => false,
+                Some("-") if is_file && !args.include => true,
+                Some("-") if args.include => {
+                    return Err(Failure::usage("-C - cannot be used with -i"));
+                }
+                Some("-") => {
+                    return Err(Failure::usage("-C - continues a file: give -o FILE or -O"));
+                }
+                Some(other) => {
+                    return Err(Failure::usage(format!(
+                        "-C takes only '-' (continue from the partial file's size), not {other:?}"
+                    )))
+                }
+            },
+            retry: super::retry::RetryPolicy {
+                retries: args.retry,
+                delay: args
+                    .retry_delay
+                    .map(|s| seconds(s, "--retry-delay"))
+                    .transpose()?,
+                max_time: args
+                    .retry_max_time
+                    .map(|s| seconds(s, "--retry-max-time"))
+                    .transpose()?,
+            },
             tls: TlsSettings {
                 cacert: args.cacert,
                 insecure: args.insecure,
@@ -291,6 +329,27 @@ fn seconds(value: f64, flag: &str) -> Result<Duration, Failure> {
             "{flag} wants a positive number of seconds"
         )))
     }
+}
+
+/// Parses a size: digits, then optionally K, M, G or T (powers of 1024, either case).
+pub fn parse_size(text: &str, flag: &str) -> Result<u64, Failure> {
+    let bad = || {
+        Failure::usage(format!(
+            "{flag} wants a size such as 500000, 10M or 1G, not {text:?}"
+        ))
+    };
+    let (digits, shift) = match text.as_bytes().last().map(u8::to_ascii_uppercase) {
+        Some(b'K') => (&text[..text.len() - 1], 10),
+        Some(b'M') => (&text[..text.len() - 1], 20),
+        Some(b'G') => (&text[..text.len() - 1], 30),
+        Some(b'T') => (&text[..text.len() - 1], 40),
+        _ => (text, 0),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let n: u64 = digits.parse().map_err(|_| bad())?;
+    n.checked_mul(1u64 << shift).ok_or_else(bad)
 }
 
 /// `tchar` of RFC 9110 §5.6.2.
@@ -383,9 +442,35 @@ mod tests {
             &["h:81", "82", "GET", "/"],
             &["--resolve", "h:80", "http://h/"],
             &["h h", "GET", "/"],
+            &["--max-filesize", "", "http://h/"],
+            &["--max-filesize", "10X", "http://h/"],
+            &["--max-filesize", "+1", "http://h/"],
+            &["--max-filesize", "1.5M", "http://h/"],
+            &["--max-filesize", "M", "http://h/"],
+            &["--max-filesize", "99999999999T", "http://h/"],
+            &["-C", "-", "http://h/f"],
+            &["-C", "-", "-o", "-", "http://h/f"],
+            &["-C", "100", "-O", "http://h/f"],
+            &["-C", "-", "-i", "-O", "http://h/f"],
+            &["--retry-delay", "0", "http://h/"],
+            &["--retry-max-time", "inf", "http://h/"],
         ] {
             let err = config(argv).expect_err(&format!("{argv:?}"));
             assert_eq!(err.exit, super::super::error::Exit::Usage, "{argv:?}");
+        }
+    }
+
+    #[test]
+    fn sizes() {
+        for (text, n) in [
+            ("0", 0),
+            ("500", 500),
+            ("10k", 10 << 10),
+            ("10M", 10 << 20),
+            ("1G", 1 << 30),
+            ("2t", 2 << 40),
+        ] {
+            assert_eq!(parse_size(text, "--max-filesize").unwrap(), n, "{text}");
         }
     }
 

@@ -18,14 +18,15 @@
 //!                                 └─ Data… ─► End ─► rename the output into place
 //! ```
 
-use super::config::{BodySource, Config};
+use super::config::{BodySource, Config, Output};
 use super::error::Failure;
 use super::output::{Sink, WriteFailure};
+use super::resume::{self, Ask, Plan, Resume};
 use super::show;
 use super::tls::{self, Stream};
 use super::url::{Scheme, Url};
 use simplehttp_core::client::{BodyState, ClientConnection, Event, Request, RequestBody};
-use simplehttp_core::{ClientError, Framing, Limits, Method, ResponseHead};
+use simplehttp_core::{ClientError, Framing, Limits, Method, ParseError, ResponseHead};
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
@@ -63,6 +64,34 @@ pub enum Outcome {
         /// The status code.
         status: u16,
     },
+    /// A 416 said the partial download was complete already (`-C -`): nothing written.
+    Complete,
+    /// A status worth trying again (`--retry`); its body was not read.
+    Retry {
+        /// The status code.
+        status: u16,
+        /// The Retry-After value, as sent.
+        retry_after: Option<String>,
+    },
+}
+
+/// What one attempt asks beyond the configured request.
+#[derive(Debug, Default)]
+pub struct Attempt<'a> {
+    /// Where a partial download lives (an `-o`/`-O` file with `-C -` or `--retry`).
+    pub resume: Option<&'a Resume>,
+    /// The range asked for: the rest of the partial download.
+    pub ask: Option<Ask>,
+    /// Another try follows a retryable status: give it back ([`Outcome::Retry`]) unread.
+    pub retry_status: bool,
+}
+
+/// What the final head says that the shell acts on, copied out of the receive buffer.
+#[derive(Debug, Default)]
+struct HeadFacts {
+    content_range: Option<String>,
+    validator: Option<String>,
+    retry_after: Option<String>,
 }
 
 /// The request body, opened.
@@ -166,11 +195,19 @@ impl Socket {
     }
 }
 
+/// Most bytes of a response head (status line, fields, blank line): 100 KiB, the header
+/// section curl accepts. Servers behind big cookie jars or long CSP lists send far more
+/// than the server side's 64 KiB request heads; past this the response is refused (exit 7).
+pub const MAX_RESPONSE_HEAD: usize = 100 * 1024;
+
 /// The connection engine for one exchange.
 fn engine() -> ClientConnection {
     ClientConnection::new(Limits {
         // The client streams the body to its output; it never holds it, so no cap.
         max_body: u64::MAX,
+        max_head_bytes: MAX_RESPONSE_HEAD,
+        // Bounded by bytes, not by a count: the shortest field line ("a:" CRLF) is 4 bytes.
+        max_headers: MAX_RESPONSE_HEAD / 4,
         ..Limits::default()
     })
 }
@@ -239,9 +276,11 @@ enum Next {
 /// What has been received of the response so far, and where its body goes.
 struct Reception<'c> {
     cfg: &'c Config,
+    attempt: &'c Attempt<'c>,
     sink: Option<Sink>,
     status: Option<u16>,
     framing: Framing,
+    facts: HeadFacts,
 }
 
 impl Reception<'_> {
@@ -257,6 +296,14 @@ impl Reception<'_> {
                 self.show_head(&h);
                 self.status = Some(h.status());
                 self.framing = h.framing();
+                self.facts = HeadFacts {
+                    content_range: h.header_str("content-range").map(str::to_string),
+                    validator: resume::validator(
+                        h.header_str("etag"),
+                        h.header_str("last-modified"),
+                    ),
+                    retry_after: h.header_str("retry-after").map(str::to_string),
+                };
                 Next::Final
             }
             Event::ChunkHeader { size, extensions } => {
@@ -275,6 +322,8 @@ impl Reception<'_> {
                 if cfg.trace {
                     show::eprint_lines("* ", [format!("data: {} bytes", data.len())]);
                 }
+                let so_far = self.sink.as_ref().map_or(0, Sink::written);
+                check_max_filesize(cfg, so_far + data.len() as u64, false)?;
                 match self.sink.as_mut().map(|s| s.write_body(data)) {
                     None | Some(Ok(())) => Next::Go,
                     Some(Err(WriteFailure::Closed(_))) => Next::StdoutClosed,
@@ -317,24 +366,64 @@ impl Reception<'_> {
         }
     }
 
-    /// Opens the output for the final response's body, with the head first for `-i`.
-    fn open_sink(&mut self, head: &[u8]) -> Result<Next, Failure> {
+    /// Opens the output for the final response's body, with the head first for `-i`; or
+    /// says the exchange ends here (a status to retry, a download complete already).
+    fn open_sink(&mut self, head: &[u8]) -> Result<Result<Next, Outcome>, Failure> {
         let cfg = self.cfg;
+        let status = self.status.unwrap_or(0);
+        if self.attempt.retry_status && super::retry::is_retryable_status(status) {
+            return Ok(Err(Outcome::Retry {
+                status,
+                retry_after: self.facts.retry_after.take(),
+            }));
+        }
         let total = match self.framing {
             Framing::Length(n) => Some(n),
             _ => None,
         };
-        let sink = self
-            .sink
-            .insert(Sink::open(&cfg.output, total, cfg.progress && !cfg.trace)?);
+        let plan = match (self.attempt.resume, &cfg.output) {
+            (Some(r), Output::File(_)) => r.plan(
+                self.attempt.ask.as_ref(),
+                status,
+                self.facts.content_range.as_deref(),
+                self.facts.validator.take(),
+            )?,
+            _ => Plan::Fresh(None),
+        };
+        let progress = cfg.progress && !cfg.trace;
+        let sink = match plan {
+            Plan::Complete => return Ok(Err(Outcome::Complete)),
+            Plan::Append { part, offset, keep } => {
+                if let Some(n) = total {
+                    check_max_filesize(cfg, offset + n, true)?;
+                }
+                let dest = self
+                    .attempt
+                    .resume
+                    .map(|r| r.dest.clone())
+                    .unwrap_or_default();
+                Sink::append(&part, &dest, offset, keep, total, progress)?
+            }
+            Plan::Fresh(keep) => {
+                if let Some(n) = total {
+                    check_max_filesize(cfg, n, true)?;
+                }
+                let mut sink = Sink::open(&cfg.output, total, progress)?;
+                if let Some(keep) = keep {
+                    sink.keep_on_failure(keep);
+                }
+                sink
+            }
+        };
+        let sink = self.sink.insert(sink);
         if cfg.include {
             match sink.write_head(head) {
                 Ok(()) => {}
-                Err(WriteFailure::Closed(_)) => return Ok(Next::StdoutClosed),
+                Err(WriteFailure::Closed(_)) => return Ok(Ok(Next::StdoutClosed)),
                 Err(WriteFailure::Failed(f)) => return Err(f),
             }
         }
-        Ok(Next::Go)
+        Ok(Ok(Next::Go))
     }
 
     /// The engine refused the response: the failure to report.
@@ -344,7 +433,19 @@ impl Reception<'_> {
                 return f;
             }
         }
-        Failure::protocol(e.to_string())
+        match e {
+            ClientError::Malformed(ParseError::HeadTooLarge | ParseError::TooManyHeaders) => {
+                Failure::protocol(format!(
+                    "the response head is larger than {} KiB: refused",
+                    MAX_RESPONSE_HEAD / 1024
+                ))
+            }
+            // Cut short by the server: another try may get (the rest of) it.
+            ClientError::ClosedInBody { .. }
+            | ClientError::ClosedInHead
+            | ClientError::ClosedWithoutResponse => Failure::protocol(e.to_string()).transient(),
+            e => Failure::protocol(e.to_string()),
+        }
     }
 
     /// A socket read failed: the failure to report.
@@ -370,12 +471,16 @@ fn request_head(
     url: &Url,
     method: Method<'_>,
     body: &OpenBody,
+    attempt: &Attempt<'_>,
 ) -> Result<(ClientConnection, Vec<u8>), Failure> {
     let len = match body {
         OpenBody::File { len, .. } => Some(*len),
         OpenBody::None | OpenBody::Stdin => None,
     };
-    let fields = cfg.request_fields(url, len);
+    let mut fields = cfg.request_fields(url, len);
+    if let Some(ask) = &attempt.ask {
+        fields.list.extend(ask.fields());
+    }
     if cfg.verbose && !fields.withheld.is_empty() {
         show::eprint_lines(
             "* ",
@@ -409,10 +514,11 @@ pub fn exchange(
     method: &str,
     body: &BodySource,
     may_redirect: bool,
+    attempt: &Attempt<'_>,
 ) -> Result<Outcome, Failure> {
     let method = Method::from_token(method);
     let body = OpenBody::open(body)?;
-    let (mut conn, head) = request_head(cfg, url, method, &body)?;
+    let (mut conn, head) = request_head(cfg, url, method, &body, attempt)?;
     let tls_config = match url.scheme {
         Scheme::Http => None,
         Scheme::Https => Some(tls.config(cfg.verbose)?),
@@ -467,9 +573,11 @@ pub fn exchange(
 
     let mut rx = Reception {
         cfg,
+        attempt,
         sink: None,
         status: None,
         framing: Framing::None,
+        facts: HeadFacts::default(),
     };
     loop {
         let slice = &socket.buf[socket.start..socket.end];
@@ -521,7 +629,10 @@ pub fn exchange(
                         });
                     }
                 }
-                rx.open_sink(&socket.buf[head])?
+                match rx.open_sink(&socket.buf[head])? {
+                    Ok(next) => next,
+                    Err(outcome) => return Ok(outcome),
+                }
             }
             other => other,
         };
@@ -583,6 +694,19 @@ pub fn exchange(
                 })
             }
         }
+    }
+}
+
+/// `--max-filesize`: refuses a body of `size` bytes (`declared` by Content-Length, or
+/// received so far) over the limit; the output's temporary file goes with the error.
+fn check_max_filesize(cfg: &Config, size: u64, declared: bool) -> Result<(), Failure> {
+    match cfg.max_filesize {
+        Some(max) if size > max => Err(Failure::too_large(if declared {
+            format!("the body is {size} bytes, more than --max-filesize {max}: not downloaded")
+        } else {
+            format!("the body passed --max-filesize {max} bytes: download stopped and removed")
+        })),
+        _ => Ok(()),
     }
 }
 

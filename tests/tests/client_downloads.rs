@@ -1,0 +1,443 @@
+//! simple-client's downloads: response heads bounded by bytes, `--max-filesize`, a full
+//! disk, `-C -` resumes, `--retry`, several URLs in one run, and proxies.
+
+use simplehttp_tests::client_util::{
+    client, header_value, nginx, pattern, simple_server, RawServer, Script, TempDir,
+};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+fn send(stream: &mut TcpStream, bytes: &[u8]) {
+    stream.write_all(bytes).expect("server write");
+}
+
+/// A 200 head with `fields` of filler `X-Filler-N: ...` lines making it about `size` bytes.
+fn big_head(size: usize) -> Vec<u8> {
+    let mut head = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n".to_vec();
+    let mut n = 0;
+    while head.len() + 2 < size {
+        let line = format!("X-Filler-{n}: {}\r\n", "v".repeat(90));
+        head.extend_from_slice(line.as_bytes());
+        n += 1;
+    }
+    head.extend_from_slice(b"\r\n");
+    head
+}
+
+#[test]
+fn a_90_kb_head_is_accepted_and_one_over_100_kib_refused() {
+    let head = big_head(90_000);
+    assert!(head.len() > 89_000 && head.len() < 91_000);
+    let server = RawServer::one(move |mut s, _| {
+        send(&mut s, &head);
+        send(&mut s, b"ok");
+    });
+    let run = client(["-s", &server.url("/")]).run();
+    run.assert_code(0);
+    assert_eq!(run.stdout, b"ok");
+    server.finish();
+
+    let dir = TempDir::new("bighead");
+    let head = big_head(110 * 1024);
+    let server = RawServer::one(move |mut s, _| {
+        let _ = s.write_all(&head);
+        let _ = s.write_all(b"ok");
+    });
+    let out = dir.join("out");
+    let run = client(["-s", "-o", out.to_str().unwrap(), &server.url("/")]).run();
+    run.assert_code(7);
+    assert_eq!(
+        run.stderr.trim(),
+        "simple-client: the response head is larger than 100 KiB: refused"
+    );
+    assert!(dir.entries().is_empty(), "{:?}", dir.entries());
+    server.finish();
+}
+
+#[test]
+fn many_short_fields_are_bounded_by_bytes_not_count() {
+    // 5000 fields, 40 KiB: far more than the server side's 100 fields.
+    let mut head = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n".to_vec();
+    for n in 0..5000 {
+        head.extend_from_slice(format!("X-{n}: a\r\n").as_bytes());
+    }
+    head.extend_from_slice(b"\r\nok");
+    let server = RawServer::one(move |mut s, _| send(&mut s, &head));
+    let run = client(["-s", &server.url("/")]).run();
+    run.assert_code(0);
+    assert_eq!(run.stdout, b"ok");
+    server.finish();
+}
+
+#[test]
+fn max_filesize_refuses_a_declared_length_before_the_body() {
+    let dir = TempDir::new("maxsize");
+    std::fs::write(dir.join("out"), b"old").unwrap();
+    let server = RawServer::one(|mut s, _| {
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2000000\r\n\r\n");
+        let _ = s.write_all(&[b'x'; 1000]);
+    });
+    let out = dir.join("out");
+    let run = client([
+        "-s",
+        "--max-filesize",
+        "1M",
+        "-o",
+        out.to_str().unwrap(),
+        &server.url("/"),
+    ])
+    .run();
+    run.assert_code(63);
+    assert!(run
+        .stderr
+        .contains("2000000 bytes, more than --max-filesize 1048576"));
+    assert_eq!(std::fs::read(&out).unwrap(), b"old");
+    assert_eq!(dir.entries(), ["out"]);
+    server.finish();
+}
+
+#[test]
+fn max_filesize_stops_a_close_delimited_body_as_it_passes() {
+    let dir = TempDir::new("maxsize-close");
+    let server = RawServer::one(|mut s, _| {
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\n\r\n");
+        let chunk = [b'x'; 64 * 1024];
+        // Endless as far as the client knows: 64 MiB, unless it hangs up first.
+        for _ in 0..1024 {
+            if s.write_all(&chunk).is_err() {
+                return;
+            }
+        }
+    });
+    let out = dir.join("out");
+    let run = client([
+        "-s",
+        "--max-filesize",
+        "100k",
+        "-o",
+        out.to_str().unwrap(),
+        &server.url("/"),
+    ])
+    .run();
+    run.assert_code(63);
+    assert!(
+        run.stderr.contains("passed --max-filesize 102400"),
+        "{}",
+        run.stderr
+    );
+    assert!(dir.entries().is_empty(), "{:?}", dir.entries());
+    // Under the limit, the same flag lets a body through.
+    let body = pattern(5000, 3);
+    let b = body.clone();
+    let server = RawServer::one(move |mut s, _| {
+        send(&mut s, b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+        send(&mut s, &b);
+    });
+    let run = client(["-s", "--max-filesize", "5000", &server.url("/")]).run();
+    run.assert_code(0);
+    assert_eq!(run.stdout, body);
+}
+
+/// An endless close-delimited body (bounded at 64 MiB) for a client that writes to a
+/// place with little room.
+fn endless_server() -> RawServer {
+    RawServer::one(|mut s, _| {
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\n\r\n");
+        let chunk = [b'y'; 64 * 1024];
+        for _ in 0..1024 {
+            if s.write_all(&chunk).is_err() {
+                return;
+            }
+        }
+    })
+}
+
+#[test]
+fn a_file_size_limit_stops_an_endless_body_and_removes_the_temporary() {
+    // RLIMIT_FSIZE: writes past 1 MB fail with EFBIG (the client catches SIGXFSZ).
+    let dir = TempDir::new("fsize");
+    std::fs::write(dir.join("out"), b"old").unwrap();
+    let server = endless_server();
+    let out = dir.join("out");
+    let output = Command::new("prlimit")
+        .arg("--fsize=1000000")
+        .arg(simplehttp_tests::client_util::client_bin())
+        .args(["-s", "-o", out.to_str().unwrap(), &server.url("/")])
+        .output()
+        .expect("prlimit (util-linux)");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("no room left for") && stderr.contains("the partial download is removed"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert_eq!(std::fs::read(&out).unwrap(), b"old");
+    assert_eq!(dir.entries(), ["out"]);
+}
+
+#[test]
+fn a_full_disk_stops_an_endless_body_and_removes_the_temporary() {
+    // A 1 MiB tmpfs in a mount namespace of its own; skipped where mounting is not allowed.
+    let dir = TempDir::new("enospc");
+    let server = endless_server();
+    let script = format!(
+        "mount -t tmpfs -o size=1m tmpfs {d} || exit 99; \
+         {bin} -s -o {d}/out {url}; code=$?; ls -A {d}; exit $code",
+        d = dir.path().display(),
+        bin = simplehttp_tests::client_util::client_bin().display(),
+        url = server.url("/")
+    );
+    let output = Command::new("unshare")
+        .args(["--mount", "sh", "-c", &script])
+        .output()
+        .expect("unshare (util-linux)");
+    if output.status.code() == Some(99) {
+        eprintln!(
+            "skipped: cannot mount a tmpfs here: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        drop(TcpStream::connect(("127.0.0.1", server.port)));
+        return;
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no room left for"), "{stderr}");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    // `ls -A` of the full tmpfs: nothing, neither the file nor its temporary.
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "");
+}
+
+fn sha256(bytes: &[u8]) -> Vec<u8> {
+    ring::digest::digest(&ring::digest::SHA256, bytes)
+        .as_ref()
+        .to_vec()
+}
+
+/// Adds `Connection: close` to a request head, so the upstream ends its answer with a close.
+fn with_close(head: &[u8]) -> Vec<u8> {
+    let mut h = head[..head.len() - 2].to_vec();
+    h.extend_from_slice(b"Connection: close\r\n\r\n");
+    h
+}
+
+/// A script that relays the request to `upstream` and its answer back, cut after
+/// `limit` bytes of the answer (head included) with a clean close; `None` relays all.
+fn relay(upstream: u16, limit: Option<usize>) -> Script {
+    Box::new(move |mut client_side, head| {
+        let mut up = TcpStream::connect(("127.0.0.1", upstream)).expect("upstream");
+        up.write_all(&with_close(&head)).expect("relay head");
+        let mut sent = 0;
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let n = match up.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            let n = limit.map_or(n, |l| n.min(l - sent));
+            if client_side.write_all(&buf[..n]).is_err() {
+                break;
+            }
+            sent += n;
+            if limit == Some(sent) {
+                break;
+            }
+        }
+    })
+}
+
+/// The request heads a relay saw: `Range` and `If-Range` of each.
+fn ranges(heads: &[Vec<u8>]) -> Vec<(Option<String>, Option<String>)> {
+    heads
+        .iter()
+        .map(|h| (header_value(h, "range"), header_value(h, "if-range")))
+        .collect()
+}
+
+/// Runs the resume scenarios against a server on `upstream` serving `root`.
+fn resume_scenarios(upstream: u16, root: &Path, peer: &str) {
+    let data = pattern(3 << 20, 11);
+    std::fs::write(root.join("big.bin"), &data).unwrap();
+    let dir = TempDir::new("resume");
+    let out = dir.join("big.bin");
+    let o = out.to_str().unwrap();
+
+    // 1. Cut after 1 MB: the partial file and its sidecar stay; NAME does not appear.
+    let cut = RawServer::many(vec![relay(upstream, Some(1_000_000))]);
+    let run = client(["-s", "-C", "-", "-o", o, &cut.url("/big.bin")]).run();
+    assert_ne!(run.code, Some(0), "{peer}: {}", run.stderr);
+    let heads = cut.finish();
+    assert_eq!(ranges(&heads), [(None, None)], "{peer}");
+    assert_eq!(
+        dir.entries(),
+        [
+            ".big.bin.simple-client-part",
+            ".big.bin.simple-client-resume"
+        ],
+        "{peer}: {}",
+        run.stderr
+    );
+    let part = std::fs::read(dir.join(".big.bin.simple-client-part")).unwrap();
+    assert!(!part.is_empty() && part.len() < 1_000_000, "{peer}");
+    assert_eq!(part[..], data[..part.len()], "{peer}");
+    let sidecar = std::fs::read_to_string(dir.join(".big.bin.simple-client-resume")).unwrap();
+    assert!(sidecar.starts_with("If-Range: "), "{peer}: {sidecar}");
+
+    // 2. Resumed: one request for the rest, with If-Range; byte-exact.
+    let full = RawServer::many(vec![relay(upstream, None)]);
+    let run = client(["-s", "-C", "-", "-o", o, &full.url("/big.bin")]).run();
+    run.assert_code(0);
+    let heads = full.finish();
+    let validator = sidecar
+        .trim_end()
+        .strip_prefix("If-Range: ")
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        ranges(&heads),
+        [(Some(format!("bytes={}-", part.len())), Some(validator))],
+        "{peer}"
+    );
+    assert_eq!(
+        sha256(&std::fs::read(&out).unwrap()),
+        sha256(&data),
+        "{peer}"
+    );
+    assert_eq!(dir.entries(), ["big.bin"], "{peer}");
+
+    // 3. Complete already: a 416 is success, the file untouched.
+    let run = client([
+        "-s",
+        "-v",
+        "-C",
+        "-",
+        "-o",
+        o,
+        &format!("http://127.0.0.1:{upstream}/big.bin"),
+    ])
+    .run();
+    run.assert_code(0);
+    assert!(
+        run.stderr.contains("complete already"),
+        "{peer}: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains(&format!("Range: bytes={}-", data.len())),
+        "{peer}"
+    );
+    assert_eq!(
+        sha256(&std::fs::read(&out).unwrap()),
+        sha256(&data),
+        "{peer}"
+    );
+    assert_eq!(dir.entries(), ["big.bin"], "{peer}");
+
+    // 4. Cut again, then the file changes on the server: If-Range fails, a 200 starts over.
+    std::fs::remove_file(&out).unwrap();
+    let cut = RawServer::many(vec![relay(upstream, Some(500_000))]);
+    let run = client(["-s", "-C", "-", "-o", o, &cut.url("/big.bin")]).run();
+    assert_ne!(run.code, Some(0), "{peer}");
+    cut.finish();
+    assert_eq!(dir.entries().len(), 2, "{peer}: {:?}", dir.entries());
+    let changed = pattern((3 << 20) + 12345, 12);
+    std::fs::write(root.join("big.bin"), &changed).unwrap();
+    // A different mtime too, for servers whose ETag holds only seconds.
+    let later = std::time::SystemTime::now() + Duration::from_secs(5);
+    std::fs::File::options()
+        .write(true)
+        .open(root.join("big.bin"))
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    let full = RawServer::many(vec![relay(upstream, None)]);
+    let run = client(["-s", "-C", "-", "-o", o, &full.url("/big.bin")]).run();
+    run.assert_code(0);
+    let heads = full.finish();
+    assert!(ranges(&heads)[0].1.is_some(), "{peer}: If-Range sent");
+    assert_eq!(
+        sha256(&std::fs::read(&out).unwrap()),
+        sha256(&changed),
+        "{peer}"
+    );
+    assert_eq!(dir.entries(), ["big.bin"], "{peer}");
+}
+
+#[test]
+fn resume_against_simple_server() {
+    let root = TempDir::new("resume-root");
+    let peer = simple_server(root.path());
+    resume_scenarios(peer.port, root.path(), "simple-server");
+}
+
+#[test]
+fn resume_against_nginx() {
+    let root = TempDir::new("resume-nginx-root");
+    let work = TempDir::new("resume-nginx-work");
+    let peer = nginx(root.path(), work.path());
+    resume_scenarios(peer.port, root.path(), "nginx");
+}
+
+#[test]
+fn without_continue_a_cut_download_leaves_nothing() {
+    let root = TempDir::new("nocontinue-root");
+    std::fs::write(root.join("f.bin"), pattern(1 << 20, 5)).unwrap();
+    let peer = simple_server(root.path());
+    let dir = TempDir::new("nocontinue");
+    let cut = RawServer::many(vec![relay(peer.port, Some(200_000))]);
+    let out = dir.join("f.bin");
+    let run = client(["-s", "-o", out.to_str().unwrap(), &cut.url("/f.bin")]).run();
+    run.assert_code(7);
+    cut.finish();
+    assert!(dir.entries().is_empty(), "{:?}", dir.entries());
+}
+
+#[test]
+fn a_206_from_elsewhere_than_the_partial_end_is_refused_and_the_partial_kept() {
+    let dir = TempDir::new("badrange");
+    std::fs::write(dir.join(".f.simple-client-part"), b"0123456789").unwrap();
+    std::fs::write(dir.join(".f.simple-client-resume"), "If-Range: \"v1\"\n").unwrap();
+    let server = RawServer::one(|mut s, _| {
+        send(
+            &mut s,
+            b"HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 5-9/20\r\n\
+              Content-Length: 5\r\n\r\n56789",
+        );
+    });
+    let out = dir.join("f");
+    let run = client([
+        "-s",
+        "-C",
+        "-",
+        "-o",
+        out.to_str().unwrap(),
+        &server.url("/f"),
+    ])
+    .run();
+    run.assert_code(7);
+    assert!(run.stderr.contains("not from byte 10"), "{}", run.stderr);
+    let heads = server.finish();
+    assert_eq!(
+        ranges(&heads),
+        [(Some("bytes=10-".into()), Some("\"v1\"".into()))]
+    );
+    assert_eq!(
+        std::fs::read(dir.join(".f.simple-client-part")).unwrap(),
+        b"0123456789"
+    );
+    assert_eq!(dir.entries().len(), 2);
+}
+
+#[allow(dead_code)]
+fn read_all(s: &mut TcpStream) -> Vec<u8> {
+    let mut v = Vec::new();
+    let _ = s.read_to_end(&mut v);
+    v
+}
+
+#[allow(dead_code)]
+const LONG: Duration = Duration::from_secs(30);
