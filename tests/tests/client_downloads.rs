@@ -432,6 +432,236 @@ fn a_206_from_elsewhere_than_the_partial_end_is_refused_and_the_partial_kept() {
     assert_eq!(dir.entries().len(), 2);
 }
 
+/// A script answering `head` (a whole response) and closing.
+fn answer(response: &'static [u8]) -> Script {
+    Box::new(move |mut s, _| {
+        let _ = s.write_all(response);
+    })
+}
+
+fn retry_lines(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| l.contains("retrying in"))
+        .collect()
+}
+
+#[test]
+fn retries_a_failing_server_until_it_answers_honouring_retry_after() {
+    let server = RawServer::many(vec![
+        answer(
+            b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 4\r\n\r\nbusy",
+        ),
+        Box::new(|s, _| {
+            // A reset before any response.
+            socket2::SockRef::from(&s)
+                .set_linger(Some(Duration::ZERO))
+                .unwrap();
+            drop(s);
+        }),
+        answer(b"HTTP/1.1 429 Too Many Requests\r\nContent-Length: 0\r\n\r\n"),
+        answer(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"),
+    ]);
+    let run = client([
+        "-s",
+        "--retry",
+        "5",
+        "--retry-delay",
+        "0.1",
+        &server.url("/"),
+    ])
+    .deadline(Duration::from_secs(30))
+    .run();
+    run.assert_code(0);
+    assert_eq!(run.stdout, b"hello", "the error bodies are not written");
+    let lines = retry_lines(&run.stderr);
+    assert_eq!(lines.len(), 3, "{}", run.stderr);
+    assert!(lines[0].starts_with("simple-client: the server answered 503; retrying in 1.0 s (1 of 5), as Retry-After asks"), "{}", lines[0]);
+    assert!(
+        lines[1].contains("reset") && lines[1].contains("(2 of 5)"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[2].contains("answered 429") && lines[2].contains("(3 of 5)"),
+        "{}",
+        lines[2]
+    );
+    assert_eq!(run.stderr.lines().count(), 3, "{}", run.stderr);
+    assert_eq!(server.finish().len(), 4);
+}
+
+#[test]
+fn retry_after_as_a_date_and_the_retry_max_time_bound() {
+    // Retry-After an hour from now: cut to what --retry-max-time leaves, then no more tries.
+    let later = "Wed, 01 Jan 2098 00:00:00 GMT";
+    let response: &'static [u8] = Box::leak(
+        format!("HTTP/1.1 503 Service Unavailable\r\nRetry-After: {later}\r\nContent-Length: 4\r\n\r\nbusy")
+            .into_bytes()
+            .into_boxed_slice(),
+    );
+    let server = RawServer::many(vec![answer(response), answer(response)]);
+    let run = client([
+        "-s",
+        "--retry",
+        "10",
+        "--retry-max-time",
+        "1.5",
+        &server.url("/"),
+    ])
+    .deadline(Duration::from_secs(30))
+    .run();
+    run.assert_code(8);
+    let lines = retry_lines(&run.stderr);
+    assert_eq!(lines.len(), 1, "{}", run.stderr);
+    assert!(
+        lines[0].contains("retrying in 1.5 s (1 of 10), as Retry-After asks"),
+        "{}",
+        lines[0]
+    );
+    // The last answer's body is written, as for any error status.
+    assert_eq!(run.stdout, b"busy");
+    assert_eq!(server.finish().len(), 2);
+}
+
+#[test]
+fn other_4xx_are_never_retried() {
+    let server = RawServer::many(vec![answer(
+        b"HTTP/1.1 404 Not Found\r\nContent-Length: 4\r\n\r\nnope",
+    )]);
+    let run = client([
+        "-s",
+        "--retry",
+        "3",
+        "--retry-delay",
+        "0.1",
+        &server.url("/"),
+    ])
+    .run();
+    run.assert_code(8);
+    assert!(retry_lines(&run.stderr).is_empty(), "{}", run.stderr);
+    assert_eq!(server.finish().len(), 1);
+}
+
+#[test]
+fn a_refused_connection_is_retried_then_reported() {
+    let port = simplehttp_tests::client_util::free_port();
+    let run = client([
+        "-s",
+        "--retry",
+        "2",
+        "--retry-delay",
+        "0.1",
+        &format!("http://127.0.0.1:{port}/"),
+    ])
+    .run();
+    run.assert_code(4);
+    assert_eq!(retry_lines(&run.stderr).len(), 2, "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 3, "{}", run.stderr);
+}
+
+#[test]
+fn a_retried_download_continues_when_the_server_gave_a_validator() {
+    let data = pattern(100_000, 9);
+    let (d1, d2) = (data.clone(), data.clone());
+    let server = RawServer::many(vec![
+        Box::new(move |mut s, _| {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nETag: \"v7\"\r\nContent-Length: {}\r\n\r\n",
+                d1.len()
+            );
+            send(&mut s, head.as_bytes());
+            send(&mut s, &d1[..40_000]);
+        }),
+        Box::new(move |mut s, head| {
+            assert_eq!(
+                header_value(&head, "range").as_deref(),
+                Some("bytes=40000-")
+            );
+            assert_eq!(header_value(&head, "if-range").as_deref(), Some("\"v7\""));
+            let rest = &d2[40_000..];
+            let head = format!(
+                "HTTP/1.1 206 Partial Content\r\nETag: \"v7\"\r\n\
+                 Content-Range: bytes 40000-{}/{}\r\nContent-Length: {}\r\n\r\n",
+                d2.len() - 1,
+                d2.len(),
+                rest.len()
+            );
+            send(&mut s, head.as_bytes());
+            send(&mut s, rest);
+        }),
+    ]);
+    let dir = TempDir::new("retry-resume");
+    let out = dir.join("f");
+    let run = client([
+        "-s",
+        "--retry",
+        "2",
+        "--retry-delay",
+        "0.1",
+        "-o",
+        out.to_str().unwrap(),
+        &server.url("/f"),
+    ])
+    .run();
+    run.assert_code(0);
+    assert_eq!(retry_lines(&run.stderr).len(), 1, "{}", run.stderr);
+    server.finish();
+    assert_eq!(sha256(&std::fs::read(&out).unwrap()), sha256(&data));
+    assert_eq!(dir.entries(), ["f"], "nothing of the partial file is left");
+}
+
+#[test]
+fn a_retried_download_without_validator_starts_over_and_a_failed_run_leaves_nothing() {
+    let server = RawServer::many(vec![
+        answer(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01234"),
+        answer(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n012"),
+    ]);
+    let dir = TempDir::new("retry-norange");
+    let out = dir.join("f");
+    let run = client([
+        "-s",
+        "--retry",
+        "1",
+        "--retry-delay",
+        "0.1",
+        "-o",
+        out.to_str().unwrap(),
+        &server.url("/f"),
+    ])
+    .run();
+    run.assert_code(7);
+    let heads = server.finish();
+    assert_eq!(ranges(&heads), [(None, None), (None, None)]);
+    assert!(dir.entries().is_empty(), "{:?}", dir.entries());
+
+    // With a validator but no -C, a run that fails in the end leaves no partial file.
+    let server = RawServer::many(vec![
+        answer(b"HTTP/1.1 200 OK\r\nETag: \"a\"\r\nContent-Length: 10\r\n\r\n01234"),
+        answer(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"),
+    ]);
+    let run = client([
+        "-s",
+        "--retry",
+        "1",
+        "--retry-delay",
+        "0.1",
+        "-o",
+        out.to_str().unwrap(),
+        &server.url("/f"),
+    ])
+    .run();
+    run.assert_code(8);
+    let heads = server.finish();
+    assert_eq!(
+        ranges(&heads)[1],
+        (Some("bytes=5-".into()), Some("\"a\"".into()))
+    );
+    // The last answer's (empty) error body is written, as always; the partial file is gone.
+    assert_eq!(dir.entries(), ["f"]);
+    assert_eq!(std::fs::read(&out).unwrap(), b"");
+}
+
 #[allow(dead_code)]
 fn read_all(s: &mut TcpStream) -> Vec<u8> {
     let mut v = Vec::new();
