@@ -19,7 +19,8 @@ Exit codes:
        characters or bidi controls
     4  network failure: name resolution, connection refused or reset, timeout
        (--connect-timeout, --timeout, --max-time), a TLS handshake the server
-       refused or with nothing in common
+       refused or with nothing in common, a proxy that cannot be reached or
+       refuses the CONNECT tunnel
     5  TLS verification failed: unknown issuer, a name the certificate does not
        cover, an expired or not yet valid certificate (see --cacert, -k)
     7  protocol error: a malformed or truncated response, too many redirects,
@@ -172,6 +173,21 @@ pub struct Args {
     /// (a longer Retry-After is cut to what is left).
     #[arg(long = "retry-max-time", value_name = "SECS")]
     pub retry_max_time: Option<f64>,
+
+    /// Go through the HTTP proxy at URL, `[http://][USER:PASSWORD@]HOST[:PORT]` (port 1080
+    /// by default): plain requests in absolute form, https:// through a CONNECT tunnel.
+    /// Credentials go to the proxy as Proxy-Authorization (Basic); a command line shows in
+    /// `ps`, so prefer the http_proxy/https_proxy variables for them. `-x ""` uses no proxy.
+    ///
+    /// Without -x, http:// URLs use $http_proxy (lowercase only) and https:// URLs
+    /// $https_proxy or $HTTPS_PROXY.
+    #[arg(short = 'x', long = "proxy", value_name = "URL")]
+    pub proxy: Option<String>,
+
+    /// Reach these hosts without a proxy: a comma-separated list of names (each covering the
+    /// names under it), IP addresses, ADDR/BITS networks, or `*`. Replaces $no_proxy.
+    #[arg(long = "noproxy", value_name = "LIST")]
+    pub noproxy: Option<String>,
 
     /// Give up when the whole run (lookup, connect, every redirect, the body) takes longer
     /// than SECS seconds (exit 4). No limit by default.

@@ -71,6 +71,8 @@ pub struct Config {
     pub continue_at: bool,
     /// `--retry`, `--retry-delay`, `--retry-max-time`.
     pub retry: super::retry::RetryPolicy,
+    /// `-x`, `--noproxy` and the proxy environment variables.
+    pub proxy: super::proxy::ProxySettings,
 }
 
 /// How `https://` servers are verified (the trust store is read on the first `https://` URL).
@@ -245,6 +247,11 @@ impl Config {
                     .map(|s| seconds(s, "--retry-max-time"))
                     .transpose()?,
             },
+            proxy: super::proxy::ProxySettings::new(
+                args.proxy.as_deref(),
+                args.noproxy.as_deref(),
+                |name| std::env::var(name).ok(),
+            )?,
             tls: TlsSettings {
                 cacert: args.cacert,
                 insecure: args.insecure,
@@ -454,6 +461,8 @@ mod tests {
             &["-C", "-", "-i", "-O", "http://h/f"],
             &["--retry-delay", "0", "http://h/"],
             &["--retry-max-time", "inf", "http://h/"],
+            &["-x", "socks5://h:1080", "http://h/"],
+            &["-x", "http://h:99999", "http://h/"],
         ] {
             let err = config(argv).expect_err(&format!("{argv:?}"));
             assert_eq!(err.exit, super::super::error::Exit::Usage, "{argv:?}");

@@ -18,9 +18,10 @@
 //!                                 └─ Data… ─► End ─► rename the output into place
 //! ```
 
-use super::config::{BodySource, Config, Output};
+use super::config::{BodySource, Config, Output, USER_AGENT};
 use super::error::Failure;
 use super::output::{Sink, WriteFailure};
+use super::proxy::{self, Proxy};
 use super::resume::{self, Ask, Plan, Resume};
 use super::show;
 use super::tls::{self, Stream};
@@ -472,6 +473,7 @@ fn request_head(
     method: Method<'_>,
     body: &OpenBody,
     attempt: &Attempt<'_>,
+    proxy: Option<&Proxy>,
 ) -> Result<(ClientConnection, Vec<u8>), Failure> {
     let len = match body {
         OpenBody::File { len, .. } => Some(*len),
@@ -480,6 +482,19 @@ fn request_head(
     let mut fields = cfg.request_fields(url, len);
     if let Some(ask) = &attempt.ask {
         fields.list.extend(ask.fields());
+    }
+    // Through a proxy, a plain request names the whole URL and carries the proxy's
+    // credentials (RFC 9112 §3.2.2, RFC 9110 §11.7.2); a tunnel's do not.
+    let mut target = url.target.clone();
+    if let (Some(p), Scheme::Http) = (proxy, url.scheme) {
+        target = url.to_string();
+        let given = fields
+            .list
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("proxy-authorization"));
+        if let (Some(a), false) = (&p.authorization, given) {
+            fields.list.push(("Proxy-Authorization".into(), a.clone()));
+        }
     }
     if cfg.verbose && !fields.withheld.is_empty() {
         show::eprint_lines(
@@ -497,7 +512,7 @@ fn request_head(
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
-    let mut request = Request::new(method, &url.target, &refs).with_body(body.framing());
+    let mut request = Request::new(method, &target, &refs).with_body(body.framing());
     request.expect_continue = fields.expect;
     let mut conn = engine();
     let mut head = Vec::with_capacity(512);
@@ -518,19 +533,39 @@ pub fn exchange(
 ) -> Result<Outcome, Failure> {
     let method = Method::from_token(method);
     let body = OpenBody::open(body)?;
-    let (mut conn, head) = request_head(cfg, url, method, &body, attempt)?;
+    let proxy = cfg.proxy.for_url(url);
+    let (mut conn, head) = request_head(cfg, url, method, &body, attempt, proxy)?;
     let tls_config = match url.scheme {
         Scheme::Http => None,
         Scheme::Https => Some(tls.config(cfg.verbose)?),
     };
     let start = Instant::now();
-    let tcp = super::connect::connect(
-        url,
-        &cfg.resolve,
-        cfg.connect_timeout,
-        cfg.timeout,
-        cfg.verbose,
-    )?;
+    let tcp = match proxy {
+        None => super::connect::connect(
+            url,
+            &cfg.resolve,
+            cfg.connect_timeout,
+            cfg.timeout,
+            cfg.verbose,
+        )?,
+        Some(p) => {
+            if cfg.verbose {
+                show::eprint_lines("* ", [format!("through the proxy {}", p.name())]);
+            }
+            let tcp = super::connect::connect(
+                &p.url,
+                &cfg.resolve,
+                cfg.connect_timeout,
+                cfg.timeout,
+                cfg.verbose,
+            )
+            .map_err(|f| proxy::unreachable(p, f))?;
+            match url.scheme {
+                Scheme::Http => tcp,
+                Scheme::Https => proxy::tunnel(tcp, p, url, USER_AGENT, cfg.timeout, cfg.verbose)?,
+            }
+        }
+    };
     let stream = match tls_config {
         None => Stream::Plain(tcp),
         Some(config) => tls::handshake(

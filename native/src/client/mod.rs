@@ -11,6 +11,7 @@
 //! - [`tls`]: `https://` with rustls: verification, the handshake, the encrypted stream.
 //! - [`exchange`]: one request and its response, driving the core's engine.
 //! - [`output`]: stdout, or a temporary file renamed into place when complete.
+//! - [`proxy`]: `-x`, the proxy environment variables, `--noproxy`, CONNECT tunnels.
 //! - [`resume`]: `-C -` and the partial file kept beside the destination.
 //! - [`retry`]: `--retry` with backoff, and which failures earn another try.
 //! - [`show`]: `-v` and `--trace` text, sanitized.
@@ -21,6 +22,7 @@ pub mod connect;
 pub mod error;
 pub mod exchange;
 pub mod output;
+pub mod proxy;
 pub mod resume;
 pub mod retry;
 pub mod show;
