@@ -8,6 +8,8 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 fn send(stream: &mut TcpStream, bytes: &[u8]) {
@@ -660,6 +662,184 @@ fn a_retried_download_without_validator_starts_over_and_a_failed_run_leaves_noth
     // The last answer's (empty) error body is written, as always; the partial file is gone.
     assert_eq!(dir.entries(), ["f"]);
     assert_eq!(std::fs::read(&out).unwrap(), b"");
+}
+
+/// A keep-alive server on loopback that answers every request with its path as the body
+/// after `hold`, counting the TCP connections it accepted and the most open at once.
+struct CountingServer {
+    port: u16,
+    stats: Arc<Mutex<(usize, usize, usize)>>,
+    stop: Arc<AtomicBool>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl CountingServer {
+    fn start(hold: Duration) -> CountingServer {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        // (accepted, open now, most open at once)
+        let stats = Arc::new(Mutex::new((0usize, 0usize, 0usize)));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (st, sp) = (stats.clone(), stop.clone());
+        let handle = std::thread::spawn(move || {
+            let end = std::time::Instant::now() + Duration::from_secs(60);
+            while !sp.load(Ordering::SeqCst) && std::time::Instant::now() < end {
+                let Ok((mut s, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(5));
+                    continue;
+                };
+                s.set_nonblocking(false).unwrap();
+                s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+                {
+                    let mut g = st.lock().unwrap();
+                    g.0 += 1;
+                    g.1 += 1;
+                    g.2 = g.2.max(g.1);
+                }
+                let st = st.clone();
+                std::thread::spawn(move || {
+                    loop {
+                        let head = simplehttp_tests::client_util::read_head(&mut s);
+                        if head.is_empty() {
+                            break;
+                        }
+                        std::thread::sleep(hold);
+                        let line = String::from_utf8_lossy(&head)
+                            .lines()
+                            .next()
+                            .unwrap_or("")
+                            .to_string();
+                        let path = line.split(' ').nth(1).unwrap_or("").to_string();
+                        let status = if path.contains("missing") {
+                            "404 Not Found"
+                        } else {
+                            "200 OK"
+                        };
+                        let reply = format!(
+                            "HTTP/1.1 {status}\r\nContent-Length: {}\r\n\r\n{path}",
+                            path.len()
+                        );
+                        if s.write_all(reply.as_bytes()).is_err() {
+                            break;
+                        }
+                    }
+                    st.lock().unwrap().1 -= 1;
+                });
+            }
+        });
+        CountingServer {
+            port,
+            stats,
+            stop,
+            handle: Some(handle),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// (connections accepted, most open at once).
+    fn counts(&self) -> (usize, usize) {
+        let g = self.stats.lock().unwrap();
+        (g.0, g.2)
+    }
+}
+
+impl Drop for CountingServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+#[test]
+fn several_urls_go_in_order_over_one_connection() {
+    let server = CountingServer::start(Duration::ZERO);
+    let urls: Vec<String> = (1..=5).map(|n| server.url(&format!("/f{n}"))).collect();
+    let run = client(["-s"].iter().map(|s| s.to_string()).chain(urls.clone())).run();
+    run.assert_code(0);
+    assert_eq!(run.stdout, b"/f1/f2/f3/f4/f5");
+    assert_eq!(server.counts().0, 1, "one TCP connection for the five");
+
+    // -o once per URL, in order; -O names the files after the URLs.
+    let dir = TempDir::new("multi");
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    let run = client([
+        "-s",
+        "-o",
+        a.to_str().unwrap(),
+        "-o",
+        b.to_str().unwrap(),
+        &server.url("/one"),
+        &server.url("/two"),
+        &server.url("/three"),
+    ])
+    .run();
+    run.assert_code(0);
+    assert_eq!(std::fs::read(&a).unwrap(), b"/one");
+    assert_eq!(std::fs::read(&b).unwrap(), b"/two");
+    assert_eq!(run.stdout, b"/three");
+    let run = client(["-s", "-O", &server.url("/x.txt"), &server.url("/y.txt")])
+        .current_dir(dir.path())
+        .run();
+    run.assert_code(0);
+    assert_eq!(std::fs::read(dir.join("y.txt")).unwrap(), b"/y.txt");
+    assert_eq!(server.counts().0, 3, "one connection per run");
+}
+
+#[test]
+fn the_run_exits_with_the_highest_code_and_names_each_failing_url() {
+    let server = CountingServer::start(Duration::ZERO);
+    let refused = format!(
+        "http://127.0.0.1:{}/gone",
+        simplehttp_tests::client_util::free_port()
+    );
+    let run = client(["-s", &server.url("/a"), &refused, &server.url("/b")]).run();
+    run.assert_code(4);
+    assert_eq!(run.stdout, b"/a/b", "the run goes on after a failure");
+    assert_eq!(
+        run.stderr.lines().collect::<Vec<_>>(),
+        [format!(
+            "simple-client: {refused}: connection refused by {}",
+            &refused[7..refused.len() - 5]
+        )]
+    );
+    let run = client(["-s", &server.url("/a"), &refused, &server.url("/missing")]).run();
+    run.assert_code(8);
+    let run = client(["-s", &server.url("/a"), &server.url("/b")]).run();
+    run.assert_code(0);
+}
+
+#[test]
+fn parallel_transfers_are_bounded_by_parallel_max() {
+    let server = CountingServer::start(Duration::from_millis(400));
+    let dir = TempDir::new("parallel");
+    let mut args: Vec<String> = ["-s", "-Z", "--parallel-max", "3", "-O"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for n in 0..9 {
+        args.push(server.url(&format!("/p{n}")));
+    }
+    let run = client(&args).current_dir(dir.path()).run();
+    run.assert_code(0);
+    let (accepted, most) = server.counts();
+    assert!(most <= 3, "at most 3 at once, saw {most}");
+    assert!(most >= 2, "transfers overlap: saw {most}");
+    assert!(
+        accepted <= 3,
+        "each worker keeps its connection: {accepted}"
+    );
+    for n in 0..9 {
+        assert_eq!(
+            std::fs::read(dir.join(&format!("p{n}"))).unwrap(),
+            format!("/p{n}").as_bytes()
+        );
+    }
 }
 
 #[allow(dead_code)]

@@ -28,7 +28,10 @@ Exit codes:
        protocol error
     8  the server answered 4xx or 5xx (the body is still written)
    63  the body is larger than --max-filesize (nothing is left at -o FILE)
-  130  interrupted (Ctrl-C)";
+  130  interrupted (Ctrl-C)
+
+With several URLs, each failure is reported on its own line (naming its URL) and the
+run goes on; the exit code is the highest one any URL earned (0 when all succeeded).";
 
 /// simple-client: send one HTTP/1.1 request and write the response body.
 #[derive(Debug, Parser)]
@@ -40,8 +43,9 @@ Exit codes:
     disable_help_subcommand = true
 )]
 pub struct Args {
-    /// `http[s]://HOST[:PORT]/PATH`, or `HOST [PORT] METHOD PATH`.
-    #[arg(required = true, num_args = 1..=4, value_name = "URL | HOST [PORT] METHOD PATH")]
+    /// `http[s]://HOST[:PORT]/PATH` (one or more, fetched in order), or
+    /// `HOST [PORT] METHOD PATH`.
+    #[arg(required = true, num_args = 1.., value_name = "URL... | HOST [PORT] METHOD PATH")]
     pub positionals: Vec<String>,
 
     /// The request method (URL form only; default GET).
@@ -58,6 +62,8 @@ pub struct Args {
 
     /// Write the body to FILE (renamed into place only once complete, keeping FILE's mode;
     /// a symlink is written through). `-` is stdout, with the exact bytes even on a terminal.
+    /// With several URLs, give -o once per URL, in the same order (the URLs without one go
+    /// to stdout).
     ///
     /// Without -o, a body bound for a terminal shows its control characters escaped
     /// (`\u{1b}`; line breaks and tabs stay); pipes and files always get the exact bytes.
@@ -67,9 +73,10 @@ pub struct Args {
         value_name = "FILE",
         conflicts_with = "remote_name"
     )]
-    pub output: Option<PathBuf>,
+    pub output: Vec<PathBuf>,
 
-    /// Write the body to a file named like the last segment of the remote path.
+    /// Write the body to a file named like the last segment of the remote path (for every
+    /// URL, with several).
     ///
     /// A name with a control character, a bidi control (U+202A-U+202E, U+2066-U+2069,
     /// U+200E, U+200F, U+061C) or a path separator is refused (exit 2): use -o FILE.
@@ -188,6 +195,16 @@ pub struct Args {
     /// names under it), IP addresses, ADDR/BITS networks, or `*`. Replaces $no_proxy.
     #[arg(long = "noproxy", value_name = "LIST")]
     pub noproxy: Option<String>,
+
+    /// Fetch several URLs at the same time (at most --parallel-max), each over its own
+    /// connection; every URL needs -o or -O. Without it, URLs are fetched one after the
+    /// other, over one kept-alive connection per host.
+    #[arg(short = 'Z', long = "parallel")]
+    pub parallel: bool,
+
+    /// With -Z, at most N transfers at once (1 to 50; default 4).
+    #[arg(long = "parallel-max", value_name = "N", default_value_t = 4)]
+    pub parallel_max: usize,
 
     /// Give up when the whole run (lookup, connect, every redirect, the body) takes longer
     /// than SECS seconds (exit 4). No limit by default.

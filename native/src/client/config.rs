@@ -73,6 +73,11 @@ pub struct Config {
     pub retry: super::retry::RetryPolicy,
     /// `-x`, `--noproxy` and the proxy environment variables.
     pub proxy: super::proxy::ProxySettings,
+    /// Every URL of the run, in order, with where its body goes (the first is `url` and
+    /// `output`).
+    pub jobs: Vec<(Url, Output)>,
+    /// How many URLs are fetched at once (`-Z`, `--parallel-max`); 1 without `-Z`.
+    pub parallel: usize,
 }
 
 /// How `https://` servers are verified (the trust store is read on the first `https://` URL).
@@ -83,6 +88,9 @@ pub struct TlsSettings {
     /// `-k`: do not verify the server's certificate at all.
     pub insecure: bool,
 }
+
+/// Most transfers at once with `-Z` (`--parallel-max`).
+pub const MAX_PARALLEL: usize = 50;
 
 /// Most redirects followed with `-L`.
 pub const MAX_REDIRECTS: usize = 10;
@@ -102,7 +110,8 @@ impl Config {
     pub fn from_args(args: Args) -> Result<Config, Failure> {
         let usage = |e: super::url::UrlError| Failure::usage(e.0);
         let p = &args.positionals;
-        let (url, method, seed_path) = if p.len() == 1 {
+        let several = p.len() > 1 && p[0].contains("://");
+        let (url, method, seed_path) = if p.len() == 1 || several {
             let url = Url::parse(&p[0], args.path_as_is).map_err(usage)?;
             let method = match (&args.method, &args.upload) {
                 (Some(m), _) => m.clone(),
@@ -175,17 +184,56 @@ impl Config {
             (None, _, _) => BodySource::None,
         };
 
-        let output = if let Some(o) = &args.output {
-            if o.as_os_str() == "-" {
-                Output::Stdout { exact: true }
-            } else {
-                Output::File(o.clone())
-            }
-        } else if args.remote_name {
-            Output::File(PathBuf::from(url.file_name().map_err(usage)?))
+        let urls = if several {
+            p.iter()
+                .map(|u| Url::parse(u, args.path_as_is).map_err(usage))
+                .collect::<Result<Vec<_>, _>>()?
         } else {
-            Output::Stdout { exact: false }
+            vec![url.clone()]
         };
+        if args.output.len() > urls.len() {
+            return Err(Failure::usage(format!(
+                "{} -o for {} URL(s): give -o once per URL",
+                args.output.len(),
+                urls.len()
+            )));
+        }
+        if several && args.upload.is_some() {
+            return Err(Failure::usage("-T sends one body: give one URL"));
+        }
+        let mut jobs = Vec::with_capacity(urls.len());
+        for (i, u) in urls.into_iter().enumerate() {
+            let output = if let Some(o) = args.output.get(i) {
+                if o.as_os_str() == "-" {
+                    Output::Stdout { exact: true }
+                } else {
+                    Output::File(o.clone())
+                }
+            } else if args.remote_name {
+                Output::File(PathBuf::from(u.file_name().map_err(usage)?))
+            } else {
+                Output::Stdout { exact: false }
+            };
+            jobs.push((u, output));
+        }
+        let output = jobs[0].1.clone();
+        let parallel = match (args.parallel, args.parallel_max) {
+            (false, _) => 1,
+            (true, n @ 1..=MAX_PARALLEL) => n,
+            (true, n) => {
+                return Err(Failure::usage(format!(
+                    "--parallel-max wants 1 to {MAX_PARALLEL}, not {n}"
+                )))
+            }
+        };
+        if parallel > 1
+            && jobs.len() > 1
+            && jobs.iter().any(|(_, o)| matches!(o, Output::Stdout { .. }))
+        {
+            return Err(Failure::usage(
+                "-Z writes each body to a file: give -O, or -o once per URL",
+            ));
+        }
 
         let is_file = matches!(output, Output::File(_));
         let mut extra_headers = Vec::new();
@@ -252,11 +300,25 @@ impl Config {
                 args.noproxy.as_deref(),
                 |name| std::env::var(name).ok(),
             )?,
+            jobs,
+            parallel,
             tls: TlsSettings {
                 cacert: args.cacert,
                 insecure: args.insecure,
             },
         })
+    }
+
+    /// The settings for the `i`-th URL of the run: its URL and output in place of the first's.
+    pub fn job(&self, i: usize) -> Config {
+        let (url, output) = self.jobs[i].clone();
+        Config {
+            url,
+            output,
+            // A progress bar per transfer would fight over one terminal line.
+            progress: self.progress && self.parallel == 1,
+            ..self.clone()
+        }
     }
 
     /// The request's header fields for `url`: Host, User-Agent and Accept (unless removed or
@@ -463,10 +525,57 @@ mod tests {
             &["--retry-max-time", "inf", "http://h/"],
             &["-x", "socks5://h:1080", "http://h/"],
             &["-x", "http://h:99999", "http://h/"],
+            &["-o", "a", "-o", "b", "http://h/a"],
+            &["http://h/a", "h", "GET", "/"],
+            &["http://h/a", "not a url"],
+            &["-T", "f", "http://h/a", "http://h/b"],
+            &["-Z", "http://h/a", "http://h/b"],
+            &["-Z", "-o", "a", "http://h/a", "http://h/b"],
+            &[
+                "-Z",
+                "--parallel-max",
+                "0",
+                "-O",
+                "http://h/a",
+                "http://h/b",
+            ],
+            &[
+                "-Z",
+                "--parallel-max",
+                "51",
+                "-O",
+                "http://h/a",
+                "http://h/b",
+            ],
         ] {
             let err = config(argv).expect_err(&format!("{argv:?}"));
             assert_eq!(err.exit, super::super::error::Exit::Usage, "{argv:?}");
         }
+    }
+
+    #[test]
+    fn several_urls() {
+        let c = config(&["-o", "x", "http://h/a", "http://g:81/b/c.txt"]).unwrap();
+        assert_eq!(c.jobs.len(), 2);
+        assert_eq!(c.jobs[0].1, Output::File("x".into()));
+        assert_eq!(c.jobs[1].1, Output::Stdout { exact: false });
+        assert_eq!((c.jobs[1].0.host.as_str(), c.parallel), ("g", 1));
+        let c = config(&["-O", "-Z", "http://h/a", "http://h/b"]).unwrap();
+        assert_eq!(c.jobs[1].1, Output::File("b".into()));
+        assert_eq!(c.parallel, 4);
+        let c = config(&[
+            "-Z",
+            "--parallel-max",
+            "2",
+            "-o",
+            "a",
+            "-o",
+            "b",
+            "http://h/a",
+            "http://h/b",
+        ])
+        .unwrap();
+        assert_eq!(c.parallel, 2);
     }
 
     #[test]

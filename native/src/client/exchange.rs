@@ -26,7 +26,7 @@ use super::resume::{self, Ask, Plan, Resume};
 use super::show;
 use super::tls::{self, Stream};
 use super::url::{Scheme, Url};
-use simplehttp_core::client::{BodyState, ClientConnection, Event, Request, RequestBody};
+use simplehttp_core::client::{BodyState, ClientConnection, Event, Request, RequestBody, Reuse};
 use simplehttp_core::{ClientError, Framing, Limits, Method, ParseError, ResponseHead};
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -158,6 +158,18 @@ struct Socket {
 }
 
 impl Socket {
+    /// Whether an idle kept-alive connection is still open: nothing to read yet (the server
+    /// did not close it, nor send what no request asked for).
+    fn is_idle_open(&self) -> bool {
+        let tcp = self.stream.tcp();
+        if self.start != self.end || tcp.set_nonblocking(true).is_err() {
+            return false;
+        }
+        let mut probe = [0u8; 1];
+        let open = matches!(tcp.peek(&mut probe), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
+        tcp.set_nonblocking(false).is_ok() && open
+    }
+
     /// [`fill`](Socket::fill), giving up after `wait` without a byte.
     fn fill_within(&mut self, wait: Duration) -> io::Result<usize> {
         if wait != self.read_timeout {
@@ -474,7 +486,8 @@ fn request_head(
     body: &OpenBody,
     attempt: &Attempt<'_>,
     proxy: Option<&Proxy>,
-) -> Result<(ClientConnection, Vec<u8>), Failure> {
+    conn: &mut ClientConnection,
+) -> Result<Vec<u8>, Failure> {
     let len = match body {
         OpenBody::File { len, .. } => Some(*len),
         OpenBody::None | OpenBody::Stdin => None,
@@ -514,27 +527,45 @@ fn request_head(
         .collect();
     let mut request = Request::new(method, &target, &refs).with_body(body.framing());
     request.expect_continue = fields.expect;
-    let mut conn = engine();
     let mut head = Vec::with_capacity(512);
     conn.send_request(&request, &mut head)
         .map_err(|e| Failure::usage(format!("cannot write the request: {e}")))?;
-    Ok((conn, head))
+    Ok(head)
 }
 
-/// Sends one request to `url` and handles its response; `tls` connects `https://` URLs.
-pub fn exchange(
+/// Connections kept open after an exchange (keep-alive), for the next request to the same
+/// place: one per scheme, host, port and proxy, at most [`MAX_IDLE`].
+#[derive(Default)]
+pub struct Pool {
+    idle: Vec<(String, Socket, ClientConnection)>,
+}
+
+/// Most idle connections a [`Pool`] keeps; the oldest goes first.
+const MAX_IDLE: usize = 4;
+
+impl Pool {
+    /// An idle connection to `key` that the server has not closed meanwhile.
+    fn take(&mut self, key: &str) -> Option<(Socket, ClientConnection)> {
+        let i = self.idle.iter().position(|(k, _, _)| k == key)?;
+        let (_, socket, conn) = self.idle.remove(i);
+        socket.is_idle_open().then_some((socket, conn))
+    }
+
+    fn put(&mut self, key: String, socket: Socket, conn: ClientConnection) {
+        if self.idle.len() >= MAX_IDLE {
+            self.idle.remove(0);
+        }
+        self.idle.push((key, socket, conn));
+    }
+}
+
+/// Connects to `url` (through `proxy` if any), with TLS for `https://`.
+fn open_socket(
     cfg: &Config,
     tls: &mut tls::Connector,
     url: &Url,
-    method: &str,
-    body: &BodySource,
-    may_redirect: bool,
-    attempt: &Attempt<'_>,
-) -> Result<Outcome, Failure> {
-    let method = Method::from_token(method);
-    let body = OpenBody::open(body)?;
-    let proxy = cfg.proxy.for_url(url);
-    let (mut conn, head) = request_head(cfg, url, method, &body, attempt, proxy)?;
+    proxy: Option<&Proxy>,
+) -> Result<Socket, Failure> {
     let tls_config = match url.scheme {
         Scheme::Http => None,
         Scheme::Https => Some(tls.config(cfg.verbose)?),
@@ -577,10 +608,7 @@ pub fn exchange(
             cfg.verbose,
         )?,
     };
-    if cfg.verbose {
-        show::eprint_lines("> ", show::head_lines(&head));
-    }
-    let mut socket = Socket {
+    Ok(Socket {
         stream,
         buf: vec![0; READ_BUFFER],
         start: 0,
@@ -588,7 +616,49 @@ pub fn exchange(
         eof: false,
         consumed_total: 0,
         read_timeout: cfg.timeout,
+    })
+}
+
+/// Sends one request to `url` and handles its response, on a connection from `pool` when
+/// one is open to the same place; `tls` connects `https://` URLs.
+#[allow(clippy::too_many_arguments)]
+pub fn exchange(
+    cfg: &Config,
+    tls: &mut tls::Connector,
+    pool: &mut Pool,
+    url: &Url,
+    method: &str,
+    body: &BodySource,
+    may_redirect: bool,
+    attempt: &Attempt<'_>,
+) -> Result<Outcome, Failure> {
+    let method = Method::from_token(method);
+    let body = OpenBody::open(body)?;
+    let proxy = cfg.proxy.for_url(url);
+    let key = format!(
+        "{}://{}:{} {}",
+        url.scheme.as_str(),
+        url.host.to_ascii_lowercase(),
+        url.port,
+        proxy.map_or(String::new(), Proxy::name)
+    );
+    let (mut socket, mut conn) = match pool.take(&key) {
+        Some((mut socket, conn)) => {
+            if cfg.verbose {
+                show::eprint_lines(
+                    "* ",
+                    [format!("reusing the connection to {}", url.host_field())],
+                );
+            }
+            socket.consumed_total = 0;
+            (socket, conn)
+        }
+        None => (open_socket(cfg, tls, url, proxy)?, engine()),
     };
+    let head = request_head(cfg, url, method, &body, attempt, proxy, &mut conn)?;
+    if cfg.verbose {
+        show::eprint_lines("> ", show::head_lines(&head));
+    }
     socket
         .stream
         .write_all(&head)
@@ -717,7 +787,11 @@ pub fn exchange(
             }
             Next::Done => {
                 let status = rx.status.unwrap_or(0);
-                return match rx.sink.take().map(Sink::finish) {
+                let finished = rx.sink.take().map(Sink::finish);
+                if conn.reuse() == Reuse::KeepAlive && socket.start == socket.end {
+                    pool.put(key, socket, conn);
+                }
+                return match finished {
                     None | Some(Ok(())) => Ok(Outcome::Final { status }),
                     Some(Err(WriteFailure::Closed(_))) => Ok(Outcome::StdoutClosed { status }),
                     Some(Err(WriteFailure::Failed(f))) => Err(f),

@@ -10,6 +10,7 @@
 //! - [`connect`]: resolving and connecting, every address in turn.
 //! - [`tls`]: `https://` with rustls: verification, the handshake, the encrypted stream.
 //! - [`exchange`]: one request and its response, driving the core's engine.
+//! - [`multi`]: several URLs in one run, in order or `-Z` in parallel.
 //! - [`output`]: stdout, or a temporary file renamed into place when complete.
 //! - [`proxy`]: `-x`, the proxy environment variables, `--noproxy`, CONNECT tunnels.
 //! - [`resume`]: `-C -` and the partial file kept beside the destination.
@@ -21,6 +22,7 @@ pub mod config;
 pub mod connect;
 pub mod error;
 pub mod exchange;
+pub mod multi;
 pub mod output;
 pub mod proxy;
 pub mod resume;
@@ -56,7 +58,19 @@ pub fn run(args: cli::Args) -> Result<Exit, Failure> {
 }
 
 fn run_config(cfg: &Config) -> Result<Exit, Failure> {
-    let mut tls = tls::Connector::new(&cfg.tls);
+    if cfg.jobs.len() == 1 {
+        let mut tls = tls::Connector::new(&cfg.tls);
+        return run_one(cfg, &mut tls, &mut exchange::Pool::default());
+    }
+    Ok(multi::run(cfg))
+}
+
+/// One URL of the run, with its retries and redirects, on connections from `pool`.
+pub fn run_one(
+    cfg: &Config,
+    tls: &mut tls::Connector,
+    pool: &mut exchange::Pool,
+) -> Result<Exit, Failure> {
     // A file download keeps what it received for the next try (`--retry`) or run (`-C -`).
     let resume = match &cfg.output {
         config::Output::File(dest) if cfg.continue_at || cfg.retry.retries > 0 => {
@@ -77,7 +91,7 @@ fn run_config(cfg: &Config) -> Result<Exit, Failure> {
             ask,
             retry_status: more,
         };
-        match fetch(cfg, &mut tls, &attempt) {
+        match fetch(cfg, tls, pool, &attempt) {
             Ok(Outcome::Retry {
                 status,
                 retry_after,
@@ -117,6 +131,7 @@ fn run_config(cfg: &Config) -> Result<Exit, Failure> {
 fn fetch(
     cfg: &Config,
     tls: &mut tls::Connector,
+    pool: &mut exchange::Pool,
     attempt: &exchange::Attempt<'_>,
 ) -> Result<Outcome, Failure> {
     let mut url = cfg.url.clone();
@@ -124,7 +139,8 @@ fn fetch(
     let mut body = cfg.body.clone();
     let mut hops = 0;
     loop {
-        let outcome = exchange::exchange(cfg, tls, &url, &method, &body, cfg.follow, attempt)?;
+        let outcome =
+            exchange::exchange(cfg, tls, pool, &url, &method, &body, cfg.follow, attempt)?;
         match outcome {
             Outcome::Redirect {
                 location,

@@ -19,9 +19,14 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-/// The temporary file being written, if any, and what it becomes if cut short: the Ctrl-C
-/// handler removes it (or keeps it as the partial file for `-C -`).
-static PARTIAL: Mutex<Option<(PathBuf, Option<Keep>)>> = Mutex::new(None);
+/// The temporary files being written (several with `-Z`), and what each becomes if cut
+/// short: the Ctrl-C handler removes them (or keeps them as partial files for `-C -`).
+static PARTIAL: Mutex<Vec<(PathBuf, Option<Keep>)>> = Mutex::new(Vec::new());
+
+/// Forgets `temp` in [`PARTIAL`] (it was renamed, removed or kept).
+fn unregister(partial: &mut Vec<(PathBuf, Option<Keep>)>, temp: &Path) {
+    partial.retain(|(p, _)| p != temp);
+}
 
 /// Bodies at least this large get a progress bar (when stderr is a terminal).
 const PROGRESS_ABOVE: u64 = 1 << 20;
@@ -33,7 +38,7 @@ const WRITE_BUFFER: usize = 256 * 1024;
 /// Returns with the lock held forever, so no rename can happen after it.
 pub fn remove_partial_for_exit() {
     let guard = PARTIAL.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((p, keep)) = guard.as_ref() {
+    for (p, keep) in guard.iter() {
         abandon(p, keep.as_ref());
     }
     std::mem::forget(guard);
@@ -132,8 +137,10 @@ impl Sink {
     /// Keeps the temporary as the partial file described by `keep` if the body is cut short.
     pub fn keep_on_failure(&mut self, keep: Keep) {
         let mut guard = PARTIAL.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((_, k)) = guard.as_mut() {
-            *k = Some(keep.clone());
+        if let Some((temp, _)) = &self.temp {
+            if let Some((_, k)) = guard.iter_mut().find(|(p, _)| p == temp) {
+                *k = Some(keep.clone());
+            }
         }
         self.keep = Some(keep);
     }
@@ -152,8 +159,10 @@ impl Sink {
             .append(true)
             .open(part)
             .map_err(|e| Failure::local(format!("opening {}: {e}", part.display())))?;
-        *PARTIAL.lock().unwrap_or_else(|e| e.into_inner()) =
-            Some((part.to_path_buf(), Some(keep.clone())));
+        PARTIAL
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((part.to_path_buf(), Some(keep.clone())));
         let mut sink = Sink {
             out: BufWriter::with_capacity(WRITE_BUFFER, file),
             temp: Some((part.to_path_buf(), dest.to_path_buf())),
@@ -282,7 +291,7 @@ impl Sink {
                 (Ok(()), None) => {}
                 (Err(_), keep) => abandon(&temp, keep.as_ref()),
             }
-            *guard = None;
+            unregister(&mut guard, &temp);
             drop(guard);
             renamed.map_err(|e| {
                 WriteFailure::Failed(Failure::local(format!(
@@ -303,7 +312,7 @@ impl Drop for Sink {
         if let Some((temp, _)) = self.temp.take() {
             let mut guard = PARTIAL.lock().unwrap_or_else(|e| e.into_inner());
             abandon(&temp, self.keep.as_ref());
-            *guard = None;
+            unregister(&mut guard, &temp);
         }
     }
 }
@@ -389,13 +398,13 @@ fn create_temp(dest: &Path) -> Result<(File, PathBuf), Failure> {
             .open(&temp);
         match created {
             Ok(f) => {
-                *guard = Some((temp.clone(), None));
+                guard.push((temp.clone(), None));
                 // The umask applied at creation; the replaced file's mode is kept exactly.
                 if let Some(mode) = keep_mode {
                     f.set_permissions(fs::Permissions::from_mode(mode))
                         .map_err(|e| {
                             let _ = fs::remove_file(&temp);
-                            *guard = None;
+                            unregister(&mut guard, &temp);
                             Failure::local(format!("setting the mode of {}: {e}", temp.display()))
                         })?;
                 }
