@@ -842,12 +842,75 @@ fn parallel_transfers_are_bounded_by_parallel_max() {
     }
 }
 
-#[allow(dead_code)]
+#[test]
+fn a_kept_alive_connection_closed_by_the_server_is_replaced() {
+    let server = RawServer::many(vec![
+        Box::new(|mut s, _| {
+            send(&mut s, b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none");
+            // Takes the next request, then closes without a word: the client must connect
+            // again rather than fail.
+            let next = simplehttp_tests::client_util::read_head(&mut s);
+            assert!(
+                next.starts_with(b"GET /b "),
+                "{:?}",
+                String::from_utf8_lossy(&next)
+            );
+        }),
+        Box::new(|mut s, head| {
+            assert!(head.starts_with(b"GET /b "));
+            send(&mut s, b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo");
+        }),
+    ]);
+    let run = client(["-s", "-v", &server.url("/a"), &server.url("/b")]).run();
+    run.assert_code(0);
+    assert_eq!(run.stdout, b"onetwo");
+    assert!(run.stderr.contains("connecting again"), "{}", run.stderr);
+    server.finish();
+}
+
+#[test]
+fn with_continue_a_download_stopped_by_max_time_is_kept_to_resume() {
+    let server = RawServer::one(|mut s, _| {
+        send(
+            &mut s,
+            b"HTTP/1.1 200 OK\r\nETag: \"e1\"\r\nContent-Length: 1000\r\n\r\n",
+        );
+        send(&mut s, &[b'a'; 300]);
+        // Stall until the client gives up.
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        let _ = read_all(&mut s);
+    });
+    let dir = TempDir::new("maxtime-keep");
+    let out = dir.join("f");
+    let run = client([
+        "-s",
+        "-C",
+        "-",
+        "-m",
+        "1",
+        "-o",
+        out.to_str().unwrap(),
+        &server.url("/f"),
+    ])
+    .run();
+    run.assert_code(4);
+    assert_eq!(
+        dir.entries(),
+        [".f.simple-client-part", ".f.simple-client-resume"]
+    );
+    assert_eq!(
+        std::fs::read(dir.join(".f.simple-client-part")).unwrap(),
+        [b'a'; 300]
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join(".f.simple-client-resume")).unwrap(),
+        "If-Range: \"e1\"\n"
+    );
+    server.finish();
+}
+
 fn read_all(s: &mut TcpStream) -> Vec<u8> {
     let mut v = Vec::new();
     let _ = s.read_to_end(&mut v);
     v
 }
-
-#[allow(dead_code)]
-const LONG: Duration = Duration::from_secs(30);

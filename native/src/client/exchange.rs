@@ -642,7 +642,8 @@ pub fn exchange(
         url.port,
         proxy.map_or(String::new(), Proxy::name)
     );
-    let (mut socket, mut conn) = match pool.take(&key) {
+    let bodiless = matches!(body, OpenBody::None);
+    let (socket, conn, reused) = match pool.take(&key) {
         Some((mut socket, conn)) => {
             if cfg.verbose {
                 show::eprint_lines(
@@ -651,156 +652,216 @@ pub fn exchange(
                 );
             }
             socket.consumed_total = 0;
-            (socket, conn)
+            (socket, conn, true)
         }
-        None => (open_socket(cfg, tls, url, proxy)?, engine()),
+        None => (open_socket(cfg, tls, url, proxy)?, engine(), false),
     };
-    let head = request_head(cfg, url, method, &body, attempt, proxy, &mut conn)?;
-    if cfg.verbose {
-        show::eprint_lines("> ", show::head_lines(&head));
-    }
-    socket
-        .stream
-        .write_all(&head)
-        .map_err(|e| Failure::socket(&e, "sending the request", cfg.timeout.as_secs_f64()))?;
-
-    let mut upload = Upload {
-        body,
-        wait_until: None,
-        tried: false,
-        sent_at: Instant::now(),
-        error: None,
-    };
-    if conn.body_state() == BodyState::Wait {
-        upload.wait_until = Some(Instant::now() + CONTINUE_WAIT);
-    }
-    upload.send_if_due(&mut conn, &mut socket.stream)?;
-
-    let mut rx = Reception {
+    let mut received = false;
+    let on = Exchange {
         cfg,
+        url,
+        method,
         attempt,
-        sink: None,
-        status: None,
-        framing: Framing::None,
-        facts: HeadFacts::default(),
+        proxy,
+        may_redirect,
     };
-    loop {
-        let slice = &socket.buf[socket.start..socket.end];
-        let step = if socket.eof {
-            conn.handle_eof(slice)
-        } else {
-            conn.handle_bytes(slice)
-        };
-        let (consumed, next) = match step {
-            Ok(step) => (step.consumed, rx.on_event(step.event)?),
-            Err(e) => {
-                if cfg.trace {
-                    let at = conn.error_offset().map_or(String::new(), |off| {
-                        format!(
-                            " at byte {} of the response",
-                            socket.consumed_total + off as u64
-                        )
-                    });
-                    let what = match e {
-                        ClientError::Malformed(p) => p.to_string(),
-                        other => other.to_string(),
-                    };
-                    show::eprint_lines("* ", [format!("parse error{at}: {what}")]);
-                }
-                return Err(rx.engine_failure(e, &mut upload));
+    match on.run(pool, key.clone(), body, socket, conn, &mut received) {
+        // A kept-alive connection the server closed just as the request went (RFC 9112
+        // §9.3.1): nothing of a response came, so a request without a body goes again on a
+        // new connection.
+        Err(_) if reused && !received && bodiless => {
+            if cfg.verbose {
+                show::eprint_lines(
+                    "* ",
+                    ["the kept-alive connection was closed: connecting again"],
+                );
             }
+            let socket = open_socket(cfg, tls, url, proxy)?;
+            on.run(pool, key, OpenBody::None, socket, engine(), &mut received)
+        }
+        r => r,
+    }
+}
+
+/// One request on one connection: what does not change when it is sent again.
+struct Exchange<'a> {
+    cfg: &'a Config,
+    url: &'a Url,
+    method: Method<'a>,
+    attempt: &'a Attempt<'a>,
+    proxy: Option<&'a Proxy>,
+    may_redirect: bool,
+}
+
+impl Exchange<'_> {
+    /// Sends the request on `socket` and handles its response; sets `received` once any
+    /// byte of a response arrived. A connection that can carry another request goes back
+    /// to `pool` under `key`.
+    fn run(
+        &self,
+        pool: &mut Pool,
+        key: String,
+        body: OpenBody,
+        mut socket: Socket,
+        mut conn: ClientConnection,
+        received: &mut bool,
+    ) -> Result<Outcome, Failure> {
+        let Exchange {
+            cfg,
+            url,
+            method,
+            attempt,
+            proxy,
+            may_redirect,
+        } = *self;
+        let head = request_head(cfg, url, method, &body, attempt, proxy, &mut conn)?;
+        if cfg.verbose {
+            show::eprint_lines("> ", show::head_lines(&head));
+        }
+        socket
+            .stream
+            .write_all(&head)
+            .map_err(|e| Failure::socket(&e, "sending the request", cfg.timeout.as_secs_f64()))?;
+
+        let mut upload = Upload {
+            body,
+            wait_until: None,
+            tried: false,
+            sent_at: Instant::now(),
+            error: None,
         };
-        let head = socket.start..socket.start + consumed;
-        socket.start += consumed;
-        socket.consumed_total += consumed as u64;
-        let next = match next {
-            Next::Final => {
-                if upload.wait_until.is_some()
-                    && conn.body_state() == BodyState::Withheld
-                    && cfg.verbose
-                {
-                    show::eprint_lines(
-                        "* ",
-                        ["the server answered before the body was sent: not sending it"],
-                    );
-                }
-                if may_redirect {
-                    if let Some(r) = conn.redirect() {
-                        return Ok(Outcome::Redirect {
-                            status: r.status,
-                            location: r.location.to_string(),
-                            method: r.method.as_str().to_string(),
-                            resend_body: r.resend_body,
-                        });
-                    }
-                }
-                match rx.open_sink(&socket.buf[head])? {
-                    Ok(next) => next,
-                    Err(outcome) => return Ok(outcome),
-                }
-            }
-            other => other,
-        };
+        if conn.body_state() == BodyState::Wait {
+            upload.wait_until = Some(Instant::now() + CONTINUE_WAIT);
+        }
         upload.send_if_due(&mut conn, &mut socket.stream)?;
-        match next {
-            Next::Go | Next::Final => {}
-            Next::Read => {
-                // Each read may wait --timeout for a byte, but no longer than the wait for
-                // 100 Continue, and the final head must arrive whole within --timeout of the
-                // request: a server that sends its head a byte at a time cannot stretch it.
-                let now = Instant::now();
-                let head_due = rx.status.is_none().then(|| upload.sent_at + cfg.timeout);
-                let mut wait = (cfg.timeout, Wait::Progress);
-                for (due, why) in [(head_due, Wait::Head), (upload.wait_until, Wait::Continue)] {
-                    if let Some(left) = due.map(|d| d.saturating_duration_since(now)) {
-                        if left <= wait.0 {
-                            wait = (left, why);
+
+        let mut rx = Reception {
+            cfg,
+            attempt,
+            sink: None,
+            status: None,
+            framing: Framing::None,
+            facts: HeadFacts::default(),
+        };
+        loop {
+            let slice = &socket.buf[socket.start..socket.end];
+            let step = if socket.eof {
+                conn.handle_eof(slice)
+            } else {
+                conn.handle_bytes(slice)
+            };
+            let (consumed, next) = match step {
+                Ok(step) => (step.consumed, rx.on_event(step.event)?),
+                Err(e) => {
+                    if cfg.trace {
+                        let at = conn.error_offset().map_or(String::new(), |off| {
+                            format!(
+                                " at byte {} of the response",
+                                socket.consumed_total + off as u64
+                            )
+                        });
+                        let what = match e {
+                            ClientError::Malformed(p) => p.to_string(),
+                            other => other.to_string(),
+                        };
+                        show::eprint_lines("* ", [format!("parse error{at}: {what}")]);
+                    }
+                    return Err(rx.engine_failure(e, &mut upload));
+                }
+            };
+            let head = socket.start..socket.start + consumed;
+            socket.start += consumed;
+            socket.consumed_total += consumed as u64;
+            let next = match next {
+                Next::Final => {
+                    if upload.wait_until.is_some()
+                        && conn.body_state() == BodyState::Withheld
+                        && cfg.verbose
+                    {
+                        show::eprint_lines(
+                            "* ",
+                            ["the server answered before the body was sent: not sending it"],
+                        );
+                    }
+                    if may_redirect {
+                        if let Some(r) = conn.redirect() {
+                            return Ok(Outcome::Redirect {
+                                status: r.status,
+                                location: r.location.to_string(),
+                                method: r.method.as_str().to_string(),
+                                resend_body: r.resend_body,
+                            });
                         }
+                    }
+                    match rx.open_sink(&socket.buf[head])? {
+                        Ok(next) => next,
+                        Err(outcome) => return Ok(outcome),
                     }
                 }
-                let read = if wait.0.is_zero() {
-                    Err(io::ErrorKind::TimedOut.into())
-                } else {
-                    socket.fill_within(wait.0)
-                };
-                match read {
-                    Ok(_) => {}
-                    Err(e) if is_timeout(&e) && wait.1 == Wait::Continue => {
-                        if cfg.verbose {
-                            show::eprint_lines("* ", ["no 100 Continue yet: sending the body"]);
+                other => other,
+            };
+            upload.send_if_due(&mut conn, &mut socket.stream)?;
+            match next {
+                Next::Go | Next::Final => {}
+                Next::Read => {
+                    // Each read may wait --timeout for a byte, but no longer than the wait for
+                    // 100 Continue, and the final head must arrive whole within --timeout of the
+                    // request: a server that sends its head a byte at a time cannot stretch it.
+                    let now = Instant::now();
+                    let head_due = rx.status.is_none().then(|| upload.sent_at + cfg.timeout);
+                    let mut wait = (cfg.timeout, Wait::Progress);
+                    for (due, why) in [(head_due, Wait::Head), (upload.wait_until, Wait::Continue)]
+                    {
+                        if let Some(left) = due.map(|d| d.saturating_duration_since(now)) {
+                            if left <= wait.0 {
+                                wait = (left, why);
+                            }
                         }
-                        conn.handle_timeout();
-                        upload.send_if_due(&mut conn, &mut socket.stream)?;
                     }
-                    Err(e) if is_timeout(&e) && wait.1 == Wait::Head => {
-                        if let Some(f) = upload.take_failure(cfg.timeout.as_secs_f64()) {
-                            return Err(f);
+                    let read = if wait.0.is_zero() {
+                        Err(io::ErrorKind::TimedOut.into())
+                    } else {
+                        socket.fill_within(wait.0)
+                    };
+                    match read {
+                        Ok(n) => *received |= n > 0,
+                        Err(e) if is_timeout(&e) && wait.1 == Wait::Continue => {
+                            if cfg.verbose {
+                                show::eprint_lines("* ", ["no 100 Continue yet: sending the body"]);
+                            }
+                            conn.handle_timeout();
+                            upload.send_if_due(&mut conn, &mut socket.stream)?;
                         }
-                        return Err(Failure::network(format!(
-                            "timed out waiting for the response head: it did not arrive \
+                        Err(e) if is_timeout(&e) && wait.1 == Wait::Head => {
+                            if let Some(f) = upload.take_failure(cfg.timeout.as_secs_f64()) {
+                                return Err(f);
+                            }
+                            return Err(Failure::network(format!(
+                                "timed out waiting for the response head: it did not arrive \
                              within {} s (--timeout)",
-                            cfg.timeout.as_secs_f64()
-                        )));
+                                cfg.timeout.as_secs_f64()
+                            )));
+                        }
+                        Err(e) => return Err(rx.read_failure(&e, &mut upload)),
                     }
-                    Err(e) => return Err(rx.read_failure(&e, &mut upload)),
                 }
-            }
-            Next::Done => {
-                let status = rx.status.unwrap_or(0);
-                let finished = rx.sink.take().map(Sink::finish);
-                if conn.reuse() == Reuse::KeepAlive && socket.start == socket.end {
-                    pool.put(key, socket, conn);
+                Next::Done => {
+                    let status = rx.status.unwrap_or(0);
+                    let finished = rx.sink.take().map(Sink::finish);
+                    if conn.reuse() == Reuse::KeepAlive && socket.start == socket.end {
+                        pool.put(key, socket, conn);
+                    }
+                    return match finished {
+                        None | Some(Ok(())) => Ok(Outcome::Final { status }),
+                        Some(Err(WriteFailure::Closed(_))) => Ok(Outcome::StdoutClosed { status }),
+                        Some(Err(WriteFailure::Failed(f))) => Err(f),
+                    };
                 }
-                return match finished {
-                    None | Some(Ok(())) => Ok(Outcome::Final { status }),
-                    Some(Err(WriteFailure::Closed(_))) => Ok(Outcome::StdoutClosed { status }),
-                    Some(Err(WriteFailure::Failed(f))) => Err(f),
-                };
-            }
-            Next::StdoutClosed => {
-                return Ok(Outcome::StdoutClosed {
-                    status: rx.status.unwrap_or(0),
-                })
+                Next::StdoutClosed => {
+                    return Ok(Outcome::StdoutClosed {
+                        status: rx.status.unwrap_or(0),
+                    })
+                }
             }
         }
     }

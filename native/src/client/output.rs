@@ -226,6 +226,11 @@ impl Sink {
             }
             None => self.write_raw(bytes)?,
         }
+        // What may be kept to resume is on disk as it arrives: Ctrl-C and -m exit from
+        // another thread, without this buffer.
+        if self.keep.is_some() {
+            self.out.flush().map_err(|e| self.write_error(e))?;
+        }
         self.written += bytes.len() as u64;
         match &self.progress {
             Some(bar) => bar.set_position(self.offset + self.written),
