@@ -909,6 +909,26 @@ fn with_continue_a_download_stopped_by_max_time_is_kept_to_resume() {
     server.finish();
 }
 
+#[test]
+fn a_body_cut_after_reaching_stdout_is_not_retried() {
+    let server = RawServer::many(vec![answer(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01234",
+    )]);
+    let run = client([
+        "-s",
+        "--retry",
+        "3",
+        "--retry-delay",
+        "0.1",
+        &server.url("/"),
+    ])
+    .run();
+    run.assert_code(7);
+    assert_eq!(run.stdout, b"01234", "written once, not again");
+    assert!(retry_lines(&run.stderr).is_empty(), "{}", run.stderr);
+    assert_eq!(server.finish().len(), 1);
+}
+
 fn read_all(s: &mut TcpStream) -> Vec<u8> {
     let mut v = Vec::new();
     let _ = s.read_to_end(&mut v);

@@ -337,6 +337,9 @@ impl Reception<'_> {
                 }
                 let so_far = self.sink.as_ref().map_or(0, Sink::written);
                 check_max_filesize(cfg, so_far + data.len() as u64, false)?;
+                if self.sink.as_ref().is_some_and(Sink::in_place) && !data.is_empty() {
+                    ON_STDOUT.with(|w| w.set(true));
+                }
                 match self.sink.as_mut().map(|s| s.write_body(data)) {
                     None | Some(Ok(())) => Next::Go,
                     Some(Err(WriteFailure::Closed(_))) => Next::StdoutClosed,
@@ -665,7 +668,7 @@ pub fn exchange(
         proxy,
         may_redirect,
     };
-    match on.run(pool, key.clone(), body, socket, conn, &mut received) {
+    let result = match on.run(pool, key.clone(), body, socket, conn, &mut received) {
         // A kept-alive connection the server closed just as the request went (RFC 9112
         // §9.3.1): nothing of a response came, so a request without a body goes again on a
         // new connection.
@@ -680,7 +683,26 @@ pub fn exchange(
             on.run(pool, key, OpenBody::None, socket, engine(), &mut received)
         }
         r => r,
-    }
+    };
+    // Body bytes already on stdout (or a device) cannot be taken back: trying again would
+    // write them twice.
+    let written = ON_STDOUT.with(|w| w.replace(false));
+    result.map_err(|f| {
+        if written {
+            Failure {
+                transient: false,
+                ..f
+            }
+        } else {
+            f
+        }
+    })
+}
+
+thread_local! {
+    /// Set once body bytes went to an output written in place (stdout, a device) during
+    /// the current exchange.
+    static ON_STDOUT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// One request on one connection: what does not change when it is sent again.

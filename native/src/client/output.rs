@@ -242,6 +242,11 @@ impl Sink {
         Ok(())
     }
 
+    /// Whether the body goes out as it arrives (stdout, a device): what is written stays.
+    pub fn in_place(&self) -> bool {
+        self.temp.is_none()
+    }
+
     /// Body bytes in the file so far: those of a resumed download's earlier part, and
     /// this response's.
     pub fn written(&self) -> u64 {
