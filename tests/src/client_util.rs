@@ -64,6 +64,16 @@ where
 {
     let mut cmd = Command::new(client_bin());
     cmd.args(args);
+    // The tests talk to loopback peers: a proxy from the caller's environment stays out.
+    for var in [
+        "http_proxy",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "no_proxy",
+        "NO_PROXY",
+    ] {
+        cmd.env_remove(var);
+    }
     Client {
         cmd,
         stdin: None,
@@ -75,6 +85,11 @@ impl Client {
     /// Feeds these bytes on stdin (otherwise stdin is empty).
     pub fn stdin(mut self, bytes: Vec<u8>) -> Self {
         self.stdin = Some(bytes);
+        self
+    }
+    /// Sets an environment variable for the client.
+    pub fn env(mut self, name: &str, value: &str) -> Self {
+        self.cmd.env(name, value);
         self
     }
     /// Runs in this directory.

@@ -19,14 +19,19 @@ Exit codes:
        characters or bidi controls
     4  network failure: name resolution, connection refused or reset, timeout
        (--connect-timeout, --timeout, --max-time), a TLS handshake the server
-       refused or with nothing in common
+       refused or with nothing in common, a proxy that cannot be reached or
+       refuses the CONNECT tunnel
     5  TLS verification failed: unknown issuer, a name the certificate does not
        cover, an expired or not yet valid certificate (see --cacert, -k)
     7  protocol error: a malformed or truncated response, too many redirects,
        a redirect to a URL that cannot be followed (another scheme), or a TLS
        protocol error
     8  the server answered 4xx or 5xx (the body is still written)
-  130  interrupted (Ctrl-C)";
+   63  the body is larger than --max-filesize (nothing is left at -o FILE)
+  130  interrupted (Ctrl-C)
+
+With several URLs, each failure is reported on its own line (naming its URL) and the
+run goes on; the exit code is the highest one any URL earned (0 when all succeeded).";
 
 /// simple-client: send one HTTP/1.1 request and write the response body.
 #[derive(Debug, Parser)]
@@ -38,8 +43,9 @@ Exit codes:
     disable_help_subcommand = true
 )]
 pub struct Args {
-    /// `http[s]://HOST[:PORT]/PATH`, or `HOST [PORT] METHOD PATH`.
-    #[arg(required = true, num_args = 1..=4, value_name = "URL | HOST [PORT] METHOD PATH")]
+    /// `http[s]://HOST[:PORT]/PATH` (one or more, fetched in order), or
+    /// `HOST [PORT] METHOD PATH`.
+    #[arg(required = true, num_args = 1.., value_name = "URL... | HOST [PORT] METHOD PATH")]
     pub positionals: Vec<String>,
 
     /// The request method (URL form only; default GET).
@@ -56,6 +62,8 @@ pub struct Args {
 
     /// Write the body to FILE (renamed into place only once complete, keeping FILE's mode;
     /// a symlink is written through). `-` is stdout, with the exact bytes even on a terminal.
+    /// With several URLs, give -o once per URL, in the same order (the URLs without one go
+    /// to stdout).
     ///
     /// Without -o, a body bound for a terminal shows its control characters escaped
     /// (`\u{1b}`; line breaks and tabs stay); pipes and files always get the exact bytes.
@@ -65,9 +73,10 @@ pub struct Args {
         value_name = "FILE",
         conflicts_with = "remote_name"
     )]
-    pub output: Option<PathBuf>,
+    pub output: Vec<PathBuf>,
 
-    /// Write the body to a file named like the last segment of the remote path.
+    /// Write the body to a file named like the last segment of the remote path (for every
+    /// URL, with several).
     ///
     /// A name with a control character, a bidi control (U+202A-U+202E, U+2066-U+2069,
     /// U+200E, U+200F, U+061C) or a path separator is refused (exit 2): use -o FILE.
@@ -141,6 +150,61 @@ pub struct Args {
     /// read and change it. A warning says so on stderr.
     #[arg(short = 'k', long = "insecure")]
     pub insecure: bool,
+
+    /// Give up (exit 63) when the body is larger than SIZE bytes: before it starts when the
+    /// server says its length, else as soon as it passes SIZE. SIZE takes K, M, G or T
+    /// (powers of 1024): `10M`, `1G`.
+    #[arg(long = "max-filesize", value_name = "SIZE")]
+    pub max_filesize: Option<String>,
+
+    /// `-C -`: continue an -o/-O download that an earlier run left partial, asking only for
+    /// the rest (Range, with If-Range so a changed file starts over). A partial download is
+    /// kept as `.NAME.simple-client-part` when the connection fails; NAME only ever holds a
+    /// complete file. Only `-` (the partial file's size) is accepted as OFFSET.
+    #[arg(short = 'C', long = "continue-at", value_name = "OFFSET")]
+    pub continue_at: Option<String>,
+
+    /// Try again up to N times after a connection failure, a reset, a timeout, a response
+    /// cut short, or a 408, 429, 500, 502, 503 or 504 (never other 4xx). A download to a
+    /// file continues where it stopped when the server allows it.
+    #[arg(long = "retry", value_name = "N", default_value_t = 0)]
+    pub retry: u32,
+
+    /// The first wait before a retry (default 1 s); each next wait doubles (at most 10
+    /// minutes), less up to a quarter at random. A Retry-After from the server is obeyed
+    /// instead.
+    #[arg(long = "retry-delay", value_name = "SECS")]
+    pub retry_delay: Option<f64>,
+
+    /// Retry only while the run has lasted less than SECS seconds: no wait goes past it
+    /// (a longer Retry-After is cut to what is left).
+    #[arg(long = "retry-max-time", value_name = "SECS")]
+    pub retry_max_time: Option<f64>,
+
+    /// Go through the HTTP proxy at URL, `[http://][USER:PASSWORD@]HOST[:PORT]` (port 1080
+    /// by default): plain requests in absolute form, https:// through a CONNECT tunnel.
+    /// Credentials go to the proxy as Proxy-Authorization (Basic); a command line shows in
+    /// `ps`, so prefer the http_proxy/https_proxy variables for them. `-x ""` uses no proxy.
+    ///
+    /// Without -x, http:// URLs use $http_proxy (lowercase only) and https:// URLs
+    /// $https_proxy or $HTTPS_PROXY.
+    #[arg(short = 'x', long = "proxy", value_name = "URL")]
+    pub proxy: Option<String>,
+
+    /// Reach these hosts without a proxy: a comma-separated list of names (each covering the
+    /// names under it), IP addresses, ADDR/BITS networks, or `*`. Replaces $no_proxy.
+    #[arg(long = "noproxy", value_name = "LIST")]
+    pub noproxy: Option<String>,
+
+    /// Fetch several URLs at the same time (at most --parallel-max), each over its own
+    /// connection; every URL needs -o or -O. Without it, URLs are fetched one after the
+    /// other, over one kept-alive connection per host.
+    #[arg(short = 'Z', long = "parallel")]
+    pub parallel: bool,
+
+    /// With -Z, at most N transfers at once (1 to 50; default 4).
+    #[arg(long = "parallel-max", value_name = "N", default_value_t = 4)]
+    pub parallel_max: usize,
 
     /// Give up when the whole run (lookup, connect, every redirect, the body) takes longer
     /// than SECS seconds (exit 4). No limit by default.

@@ -65,6 +65,19 @@ pub struct Config {
     pub tls: TlsSettings,
     /// `--resolve`: addresses used for these hosts and ports instead of a lookup.
     pub resolve: Vec<super::connect::Pin>,
+    /// `--max-filesize`: the largest body accepted, in bytes.
+    pub max_filesize: Option<u64>,
+    /// `-C -`: continue a partial download.
+    pub continue_at: bool,
+    /// `--retry`, `--retry-delay`, `--retry-max-time`.
+    pub retry: super::retry::RetryPolicy,
+    /// `-x`, `--noproxy` and the proxy environment variables.
+    pub proxy: super::proxy::ProxySettings,
+    /// Every URL of the run, in order, with where its body goes (the first is `url` and
+    /// `output`).
+    pub jobs: Vec<(Url, Output)>,
+    /// How many URLs are fetched at once (`-Z`, `--parallel-max`); 1 without `-Z`.
+    pub parallel: usize,
 }
 
 /// How `https://` servers are verified (the trust store is read on the first `https://` URL).
@@ -75,6 +88,9 @@ pub struct TlsSettings {
     /// `-k`: do not verify the server's certificate at all.
     pub insecure: bool,
 }
+
+/// Most transfers at once with `-Z` (`--parallel-max`).
+pub const MAX_PARALLEL: usize = 50;
 
 /// Most redirects followed with `-L`.
 pub const MAX_REDIRECTS: usize = 10;
@@ -94,7 +110,8 @@ impl Config {
     pub fn from_args(args: Args) -> Result<Config, Failure> {
         let usage = |e: super::url::UrlError| Failure::usage(e.0);
         let p = &args.positionals;
-        let (url, method, seed_path) = if p.len() == 1 {
+        let several = p.len() > 1 && p[0].contains("://");
+        let (url, method, seed_path) = if p.len() == 1 || several {
             let url = Url::parse(&p[0], args.path_as_is).map_err(usage)?;
             let method = match (&args.method, &args.upload) {
                 (Some(m), _) => m.clone(),
@@ -167,18 +184,58 @@ impl Config {
             (None, _, _) => BodySource::None,
         };
 
-        let output = if let Some(o) = &args.output {
-            if o.as_os_str() == "-" {
-                Output::Stdout { exact: true }
-            } else {
-                Output::File(o.clone())
-            }
-        } else if args.remote_name {
-            Output::File(PathBuf::from(url.file_name().map_err(usage)?))
+        let urls = if several {
+            p.iter()
+                .map(|u| Url::parse(u, args.path_as_is).map_err(usage))
+                .collect::<Result<Vec<_>, _>>()?
         } else {
-            Output::Stdout { exact: false }
+            vec![url.clone()]
         };
+        if args.output.len() > urls.len() {
+            return Err(Failure::usage(format!(
+                "{} -o for {} URL(s): give -o once per URL",
+                args.output.len(),
+                urls.len()
+            )));
+        }
+        if several && args.upload.is_some() {
+            return Err(Failure::usage("-T sends one body: give one URL"));
+        }
+        let mut jobs = Vec::with_capacity(urls.len());
+        for (i, u) in urls.into_iter().enumerate() {
+            let output = if let Some(o) = args.output.get(i) {
+                if o.as_os_str() == "-" {
+                    Output::Stdout { exact: true }
+                } else {
+                    Output::File(o.clone())
+                }
+            } else if args.remote_name {
+                Output::File(PathBuf::from(u.file_name().map_err(usage)?))
+            } else {
+                Output::Stdout { exact: false }
+            };
+            jobs.push((u, output));
+        }
+        let output = jobs[0].1.clone();
+        let parallel = match (args.parallel, args.parallel_max) {
+            (false, _) => 1,
+            (true, n @ 1..=MAX_PARALLEL) => n,
+            (true, n) => {
+                return Err(Failure::usage(format!(
+                    "--parallel-max wants 1 to {MAX_PARALLEL}, not {n}"
+                )))
+            }
+        };
+        if parallel > 1
+            && jobs.len() > 1
+            && jobs.iter().any(|(_, o)| matches!(o, Output::Stdout { .. }))
+        {
+            return Err(Failure::usage(
+                "-Z writes each body to a file: give -O, or -o once per URL",
+            ));
+        }
 
+        let is_file = matches!(output, Output::File(_));
         let mut extra_headers = Vec::new();
         for h in &args.headers {
             extra_headers.push(parse_header(h)?);
@@ -207,11 +264,61 @@ impl Config {
                 .iter()
                 .map(|r| super::connect::Pin::parse(r))
                 .collect::<Result<_, _>>()?,
+            max_filesize: args
+                .max_filesize
+                .as_deref()
+                .map(|s| parse_size(s, "--max-filesize"))
+                .transpose()?,
+            continue_at: match args.continue_at.as_deref() {
+                None => false,
+                Some("-") if is_file && !args.include => true,
+                Some("-") if args.include => {
+                    return Err(Failure::usage("-C - cannot be used with -i"));
+                }
+                Some("-") => {
+                    return Err(Failure::usage("-C - continues a file: give -o FILE or -O"));
+                }
+                Some(other) => {
+                    return Err(Failure::usage(format!(
+                        "-C takes only '-' (continue from the partial file's size), not {other:?}"
+                    )))
+                }
+            },
+            retry: super::retry::RetryPolicy {
+                retries: args.retry,
+                delay: args
+                    .retry_delay
+                    .map(|s| seconds(s, "--retry-delay"))
+                    .transpose()?,
+                max_time: args
+                    .retry_max_time
+                    .map(|s| seconds(s, "--retry-max-time"))
+                    .transpose()?,
+            },
+            proxy: super::proxy::ProxySettings::new(
+                args.proxy.as_deref(),
+                args.noproxy.as_deref(),
+                |name| std::env::var(name).ok(),
+            )?,
+            jobs,
+            parallel,
             tls: TlsSettings {
                 cacert: args.cacert,
                 insecure: args.insecure,
             },
         })
+    }
+
+    /// The settings for the `i`-th URL of the run: its URL and output in place of the first's.
+    pub fn job(&self, i: usize) -> Config {
+        let (url, output) = self.jobs[i].clone();
+        Config {
+            url,
+            output,
+            // A progress bar per transfer would fight over one terminal line.
+            progress: self.progress && self.parallel == 1,
+            ..self.clone()
+        }
     }
 
     /// The request's header fields for `url`: Host, User-Agent and Accept (unless removed or
@@ -291,6 +398,27 @@ fn seconds(value: f64, flag: &str) -> Result<Duration, Failure> {
             "{flag} wants a positive number of seconds"
         )))
     }
+}
+
+/// Parses a size: digits, then optionally K, M, G or T (powers of 1024, either case).
+pub fn parse_size(text: &str, flag: &str) -> Result<u64, Failure> {
+    let bad = || {
+        Failure::usage(format!(
+            "{flag} wants a size such as 500000, 10M or 1G, not {text:?}"
+        ))
+    };
+    let (digits, shift) = match text.as_bytes().last().map(u8::to_ascii_uppercase) {
+        Some(b'K') => (&text[..text.len() - 1], 10),
+        Some(b'M') => (&text[..text.len() - 1], 20),
+        Some(b'G') => (&text[..text.len() - 1], 30),
+        Some(b'T') => (&text[..text.len() - 1], 40),
+        _ => (text, 0),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let n: u64 = digits.parse().map_err(|_| bad())?;
+    n.checked_mul(1u64 << shift).ok_or_else(bad)
 }
 
 /// `tchar` of RFC 9110 §5.6.2.
@@ -383,9 +511,84 @@ mod tests {
             &["h:81", "82", "GET", "/"],
             &["--resolve", "h:80", "http://h/"],
             &["h h", "GET", "/"],
+            &["--max-filesize", "", "http://h/"],
+            &["--max-filesize", "10X", "http://h/"],
+            &["--max-filesize", "+1", "http://h/"],
+            &["--max-filesize", "1.5M", "http://h/"],
+            &["--max-filesize", "M", "http://h/"],
+            &["--max-filesize", "99999999999T", "http://h/"],
+            &["-C", "-", "http://h/f"],
+            &["-C", "-", "-o", "-", "http://h/f"],
+            &["-C", "100", "-O", "http://h/f"],
+            &["-C", "-", "-i", "-O", "http://h/f"],
+            &["--retry-delay", "0", "http://h/"],
+            &["--retry-max-time", "inf", "http://h/"],
+            &["-x", "socks5://h:1080", "http://h/"],
+            &["-x", "http://h:99999", "http://h/"],
+            &["-o", "a", "-o", "b", "http://h/a"],
+            &["http://h/a", "h", "GET", "/"],
+            &["http://h/a", "not a url"],
+            &["-T", "f", "http://h/a", "http://h/b"],
+            &["-Z", "http://h/a", "http://h/b"],
+            &["-Z", "-o", "a", "http://h/a", "http://h/b"],
+            &[
+                "-Z",
+                "--parallel-max",
+                "0",
+                "-O",
+                "http://h/a",
+                "http://h/b",
+            ],
+            &[
+                "-Z",
+                "--parallel-max",
+                "51",
+                "-O",
+                "http://h/a",
+                "http://h/b",
+            ],
         ] {
             let err = config(argv).expect_err(&format!("{argv:?}"));
             assert_eq!(err.exit, super::super::error::Exit::Usage, "{argv:?}");
+        }
+    }
+
+    #[test]
+    fn several_urls() {
+        let c = config(&["-o", "x", "http://h/a", "http://g:81/b/c.txt"]).unwrap();
+        assert_eq!(c.jobs.len(), 2);
+        assert_eq!(c.jobs[0].1, Output::File("x".into()));
+        assert_eq!(c.jobs[1].1, Output::Stdout { exact: false });
+        assert_eq!((c.jobs[1].0.host.as_str(), c.parallel), ("g", 1));
+        let c = config(&["-O", "-Z", "http://h/a", "http://h/b"]).unwrap();
+        assert_eq!(c.jobs[1].1, Output::File("b".into()));
+        assert_eq!(c.parallel, 4);
+        let c = config(&[
+            "-Z",
+            "--parallel-max",
+            "2",
+            "-o",
+            "a",
+            "-o",
+            "b",
+            "http://h/a",
+            "http://h/b",
+        ])
+        .unwrap();
+        assert_eq!(c.parallel, 2);
+    }
+
+    #[test]
+    fn sizes() {
+        for (text, n) in [
+            ("0", 0),
+            ("500", 500),
+            ("10k", 10 << 10),
+            ("10M", 10 << 20),
+            ("1G", 1 << 30),
+            ("2t", 2 << 40),
+        ] {
+            assert_eq!(parse_size(text, "--max-filesize").unwrap(), n, "{text}");
         }
     }
 

@@ -21,6 +21,8 @@ pub enum Exit {
     Protocol = 7,
     /// The server answered 4xx or 5xx (the body was still written).
     HttpError = 8,
+    /// The body is larger than `--max-filesize` (curl's code).
+    FileTooLarge = 63,
     /// Ctrl-C.
     Interrupted = 130,
 }
@@ -54,21 +56,33 @@ pub struct Failure {
     pub exit: Exit,
     /// Why, for `simple-client: <why>`.
     pub why: String,
+    /// Worth trying again with `--retry` (a network failure, a response cut short).
+    pub transient: bool,
 }
 
 impl Failure {
+    /// A failure with this exit code.
+    pub fn new(exit: Exit, why: impl Into<String>) -> Failure {
+        Failure {
+            exit,
+            why: why.into(),
+            transient: false,
+        }
+    }
     /// A usage error (exit 2).
     pub fn usage(why: impl Into<String>) -> Failure {
         Failure {
             exit: Exit::Usage,
             why: why.into(),
+            transient: false,
         }
     }
-    /// A network failure (exit 4).
+    /// A network failure (exit 4), worth a retry.
     pub fn network(why: impl Into<String>) -> Failure {
         Failure {
             exit: Exit::Network,
             why: why.into(),
+            transient: true,
         }
     }
     /// A TLS verification failure (exit 5).
@@ -76,6 +90,7 @@ impl Failure {
         Failure {
             exit: Exit::Verification,
             why: why.into(),
+            transient: false,
         }
     }
     /// A protocol error (exit 7).
@@ -83,6 +98,15 @@ impl Failure {
         Failure {
             exit: Exit::Protocol,
             why: why.into(),
+            transient: false,
+        }
+    }
+    /// A body over `--max-filesize` (exit 63).
+    pub fn too_large(why: impl Into<String>) -> Failure {
+        Failure {
+            exit: Exit::FileTooLarge,
+            why: why.into(),
+            transient: false,
         }
     }
     /// A local file error (exit 1).
@@ -90,6 +114,15 @@ impl Failure {
         Failure {
             exit: Exit::LocalFile,
             why: why.into(),
+            transient: false,
+        }
+    }
+
+    /// The same failure, marked worth a retry.
+    pub fn transient(self) -> Failure {
+        Failure {
+            transient: true,
+            ..self
         }
     }
 

@@ -18,14 +18,16 @@
 //!                                 └─ Data… ─► End ─► rename the output into place
 //! ```
 
-use super::config::{BodySource, Config};
+use super::config::{BodySource, Config, Output, USER_AGENT};
 use super::error::Failure;
 use super::output::{Sink, WriteFailure};
+use super::proxy::{self, Proxy};
+use super::resume::{self, Ask, Plan, Resume};
 use super::show;
 use super::tls::{self, Stream};
 use super::url::{Scheme, Url};
-use simplehttp_core::client::{BodyState, ClientConnection, Event, Request, RequestBody};
-use simplehttp_core::{ClientError, Framing, Limits, Method, ResponseHead};
+use simplehttp_core::client::{BodyState, ClientConnection, Event, Request, RequestBody, Reuse};
+use simplehttp_core::{ClientError, Framing, Limits, Method, ParseError, ResponseHead};
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
@@ -63,6 +65,34 @@ pub enum Outcome {
         /// The status code.
         status: u16,
     },
+    /// A 416 said the partial download was complete already (`-C -`): nothing written.
+    Complete,
+    /// A status worth trying again (`--retry`); its body was not read.
+    Retry {
+        /// The status code.
+        status: u16,
+        /// The Retry-After value, as sent.
+        retry_after: Option<String>,
+    },
+}
+
+/// What one attempt asks beyond the configured request.
+#[derive(Debug, Default)]
+pub struct Attempt<'a> {
+    /// Where a partial download lives (an `-o`/`-O` file with `-C -` or `--retry`).
+    pub resume: Option<&'a Resume>,
+    /// The range asked for: the rest of the partial download.
+    pub ask: Option<Ask>,
+    /// Another try follows a retryable status: give it back ([`Outcome::Retry`]) unread.
+    pub retry_status: bool,
+}
+
+/// What the final head says that the shell acts on, copied out of the receive buffer.
+#[derive(Debug, Default)]
+struct HeadFacts {
+    content_range: Option<String>,
+    validator: Option<String>,
+    retry_after: Option<String>,
 }
 
 /// The request body, opened.
@@ -128,6 +158,18 @@ struct Socket {
 }
 
 impl Socket {
+    /// Whether an idle kept-alive connection is still open: nothing to read yet (the server
+    /// did not close it, nor send what no request asked for).
+    fn is_idle_open(&self) -> bool {
+        let tcp = self.stream.tcp();
+        if self.start != self.end || tcp.set_nonblocking(true).is_err() {
+            return false;
+        }
+        let mut probe = [0u8; 1];
+        let open = matches!(tcp.peek(&mut probe), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
+        tcp.set_nonblocking(false).is_ok() && open
+    }
+
     /// [`fill`](Socket::fill), giving up after `wait` without a byte.
     fn fill_within(&mut self, wait: Duration) -> io::Result<usize> {
         if wait != self.read_timeout {
@@ -166,11 +208,19 @@ impl Socket {
     }
 }
 
+/// Most bytes of a response head (status line, fields, blank line): 100 KiB, the header
+/// section curl accepts. Servers behind big cookie jars or long CSP lists send far more
+/// than the server side's 64 KiB request heads; past this the response is refused (exit 7).
+pub const MAX_RESPONSE_HEAD: usize = 100 * 1024;
+
 /// The connection engine for one exchange.
 fn engine() -> ClientConnection {
     ClientConnection::new(Limits {
         // The client streams the body to its output; it never holds it, so no cap.
         max_body: u64::MAX,
+        max_head_bytes: MAX_RESPONSE_HEAD,
+        // Bounded by bytes, not by a count: the shortest field line ("a:" CRLF) is 4 bytes.
+        max_headers: MAX_RESPONSE_HEAD / 4,
         ..Limits::default()
     })
 }
@@ -239,9 +289,11 @@ enum Next {
 /// What has been received of the response so far, and where its body goes.
 struct Reception<'c> {
     cfg: &'c Config,
+    attempt: &'c Attempt<'c>,
     sink: Option<Sink>,
     status: Option<u16>,
     framing: Framing,
+    facts: HeadFacts,
 }
 
 impl Reception<'_> {
@@ -257,6 +309,14 @@ impl Reception<'_> {
                 self.show_head(&h);
                 self.status = Some(h.status());
                 self.framing = h.framing();
+                self.facts = HeadFacts {
+                    content_range: h.header_str("content-range").map(str::to_string),
+                    validator: resume::validator(
+                        h.header_str("etag"),
+                        h.header_str("last-modified"),
+                    ),
+                    retry_after: h.header_str("retry-after").map(str::to_string),
+                };
                 Next::Final
             }
             Event::ChunkHeader { size, extensions } => {
@@ -274,6 +334,11 @@ impl Reception<'_> {
             Event::Data(data) => {
                 if cfg.trace {
                     show::eprint_lines("* ", [format!("data: {} bytes", data.len())]);
+                }
+                let so_far = self.sink.as_ref().map_or(0, Sink::written);
+                check_max_filesize(cfg, so_far + data.len() as u64, false)?;
+                if self.sink.as_ref().is_some_and(Sink::in_place) && !data.is_empty() {
+                    ON_STDOUT.with(|w| w.set(true));
                 }
                 match self.sink.as_mut().map(|s| s.write_body(data)) {
                     None | Some(Ok(())) => Next::Go,
@@ -317,24 +382,64 @@ impl Reception<'_> {
         }
     }
 
-    /// Opens the output for the final response's body, with the head first for `-i`.
-    fn open_sink(&mut self, head: &[u8]) -> Result<Next, Failure> {
+    /// Opens the output for the final response's body, with the head first for `-i`; or
+    /// says the exchange ends here (a status to retry, a download complete already).
+    fn open_sink(&mut self, head: &[u8]) -> Result<Result<Next, Outcome>, Failure> {
         let cfg = self.cfg;
+        let status = self.status.unwrap_or(0);
+        if self.attempt.retry_status && super::retry::is_retryable_status(status) {
+            return Ok(Err(Outcome::Retry {
+                status,
+                retry_after: self.facts.retry_after.take(),
+            }));
+        }
         let total = match self.framing {
             Framing::Length(n) => Some(n),
             _ => None,
         };
-        let sink = self
-            .sink
-            .insert(Sink::open(&cfg.output, total, cfg.progress && !cfg.trace)?);
+        let plan = match (self.attempt.resume, &cfg.output) {
+            (Some(r), Output::File(_)) => r.plan(
+                self.attempt.ask.as_ref(),
+                status,
+                self.facts.content_range.as_deref(),
+                self.facts.validator.take(),
+            )?,
+            _ => Plan::Fresh(None),
+        };
+        let progress = cfg.progress && !cfg.trace;
+        let sink = match plan {
+            Plan::Complete => return Ok(Err(Outcome::Complete)),
+            Plan::Append { part, offset, keep } => {
+                if let Some(n) = total {
+                    check_max_filesize(cfg, offset + n, true)?;
+                }
+                let dest = self
+                    .attempt
+                    .resume
+                    .map(|r| r.dest.clone())
+                    .unwrap_or_default();
+                Sink::append(&part, &dest, offset, keep, total, progress)?
+            }
+            Plan::Fresh(keep) => {
+                if let Some(n) = total {
+                    check_max_filesize(cfg, n, true)?;
+                }
+                let mut sink = Sink::open(&cfg.output, total, progress)?;
+                if let Some(keep) = keep {
+                    sink.keep_on_failure(keep);
+                }
+                sink
+            }
+        };
+        let sink = self.sink.insert(sink);
         if cfg.include {
             match sink.write_head(head) {
                 Ok(()) => {}
-                Err(WriteFailure::Closed(_)) => return Ok(Next::StdoutClosed),
+                Err(WriteFailure::Closed(_)) => return Ok(Ok(Next::StdoutClosed)),
                 Err(WriteFailure::Failed(f)) => return Err(f),
             }
         }
-        Ok(Next::Go)
+        Ok(Ok(Next::Go))
     }
 
     /// The engine refused the response: the failure to report.
@@ -344,7 +449,19 @@ impl Reception<'_> {
                 return f;
             }
         }
-        Failure::protocol(e.to_string())
+        match e {
+            ClientError::Malformed(ParseError::HeadTooLarge | ParseError::TooManyHeaders) => {
+                Failure::protocol(format!(
+                    "the response head is larger than {} KiB: refused",
+                    MAX_RESPONSE_HEAD / 1024
+                ))
+            }
+            // Cut short by the server: another try may get (the rest of) it.
+            ClientError::ClosedInBody { .. }
+            | ClientError::ClosedInHead
+            | ClientError::ClosedWithoutResponse => Failure::protocol(e.to_string()).transient(),
+            e => Failure::protocol(e.to_string()),
+        }
     }
 
     /// A socket read failed: the failure to report.
@@ -370,12 +487,31 @@ fn request_head(
     url: &Url,
     method: Method<'_>,
     body: &OpenBody,
-) -> Result<(ClientConnection, Vec<u8>), Failure> {
+    attempt: &Attempt<'_>,
+    proxy: Option<&Proxy>,
+    conn: &mut ClientConnection,
+) -> Result<Vec<u8>, Failure> {
     let len = match body {
         OpenBody::File { len, .. } => Some(*len),
         OpenBody::None | OpenBody::Stdin => None,
     };
-    let fields = cfg.request_fields(url, len);
+    let mut fields = cfg.request_fields(url, len);
+    if let Some(ask) = &attempt.ask {
+        fields.list.extend(ask.fields());
+    }
+    // Through a proxy, a plain request names the whole URL and carries the proxy's
+    // credentials (RFC 9112 §3.2.2, RFC 9110 §11.7.2); a tunnel's do not.
+    let mut target = url.target.clone();
+    if let (Some(p), Scheme::Http) = (proxy, url.scheme) {
+        target = url.to_string();
+        let given = fields
+            .list
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("proxy-authorization"));
+        if let (Some(a), false) = (&p.authorization, given) {
+            fields.list.push(("Proxy-Authorization".into(), a.clone()));
+        }
+    }
     if cfg.verbose && !fields.withheld.is_empty() {
         show::eprint_lines(
             "* ",
@@ -392,39 +528,78 @@ fn request_head(
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
-    let mut request = Request::new(method, &url.target, &refs).with_body(body.framing());
+    let mut request = Request::new(method, &target, &refs).with_body(body.framing());
     request.expect_continue = fields.expect;
-    let mut conn = engine();
     let mut head = Vec::with_capacity(512);
     conn.send_request(&request, &mut head)
         .map_err(|e| Failure::usage(format!("cannot write the request: {e}")))?;
-    Ok((conn, head))
+    Ok(head)
 }
 
-/// Sends one request to `url` and handles its response; `tls` connects `https://` URLs.
-pub fn exchange(
+/// Connections kept open after an exchange (keep-alive), for the next request to the same
+/// place: one per scheme, host, port and proxy, at most [`MAX_IDLE`].
+#[derive(Default)]
+pub struct Pool {
+    idle: Vec<(String, Socket, ClientConnection)>,
+}
+
+/// Most idle connections a [`Pool`] keeps; the oldest goes first.
+const MAX_IDLE: usize = 4;
+
+impl Pool {
+    /// An idle connection to `key` that the server has not closed meanwhile.
+    fn take(&mut self, key: &str) -> Option<(Socket, ClientConnection)> {
+        let i = self.idle.iter().position(|(k, _, _)| k == key)?;
+        let (_, socket, conn) = self.idle.remove(i);
+        socket.is_idle_open().then_some((socket, conn))
+    }
+
+    fn put(&mut self, key: String, socket: Socket, conn: ClientConnection) {
+        if self.idle.len() >= MAX_IDLE {
+            self.idle.remove(0);
+        }
+        self.idle.push((key, socket, conn));
+    }
+}
+
+/// Connects to `url` (through `proxy` if any), with TLS for `https://`.
+fn open_socket(
     cfg: &Config,
     tls: &mut tls::Connector,
     url: &Url,
-    method: &str,
-    body: &BodySource,
-    may_redirect: bool,
-) -> Result<Outcome, Failure> {
-    let method = Method::from_token(method);
-    let body = OpenBody::open(body)?;
-    let (mut conn, head) = request_head(cfg, url, method, &body)?;
+    proxy: Option<&Proxy>,
+) -> Result<Socket, Failure> {
     let tls_config = match url.scheme {
         Scheme::Http => None,
         Scheme::Https => Some(tls.config(cfg.verbose)?),
     };
     let start = Instant::now();
-    let tcp = super::connect::connect(
-        url,
-        &cfg.resolve,
-        cfg.connect_timeout,
-        cfg.timeout,
-        cfg.verbose,
-    )?;
+    let tcp = match proxy {
+        None => super::connect::connect(
+            url,
+            &cfg.resolve,
+            cfg.connect_timeout,
+            cfg.timeout,
+            cfg.verbose,
+        )?,
+        Some(p) => {
+            if cfg.verbose {
+                show::eprint_lines("* ", [format!("through the proxy {}", p.name())]);
+            }
+            let tcp = super::connect::connect(
+                &p.url,
+                &cfg.resolve,
+                cfg.connect_timeout,
+                cfg.timeout,
+                cfg.verbose,
+            )
+            .map_err(|f| proxy::unreachable(p, f))?;
+            match url.scheme {
+                Scheme::Http => tcp,
+                Scheme::Https => proxy::tunnel(tcp, p, url, USER_AGENT, cfg.timeout, cfg.verbose)?,
+            }
+        }
+    };
     let stream = match tls_config {
         None => Stream::Plain(tcp),
         Some(config) => tls::handshake(
@@ -436,10 +611,7 @@ pub fn exchange(
             cfg.verbose,
         )?,
     };
-    if cfg.verbose {
-        show::eprint_lines("> ", show::head_lines(&head));
-    }
-    let mut socket = Socket {
+    Ok(Socket {
         stream,
         buf: vec![0; READ_BUFFER],
         start: 0,
@@ -447,142 +619,286 @@ pub fn exchange(
         eof: false,
         consumed_total: 0,
         read_timeout: cfg.timeout,
-    };
-    socket
-        .stream
-        .write_all(&head)
-        .map_err(|e| Failure::socket(&e, "sending the request", cfg.timeout.as_secs_f64()))?;
+    })
+}
 
-    let mut upload = Upload {
-        body,
-        wait_until: None,
-        tried: false,
-        sent_at: Instant::now(),
-        error: None,
+/// Sends one request to `url` and handles its response, on a connection from `pool` when
+/// one is open to the same place; `tls` connects `https://` URLs.
+#[allow(clippy::too_many_arguments)]
+pub fn exchange(
+    cfg: &Config,
+    tls: &mut tls::Connector,
+    pool: &mut Pool,
+    url: &Url,
+    method: &str,
+    body: &BodySource,
+    may_redirect: bool,
+    attempt: &Attempt<'_>,
+) -> Result<Outcome, Failure> {
+    let method = Method::from_token(method);
+    let body = OpenBody::open(body)?;
+    let proxy = cfg.proxy.for_url(url);
+    let key = format!(
+        "{}://{}:{} {}",
+        url.scheme.as_str(),
+        url.host.to_ascii_lowercase(),
+        url.port,
+        proxy.map_or(String::new(), Proxy::name)
+    );
+    let bodiless = matches!(body, OpenBody::None);
+    let (socket, conn, reused) = match pool.take(&key) {
+        Some((mut socket, conn)) => {
+            if cfg.verbose {
+                show::eprint_lines(
+                    "* ",
+                    [format!("reusing the connection to {}", url.host_field())],
+                );
+            }
+            socket.consumed_total = 0;
+            (socket, conn, true)
+        }
+        None => (open_socket(cfg, tls, url, proxy)?, engine(), false),
     };
-    if conn.body_state() == BodyState::Wait {
-        upload.wait_until = Some(Instant::now() + CONTINUE_WAIT);
-    }
-    upload.send_if_due(&mut conn, &mut socket.stream)?;
-
-    let mut rx = Reception {
+    let mut received = false;
+    let on = Exchange {
         cfg,
-        sink: None,
-        status: None,
-        framing: Framing::None,
+        url,
+        method,
+        attempt,
+        proxy,
+        may_redirect,
     };
-    loop {
-        let slice = &socket.buf[socket.start..socket.end];
-        let step = if socket.eof {
-            conn.handle_eof(slice)
+    let result = match on.run(pool, key.clone(), body, socket, conn, &mut received) {
+        // A kept-alive connection the server closed just as the request went (RFC 9112
+        // §9.3.1): nothing of a response came, so a request without a body goes again on a
+        // new connection.
+        Err(_) if reused && !received && bodiless => {
+            if cfg.verbose {
+                show::eprint_lines(
+                    "* ",
+                    ["the kept-alive connection was closed: connecting again"],
+                );
+            }
+            let socket = open_socket(cfg, tls, url, proxy)?;
+            on.run(pool, key, OpenBody::None, socket, engine(), &mut received)
+        }
+        r => r,
+    };
+    // Body bytes already on stdout (or a device) cannot be taken back: trying again would
+    // write them twice.
+    let written = ON_STDOUT.with(|w| w.replace(false));
+    result.map_err(|f| {
+        if written {
+            Failure {
+                transient: false,
+                ..f
+            }
         } else {
-            conn.handle_bytes(slice)
+            f
+        }
+    })
+}
+
+thread_local! {
+    /// Set once body bytes went to an output written in place (stdout, a device) during
+    /// the current exchange.
+    static ON_STDOUT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// One request on one connection: what does not change when it is sent again.
+struct Exchange<'a> {
+    cfg: &'a Config,
+    url: &'a Url,
+    method: Method<'a>,
+    attempt: &'a Attempt<'a>,
+    proxy: Option<&'a Proxy>,
+    may_redirect: bool,
+}
+
+impl Exchange<'_> {
+    /// Sends the request on `socket` and handles its response; sets `received` once any
+    /// byte of a response arrived. A connection that can carry another request goes back
+    /// to `pool` under `key`.
+    fn run(
+        &self,
+        pool: &mut Pool,
+        key: String,
+        body: OpenBody,
+        mut socket: Socket,
+        mut conn: ClientConnection,
+        received: &mut bool,
+    ) -> Result<Outcome, Failure> {
+        let Exchange {
+            cfg,
+            url,
+            method,
+            attempt,
+            proxy,
+            may_redirect,
+        } = *self;
+        let head = request_head(cfg, url, method, &body, attempt, proxy, &mut conn)?;
+        if cfg.verbose {
+            show::eprint_lines("> ", show::head_lines(&head));
+        }
+        socket
+            .stream
+            .write_all(&head)
+            .map_err(|e| Failure::socket(&e, "sending the request", cfg.timeout.as_secs_f64()))?;
+
+        let mut upload = Upload {
+            body,
+            wait_until: None,
+            tried: false,
+            sent_at: Instant::now(),
+            error: None,
         };
-        let (consumed, next) = match step {
-            Ok(step) => (step.consumed, rx.on_event(step.event)?),
-            Err(e) => {
-                if cfg.trace {
-                    let at = conn.error_offset().map_or(String::new(), |off| {
-                        format!(
-                            " at byte {} of the response",
-                            socket.consumed_total + off as u64
-                        )
-                    });
-                    let what = match e {
-                        ClientError::Malformed(p) => p.to_string(),
-                        other => other.to_string(),
-                    };
-                    show::eprint_lines("* ", [format!("parse error{at}: {what}")]);
-                }
-                return Err(rx.engine_failure(e, &mut upload));
-            }
-        };
-        let head = socket.start..socket.start + consumed;
-        socket.start += consumed;
-        socket.consumed_total += consumed as u64;
-        let next = match next {
-            Next::Final => {
-                if upload.wait_until.is_some()
-                    && conn.body_state() == BodyState::Withheld
-                    && cfg.verbose
-                {
-                    show::eprint_lines(
-                        "* ",
-                        ["the server answered before the body was sent: not sending it"],
-                    );
-                }
-                if may_redirect {
-                    if let Some(r) = conn.redirect() {
-                        return Ok(Outcome::Redirect {
-                            status: r.status,
-                            location: r.location.to_string(),
-                            method: r.method.as_str().to_string(),
-                            resend_body: r.resend_body,
-                        });
-                    }
-                }
-                rx.open_sink(&socket.buf[head])?
-            }
-            other => other,
-        };
+        if conn.body_state() == BodyState::Wait {
+            upload.wait_until = Some(Instant::now() + CONTINUE_WAIT);
+        }
         upload.send_if_due(&mut conn, &mut socket.stream)?;
-        match next {
-            Next::Go | Next::Final => {}
-            Next::Read => {
-                // Each read may wait --timeout for a byte, but no longer than the wait for
-                // 100 Continue, and the final head must arrive whole within --timeout of the
-                // request: a server that sends its head a byte at a time cannot stretch it.
-                let now = Instant::now();
-                let head_due = rx.status.is_none().then(|| upload.sent_at + cfg.timeout);
-                let mut wait = (cfg.timeout, Wait::Progress);
-                for (due, why) in [(head_due, Wait::Head), (upload.wait_until, Wait::Continue)] {
-                    if let Some(left) = due.map(|d| d.saturating_duration_since(now)) {
-                        if left <= wait.0 {
-                            wait = (left, why);
+
+        let mut rx = Reception {
+            cfg,
+            attempt,
+            sink: None,
+            status: None,
+            framing: Framing::None,
+            facts: HeadFacts::default(),
+        };
+        loop {
+            let slice = &socket.buf[socket.start..socket.end];
+            let step = if socket.eof {
+                conn.handle_eof(slice)
+            } else {
+                conn.handle_bytes(slice)
+            };
+            let (consumed, next) = match step {
+                Ok(step) => (step.consumed, rx.on_event(step.event)?),
+                Err(e) => {
+                    if cfg.trace {
+                        let at = conn.error_offset().map_or(String::new(), |off| {
+                            format!(
+                                " at byte {} of the response",
+                                socket.consumed_total + off as u64
+                            )
+                        });
+                        let what = match e {
+                            ClientError::Malformed(p) => p.to_string(),
+                            other => other.to_string(),
+                        };
+                        show::eprint_lines("* ", [format!("parse error{at}: {what}")]);
+                    }
+                    return Err(rx.engine_failure(e, &mut upload));
+                }
+            };
+            let head = socket.start..socket.start + consumed;
+            socket.start += consumed;
+            socket.consumed_total += consumed as u64;
+            let next = match next {
+                Next::Final => {
+                    if upload.wait_until.is_some()
+                        && conn.body_state() == BodyState::Withheld
+                        && cfg.verbose
+                    {
+                        show::eprint_lines(
+                            "* ",
+                            ["the server answered before the body was sent: not sending it"],
+                        );
+                    }
+                    if may_redirect {
+                        if let Some(r) = conn.redirect() {
+                            return Ok(Outcome::Redirect {
+                                status: r.status,
+                                location: r.location.to_string(),
+                                method: r.method.as_str().to_string(),
+                                resend_body: r.resend_body,
+                            });
                         }
+                    }
+                    match rx.open_sink(&socket.buf[head])? {
+                        Ok(next) => next,
+                        Err(outcome) => return Ok(outcome),
                     }
                 }
-                let read = if wait.0.is_zero() {
-                    Err(io::ErrorKind::TimedOut.into())
-                } else {
-                    socket.fill_within(wait.0)
-                };
-                match read {
-                    Ok(_) => {}
-                    Err(e) if is_timeout(&e) && wait.1 == Wait::Continue => {
-                        if cfg.verbose {
-                            show::eprint_lines("* ", ["no 100 Continue yet: sending the body"]);
+                other => other,
+            };
+            upload.send_if_due(&mut conn, &mut socket.stream)?;
+            match next {
+                Next::Go | Next::Final => {}
+                Next::Read => {
+                    // Each read may wait --timeout for a byte, but no longer than the wait for
+                    // 100 Continue, and the final head must arrive whole within --timeout of the
+                    // request: a server that sends its head a byte at a time cannot stretch it.
+                    let now = Instant::now();
+                    let head_due = rx.status.is_none().then(|| upload.sent_at + cfg.timeout);
+                    let mut wait = (cfg.timeout, Wait::Progress);
+                    for (due, why) in [(head_due, Wait::Head), (upload.wait_until, Wait::Continue)]
+                    {
+                        if let Some(left) = due.map(|d| d.saturating_duration_since(now)) {
+                            if left <= wait.0 {
+                                wait = (left, why);
+                            }
                         }
-                        conn.handle_timeout();
-                        upload.send_if_due(&mut conn, &mut socket.stream)?;
                     }
-                    Err(e) if is_timeout(&e) && wait.1 == Wait::Head => {
-                        if let Some(f) = upload.take_failure(cfg.timeout.as_secs_f64()) {
-                            return Err(f);
+                    let read = if wait.0.is_zero() {
+                        Err(io::ErrorKind::TimedOut.into())
+                    } else {
+                        socket.fill_within(wait.0)
+                    };
+                    match read {
+                        Ok(n) => *received |= n > 0,
+                        Err(e) if is_timeout(&e) && wait.1 == Wait::Continue => {
+                            if cfg.verbose {
+                                show::eprint_lines("* ", ["no 100 Continue yet: sending the body"]);
+                            }
+                            conn.handle_timeout();
+                            upload.send_if_due(&mut conn, &mut socket.stream)?;
                         }
-                        return Err(Failure::network(format!(
-                            "timed out waiting for the response head: it did not arrive \
+                        Err(e) if is_timeout(&e) && wait.1 == Wait::Head => {
+                            if let Some(f) = upload.take_failure(cfg.timeout.as_secs_f64()) {
+                                return Err(f);
+                            }
+                            return Err(Failure::network(format!(
+                                "timed out waiting for the response head: it did not arrive \
                              within {} s (--timeout)",
-                            cfg.timeout.as_secs_f64()
-                        )));
+                                cfg.timeout.as_secs_f64()
+                            )));
+                        }
+                        Err(e) => return Err(rx.read_failure(&e, &mut upload)),
                     }
-                    Err(e) => return Err(rx.read_failure(&e, &mut upload)),
                 }
-            }
-            Next::Done => {
-                let status = rx.status.unwrap_or(0);
-                return match rx.sink.take().map(Sink::finish) {
-                    None | Some(Ok(())) => Ok(Outcome::Final { status }),
-                    Some(Err(WriteFailure::Closed(_))) => Ok(Outcome::StdoutClosed { status }),
-                    Some(Err(WriteFailure::Failed(f))) => Err(f),
-                };
-            }
-            Next::StdoutClosed => {
-                return Ok(Outcome::StdoutClosed {
-                    status: rx.status.unwrap_or(0),
-                })
+                Next::Done => {
+                    let status = rx.status.unwrap_or(0);
+                    let finished = rx.sink.take().map(Sink::finish);
+                    if conn.reuse() == Reuse::KeepAlive && socket.start == socket.end {
+                        pool.put(key, socket, conn);
+                    }
+                    return match finished {
+                        None | Some(Ok(())) => Ok(Outcome::Final { status }),
+                        Some(Err(WriteFailure::Closed(_))) => Ok(Outcome::StdoutClosed { status }),
+                        Some(Err(WriteFailure::Failed(f))) => Err(f),
+                    };
+                }
+                Next::StdoutClosed => {
+                    return Ok(Outcome::StdoutClosed {
+                        status: rx.status.unwrap_or(0),
+                    })
+                }
             }
         }
+    }
+}
+
+/// `--max-filesize`: refuses a body of `size` bytes (`declared` by Content-Length, or
+/// received so far) over the limit; the output's temporary file goes with the error.
+fn check_max_filesize(cfg: &Config, size: u64, declared: bool) -> Result<(), Failure> {
+    match cfg.max_filesize {
+        Some(max) if size > max => Err(Failure::too_large(if declared {
+            format!("the body is {size} bytes, more than --max-filesize {max}: not downloaded")
+        } else {
+            format!("the body passed --max-filesize {max} bytes: download stopped and removed")
+        })),
+        _ => Ok(()),
     }
 }
 

@@ -10,7 +10,11 @@
 //! - [`connect`]: resolving and connecting, every address in turn.
 //! - [`tls`]: `https://` with rustls: verification, the handshake, the encrypted stream.
 //! - [`exchange`]: one request and its response, driving the core's engine.
+//! - [`multi`]: several URLs in one run, in order or `-Z` in parallel.
 //! - [`output`]: stdout, or a temporary file renamed into place when complete.
+//! - [`proxy`]: `-x`, the proxy environment variables, `--noproxy`, CONNECT tunnels.
+//! - [`resume`]: `-C -` and the partial file kept beside the destination.
+//! - [`retry`]: `--retry` with backoff, and which failures earn another try.
 //! - [`show`]: `-v` and `--trace` text, sanitized.
 
 pub mod cli;
@@ -18,7 +22,11 @@ pub mod config;
 pub mod connect;
 pub mod error;
 pub mod exchange;
+pub mod multi;
 pub mod output;
+pub mod proxy;
+pub mod resume;
+pub mod retry;
 pub mod show;
 pub mod tls;
 pub mod url;
@@ -50,17 +58,90 @@ pub fn run(args: cli::Args) -> Result<Exit, Failure> {
 }
 
 fn run_config(cfg: &Config) -> Result<Exit, Failure> {
+    if cfg.jobs.len() == 1 {
+        let mut tls = tls::Connector::new(&cfg.tls);
+        return run_one(cfg, &mut tls, &mut exchange::Pool::default());
+    }
+    Ok(multi::run(cfg))
+}
+
+/// One URL of the run, with its retries and redirects, on connections from `pool`.
+pub fn run_one(
+    cfg: &Config,
+    tls: &mut tls::Connector,
+    pool: &mut exchange::Pool,
+) -> Result<Exit, Failure> {
+    // A file download keeps what it received for the next try (`--retry`) or run (`-C -`).
+    let resume = match &cfg.output {
+        config::Output::File(dest) if cfg.continue_at || cfg.retry.retries > 0 => {
+            let dest = output::resolve_links(dest)?;
+            Some(resume::Resume::new(&dest, cfg.continue_at)?)
+        }
+        _ => None,
+    };
+    let result = retry::run(&cfg.retry, |more| {
+        let ask = resume.as_ref().and_then(resume::Resume::ask);
+        if cfg.verbose {
+            if let Some(a) = &ask {
+                show::eprint_lines("* ", [format!("continuing from byte {}", a.from)]);
+            }
+        }
+        let attempt = exchange::Attempt {
+            resume: resume.as_ref(),
+            ask,
+            retry_status: more,
+        };
+        match fetch(cfg, tls, pool, &attempt) {
+            Ok(Outcome::Retry {
+                status,
+                retry_after,
+            }) => retry::Tried::Again {
+                failure: Failure::new(
+                    Exit::for_status(status),
+                    format!("the server answered {status}"),
+                ),
+                retry_after,
+            },
+            Err(f) if f.transient => retry::Tried::Again {
+                failure: f,
+                retry_after: None,
+            },
+            Ok(Outcome::Final { status } | Outcome::StdoutClosed { status }) => {
+                retry::Tried::Done(Ok(Exit::for_status(status)))
+            }
+            Ok(Outcome::Complete) => {
+                if cfg.verbose {
+                    show::eprint_lines("* ", ["the file was complete already"]);
+                }
+                retry::Tried::Done(Ok(Exit::Success))
+            }
+            Ok(Outcome::Redirect { .. }) => unreachable!("fetch follows redirects"),
+            Err(f) => retry::Tried::Done(Err(f)),
+        }
+    });
+    if let Some(r) = &resume {
+        if !matches!(result, Ok(Exit::Success)) {
+            r.finish_run();
+        }
+    }
+    result
+}
+
+/// One try at the URL: the request, and the redirects it leads to with `-L`.
+fn fetch(
+    cfg: &Config,
+    tls: &mut tls::Connector,
+    pool: &mut exchange::Pool,
+    attempt: &exchange::Attempt<'_>,
+) -> Result<Outcome, Failure> {
     let mut url = cfg.url.clone();
     let mut method = cfg.method.clone();
     let mut body = cfg.body.clone();
     let mut hops = 0;
-    let mut tls = tls::Connector::new(&cfg.tls);
     loop {
-        let outcome = exchange::exchange(cfg, &mut tls, &url, &method, &body, cfg.follow)?;
+        let outcome =
+            exchange::exchange(cfg, tls, pool, &url, &method, &body, cfg.follow, attempt)?;
         match outcome {
-            Outcome::Final { status } | Outcome::StdoutClosed { status } => {
-                return Ok(Exit::for_status(status));
-            }
             Outcome::Redirect {
                 location,
                 method: next_method,
@@ -103,6 +184,7 @@ fn run_config(cfg: &Config) -> Result<Exit, Failure> {
                 }
                 url = next;
             }
+            other => return Ok(other),
         }
     }
 }
@@ -134,7 +216,11 @@ fn start_max_time_watchdog(limit: std::time::Duration) -> Result<(), Failure> {
 /// On Ctrl-C (or SIGTERM): remove a partial download and exit with 130 (or 143) at once.
 /// Closing the socket is left to the exit.
 fn install_interrupt_handler() {
-    use signal_hook::consts::{SIGINT, SIGTERM};
+    use signal_hook::consts::{SIGINT, SIGTERM, SIGXFSZ};
+    // Past a file size limit (RLIMIT_FSIZE) the kernel sends SIGXFSZ, which would kill the
+    // client with its temporary file in place: with a handler, the write fails with EFBIG
+    // instead and the download is cleaned up like on a full disk.
+    let _ = signal_hook::flag::register(SIGXFSZ, std::sync::Arc::new(AtomicBool::new(false)));
     let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
         return;
     };

@@ -11,6 +11,7 @@
 
 use super::config::Output;
 use super::error::Failure;
+use super::resume::Keep;
 use super::show::TerminalText;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::fs::{self, File, OpenOptions};
@@ -18,8 +19,14 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-/// The temporary file being written, if any: the Ctrl-C handler removes it.
-static PARTIAL: Mutex<Option<PathBuf>> = Mutex::new(None);
+/// The temporary files being written (several with `-Z`), and what each becomes if cut
+/// short: the Ctrl-C handler removes them (or keeps them as partial files for `-C -`).
+static PARTIAL: Mutex<Vec<(PathBuf, Option<Keep>)>> = Mutex::new(Vec::new());
+
+/// Forgets `temp` in [`PARTIAL`] (it was renamed, removed or kept).
+fn unregister(partial: &mut Vec<(PathBuf, Option<Keep>)>, temp: &Path) {
+    partial.retain(|(p, _)| p != temp);
+}
 
 /// Bodies at least this large get a progress bar (when stderr is a terminal).
 const PROGRESS_ABOVE: u64 = 1 << 20;
@@ -31,16 +38,31 @@ const WRITE_BUFFER: usize = 256 * 1024;
 /// Returns with the lock held forever, so no rename can happen after it.
 pub fn remove_partial_for_exit() {
     let guard = PARTIAL.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(p) = guard.as_ref() {
-        let _ = fs::remove_file(p);
+    for (p, keep) in guard.iter() {
+        abandon(p, keep.as_ref());
     }
     std::mem::forget(guard);
+}
+
+/// A download stopped short in `temp`: removed, or kept as the partial file to resume.
+fn abandon(temp: &Path, keep: Option<&Keep>) {
+    match keep {
+        None => {
+            let _ = fs::remove_file(temp);
+        }
+        Some(k) => super::resume::keep_partial(temp, k),
+    }
 }
 
 /// The response body's destination.
 pub struct Sink {
     out: BufWriter<File>,
     temp: Option<(PathBuf, PathBuf)>,
+    /// What the temporary becomes if the body is cut short (`-C -`, `--retry`); without it,
+    /// it is removed.
+    keep: Option<Keep>,
+    /// Body bytes already in the file before this response's (a resumed download).
+    offset: u64,
     /// A device or FIFO written in place (no temporary), for error messages.
     direct: Option<PathBuf>,
     /// Set when the body goes to a terminal as text: control characters shown escaped.
@@ -95,6 +117,8 @@ impl Sink {
         let mut sink = Sink {
             out: BufWriter::with_capacity(WRITE_BUFFER, file),
             temp,
+            keep: None,
+            offset: 0,
             direct,
             terminal: match output {
                 Output::Stdout { exact: false } if to_tty => Some(TerminalText::default()),
@@ -106,6 +130,52 @@ impl Sink {
         };
         if let Some(n) = total.filter(|&n| n >= PROGRESS_ABOVE) {
             sink.start_progress(Some(n));
+        }
+        Ok(sink)
+    }
+
+    /// Keeps the temporary as the partial file described by `keep` if the body is cut short.
+    pub fn keep_on_failure(&mut self, keep: Keep) {
+        let mut guard = PARTIAL.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((temp, _)) = &self.temp {
+            if let Some((_, k)) = guard.iter_mut().find(|(p, _)| p == temp) {
+                *k = Some(keep.clone());
+            }
+        }
+        self.keep = Some(keep);
+    }
+
+    /// Continues the partial file `part` (holding `offset` bytes) for `dest`: the body is
+    /// appended to it, and it is renamed to `dest` when complete; cut short, it stays.
+    pub fn append(
+        part: &Path,
+        dest: &Path,
+        offset: u64,
+        keep: Keep,
+        total: Option<u64>,
+        progress: bool,
+    ) -> Result<Sink, Failure> {
+        let file = OpenOptions::new()
+            .append(true)
+            .open(part)
+            .map_err(|e| Failure::local(format!("opening {}: {e}", part.display())))?;
+        PARTIAL
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((part.to_path_buf(), Some(keep.clone())));
+        let mut sink = Sink {
+            out: BufWriter::with_capacity(WRITE_BUFFER, file),
+            temp: Some((part.to_path_buf(), dest.to_path_buf())),
+            keep: Some(keep),
+            offset,
+            direct: None,
+            terminal: None,
+            written: 0,
+            progress: None,
+            want_progress: progress && io::stderr().is_terminal(),
+        };
+        if let Some(n) = total.filter(|&n| n >= PROGRESS_ABOVE) {
+            sink.start_progress(Some(offset + n));
         }
         Ok(sink)
     }
@@ -133,7 +203,7 @@ impl Sink {
                     .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             ),
         };
-        bar.set_position(self.written);
+        bar.set_position(self.offset + self.written);
         self.progress = Some(bar);
     }
 
@@ -156,9 +226,14 @@ impl Sink {
             }
             None => self.write_raw(bytes)?,
         }
+        // What may be kept to resume is on disk as it arrives: Ctrl-C and -m exit from
+        // another thread, without this buffer.
+        if self.keep.is_some() {
+            self.out.flush().map_err(|e| self.write_error(e))?;
+        }
         self.written += bytes.len() as u64;
         match &self.progress {
-            Some(bar) => bar.set_position(self.written),
+            Some(bar) => bar.set_position(self.offset + self.written),
             None if self.want_progress && self.written >= PROGRESS_ABOVE => {
                 self.start_progress(None)
             }
@@ -167,9 +242,15 @@ impl Sink {
         Ok(())
     }
 
-    /// Body bytes written so far.
+    /// Whether the body goes out as it arrives (stdout, a device): what is written stays.
+    pub fn in_place(&self) -> bool {
+        self.temp.is_none()
+    }
+
+    /// Body bytes in the file so far: those of a resumed download's earlier part, and
+    /// this response's.
     pub fn written(&self) -> u64 {
-        self.written
+        self.offset + self.written
     }
 
     fn write_raw(&mut self, bytes: &[u8]) -> Result<(), WriteFailure> {
@@ -186,8 +267,19 @@ impl Sink {
                     .map_or("stdout".into(), |p| p.display().to_string());
                 WriteFailure::Failed(Failure::local(format!("writing to {to}: {e}")))
             }
-            Some((temp, _)) => {
-                WriteFailure::Failed(Failure::local(format!("writing {}: {e}", temp.display())))
+            Some((temp, dest)) => {
+                // ENOSPC, or EFBIG past a file size limit (SIGXFSZ is caught, see `run`).
+                let full = matches!(e.raw_os_error(), Some(28 | 27));
+                let what = if full { "no room left" } else { "cannot write" };
+                let fate = match &self.keep {
+                    Some(k) if k.outlives_run() => "kept to resume (-C -)",
+                    _ => "removed",
+                };
+                WriteFailure::Failed(Failure::local(format!(
+                    "{what} for {} (writing {}): {e}; the partial download is {fate}",
+                    dest.display(),
+                    temp.display()
+                )))
             }
         }
     }
@@ -204,10 +296,12 @@ impl Sink {
         if let Some((temp, dest)) = self.temp.take() {
             let mut guard = PARTIAL.lock().unwrap_or_else(|e| e.into_inner());
             let renamed = fs::rename(&temp, &dest);
-            if renamed.is_err() {
-                let _ = fs::remove_file(&temp);
+            match (&renamed, self.keep.take()) {
+                (Ok(()), Some(keep)) => super::resume::completed(&keep),
+                (Ok(()), None) => {}
+                (Err(_), keep) => abandon(&temp, keep.as_ref()),
             }
-            *guard = None;
+            unregister(&mut guard, &temp);
             drop(guard);
             renamed.map_err(|e| {
                 WriteFailure::Failed(Failure::local(format!(
@@ -227,8 +321,8 @@ impl Drop for Sink {
         }
         if let Some((temp, _)) = self.temp.take() {
             let mut guard = PARTIAL.lock().unwrap_or_else(|e| e.into_inner());
-            let _ = fs::remove_file(&temp);
-            *guard = None;
+            abandon(&temp, self.keep.as_ref());
+            unregister(&mut guard, &temp);
         }
     }
 }
@@ -261,7 +355,7 @@ const MAX_LINKS: usize = 40;
 /// The file `dest` names once symbolic links are followed, even to a file that does not
 /// exist yet: the download is renamed over that, so a link stays a link and its target gets
 /// the new content, as when writing through it.
-fn resolve_links(dest: &Path) -> Result<PathBuf, Failure> {
+pub fn resolve_links(dest: &Path) -> Result<PathBuf, Failure> {
     let mut path = dest.to_path_buf();
     for _ in 0..MAX_LINKS {
         match fs::symlink_metadata(&path) {
@@ -314,13 +408,13 @@ fn create_temp(dest: &Path) -> Result<(File, PathBuf), Failure> {
             .open(&temp);
         match created {
             Ok(f) => {
-                *guard = Some(temp.clone());
+                guard.push((temp.clone(), None));
                 // The umask applied at creation; the replaced file's mode is kept exactly.
                 if let Some(mode) = keep_mode {
                     f.set_permissions(fs::Permissions::from_mode(mode))
                         .map_err(|e| {
                             let _ = fs::remove_file(&temp);
-                            *guard = None;
+                            unregister(&mut guard, &temp);
                             Failure::local(format!("setting the mode of {}: {e}", temp.display()))
                         })?;
                 }

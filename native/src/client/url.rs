@@ -303,7 +303,8 @@ pub fn encode_target(target: &str) -> String {
     out
 }
 
-fn percent_decode(s: &str) -> String {
+/// Decodes `%XX` escapes (an invalid one stays as it is); bytes that are not UTF-8 become U+FFFD.
+pub fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
