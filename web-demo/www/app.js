@@ -45,7 +45,9 @@ const ui = {
 };
 
 const state = {
-  bytes: new Uint8Array(), steps: [], current: 0, files: DEFAULT_FILES(), outcome: null, cuts: [], hexColumns: 16,
+  bytes: new Uint8Array(), steps: [], current: 0, files: DEFAULT_FILES(), outcome: null, cuts: [], hexColumns: 0,
+  // The byte the keyboard is on in the byte views (-1: none yet).
+  cursor: -1,
   // The bytes drawn, [from, to): a window that follows the selected step.
   window: null,
   // The steps drawn, [from, to), and the height of one in pixels.
@@ -361,6 +363,7 @@ function byteClasses(i, s) {
 // Bytes drawn at once, in either view: a window that follows the selected step, so that a
 // step costs the same whatever the size of the input. Buttons above and below it move it.
 const WINDOW = 2048;
+const windowSize = () => WINDOW;
 const hex2 = (b) => b.toString(16).padStart(2, "0");
 const hexView = () => ui.viewHex.checked;
 
@@ -382,13 +385,14 @@ function focusOf(s) {
 /** The window of bytes to draw for step `s`: the one drawn, while it holds the step's byte. */
 function byteWindow(s) {
   const n = total();
-  if (n <= WINDOW) return [0, n];
+  const size = windowSize();
+  if (n <= size) return [0, n];
   const f = Math.min(focusOf(s), n);
   const w = state.window;
-  if (w && f >= w[0] && (f < w[1] || (f === n && w[1] === n))) return w;
+  if (w && w[1] - w[0] === size && f >= w[0] && (f < w[1] || (f === n && w[1] === n))) return w;
   let from = Math.max(0, Math.floor((f - 256) / 16) * 16);
-  const to = Math.min(n, from + WINDOW);
-  if (to - from < WINDOW) from = Math.max(0, Math.floor((to - WINDOW) / 16) * 16);
+  const to = Math.min(n, from + size);
+  if (to - from < size) from = Math.max(0, Math.floor((to - size) / 16) * 16);
   return [from, to];
 }
 
@@ -398,14 +402,17 @@ function pager(from, to, by) {
   const b = el("button", { type: "button", className: "pager mark-btn",
     textContent: by < 0 ? `▲ ${n} earlier byte${n === 1 ? "" : "s"}` : `▼ ${n} later byte${n === 1 ? "" : "s"}` });
   b.addEventListener("click", () => {
-    const a = Math.max(0, Math.min(Math.max(0, total() - WINDOW), from + by));
-    state.window = [a, Math.min(total(), a + WINDOW)];
+    const a = Math.max(0, Math.min(Math.max(0, total() - windowSize()), from + by));
+    state.window = [a, Math.min(total(), a + windowSize())];
     renderBytes(false);
     (hexView() ? ui.hexview : ui.bytes).scrollTop = by < 0 ? (hexView() ? ui.hexview : ui.bytes).scrollHeight : 0;
   });
   return b;
 }
 
+/** Draws the bytes of the window for the selected step. Bytes that look alike (the same
+ * marks) share one element: a step costs a few elements, whatever the size of the input
+ * and of the step. */
 function renderBytes(follow = true) {
   const s = state.steps[state.current];
   if (follow) state.window = byteWindow(s);
@@ -416,6 +423,7 @@ function renderBytes(follow = true) {
   ui.hexview.hidden = !hexView();
   // Only the view on screen is drawn: the other is emptied.
   if (hexView()) {
+    if (!state.hexColumns) state.hexColumns = hexColumns();
     ui.bytes.replaceChildren();
     renderHex(s, from, to, cutSet, eof);
   } else {
@@ -429,22 +437,75 @@ function renderBytes(follow = true) {
   ui.segment.disabled = state.cuts.length > 0;
 }
 
+/** The class attribute of byte `i` in the text view. */
+function textClass(i, s, cutSet) {
+  const cls = markOf(i, s, cutSet);
+  const kind = showByte(state.bytes[i])[1];
+  if (kind) cls.push(kind);
+  return cls.join(" ");
+}
+
+/** The marks of byte `i` in the hex view, the same in its hex pair and its ASCII character. */
+function hexClass(i, s, cutSet) {
+  const b = state.bytes[i];
+  const cls = markOf(i, s, cutSet);
+  if (b === 9 || b === 10 || b === 13) cls.push("ctl");
+  else if (b < 0x20 || b >= 0x7f) cls.push("bin");
+  return cls.join(" ");
+}
+
+/**
+ * Groups bytes into runs for one column of a view: `add(i, cls, text, sep, alone)` adds byte
+ * `i` with its classes and text (after `sep` when it continues a run, else `sep` goes
+ * before it as plain text); `alone` keeps the byte in an element of its own. `end(parent)`
+ * appends what is left. Each run is a span with `data-i` (its first byte), `data-n` (how
+ * many bytes) and, in the hex column, `starts` (where each byte's text starts).
+ */
+function runs(base, parent) {
+  let run = null;
+  const flush = () => {
+    if (!run) return;
+    const span = document.createElement("span");
+    span.textContent = run.text;
+    if (run.cls) span.className = run.cls;
+    span.dataset.i = run.start;
+    span.dataset.n = run.n;
+    if (run.starts) span.starts = run.starts;
+    if (run.title) span.title = run.title;
+    parent.append(span);
+    run = null;
+  };
+  return {
+    add(i, cls, text, sep = "", alone = false, title = "") {
+      const c = base ? `${base} ${cls}`.trim() : cls;
+      if (run && !alone && !run.alone && run.cls === c && run.start + run.n === i) {
+        if (run.starts) run.starts.push(run.text.length + sep.length);
+        run.text += sep + text;
+        run.n++;
+        run.title = "";
+        return;
+      }
+      flush();
+      if (sep) parent.append(sep);
+      run = { start: i, n: 1, cls: c, text, alone, title, starts: base === "hx" ? [0] : null };
+    },
+    end: flush,
+  };
+}
+
 function renderText(s, from, to, cutSet, eof) {
   const frag = document.createDocumentFragment();
-  if (from > 0) frag.append(pager(from, to, -WINDOW), "\n");
+  if (from > 0) frag.append(pager(from, to, -windowSize()), "\n");
+  const r = runs("", frag);
   for (let i = from; i < to; i++) {
     const b = state.bytes[i];
     const [text, kind] = showByte(b);
-    const span = document.createElement("span");
-    span.textContent = text;
-    span.dataset.i = i;
-    const cls = markOf(i, s, cutSet);
-    if (kind) cls.push(kind);
-    if (cls.length) span.className = cls.join(" ");
-    if (kind) span.title = `byte ${i}: 0x${hex2(b)}`;
-    frag.append(span);
+    // CR, LF and HT are marks of their own, with their value in a tip.
+    const alone = kind === "ctl" || i === state.cursor;
+    r.add(i, textClass(i, s, cutSet) + (i === state.cursor ? " cursor" : ""), text, "", alone, byteTip(i, b));
   }
-  if (to < total()) frag.append("\n", pager(from, to, WINDOW));
+  r.end();
+  if (to < total()) frag.append("\n", pager(from, to, windowSize()));
   if (eof && to === total()) frag.append(el("span", { className: "err eof", textContent: "EOF", title: "the end of the input" }));
   ui.bytes.replaceChildren(frag);
 }
@@ -476,7 +537,7 @@ function hexColumns() {
 }
 
 function renderHex(s, from, shown, cutSet, eof) {
-  const cols = hexColumns();
+  const cols = state.hexColumns || hexColumns();
   state.hexColumns = cols;
   ui.hexview.dataset.cols = cols;
   const frag = document.createDocumentFragment();
@@ -485,29 +546,28 @@ function renderHex(s, from, shown, cutSet, eof) {
   const head = el("div", { className: "hexrow colhead", textContent: `      ${labels}  ` }, el("span", { className: "text", textContent: "ASCII" }));
   head.setAttribute("aria-hidden", "true");
   frag.append(head);
-  if (from > 0) frag.append(el("div", { className: "more" }, pager(from, shown, -WINDOW)));
+  if (from > 0) frag.append(el("div", { className: "more" }, pager(from, shown, -windowSize())));
   // A parse error at the end of the input: the parser wanted a byte that never came.
   const atEnd = eof && shown === total();
   for (let start = from; start < shown || (atEnd && start === shown); start += cols) {
     const row = el("div", { className: "hexrow" }, el("span", { className: "off", textContent: start.toString(16).padStart(4, "0") }), "  ");
     row.dataset.offset = start;
     const text = el("span", { className: "text" });
+    const hx = runs("hx", row);
+    const ch = runs("ch", text);
     let width = 0;
     for (let i = start; i < Math.min(start + cols, shown); i++) {
-      if (i > start) row.append(i - start === 8 ? "  " : " ");
       const b = state.bytes[i];
-      const cls = markOf(i, s, cutSet);
-      if (b === 9 || b === 10 || b === 13) cls.push("ctl");
-      else if (b < 0x20 || b >= 0x7f) cls.push("bin");
+      const cls = hexClass(i, s, cutSet) + (i === state.cursor ? " cursor" : "");
+      const alone = i === state.cursor;
+      const sep = i > start ? (i - start === 8 ? "  " : " ") : "";
       const tip = byteTip(i, b);
-      const hx = el("span", { className: ["hx", ...cls].join(" "), textContent: hex2(b), title: tip });
-      const ch = el("span", { className: ["ch", ...cls].join(" "), textContent: b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : ".", title: tip });
-      hx.dataset.i = i;
-      ch.dataset.i = i;
-      row.append(hx);
-      text.append(ch);
+      hx.add(i, cls, hex2(b), sep, alone, tip);
+      ch.add(i, cls, b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : ".", "", alone, tip);
       width = hexWidth(i - start + 1);
     }
+    hx.end();
+    ch.end();
     if (atEnd && shown - start < cols) {
       const n = shown - start;
       if (n) row.append(n === 8 ? "  " : " ");
@@ -517,8 +577,35 @@ function renderHex(s, from, shown, cutSet, eof) {
     row.append(" ".repeat(Math.max(0, hexWidth(cols) - width) + 2), text);
     frag.append(row);
   }
-  if (shown < total()) frag.append(el("div", { className: "more" }, pager(from, shown, WINDOW)));
+  if (shown < total()) frag.append(el("div", { className: "more" }, pager(from, shown, windowSize())));
   ui.hexview.replaceChildren(frag);
+}
+
+/** The byte under a point of a run (an element of either view), or null. */
+function byteAt(span, x, y) {
+  if (!span?.dataset?.i) return null;
+  const first = Number(span.dataset.i);
+  const n = Number(span.dataset.n || 1);
+  if (n === 1) return first;
+  const node = span.firstChild;
+  const pos = document.caretPositionFromPoint?.(x, y);
+  let c = pos && pos.offsetNode === node ? pos.offset : 0;
+  // A caret sits between characters: take the character whose box holds the point.
+  const r = document.createRange();
+  for (const k of [c - 1, c, c + 1]) {
+    if (k < 0 || k >= node.length) continue;
+    r.setStart(node, k);
+    r.setEnd(node, k + 1);
+    if ([...r.getClientRects()].some((b) => x >= b.left && x < b.right && y >= b.top && y < b.bottom)) {
+      c = k;
+      break;
+    }
+  }
+  c = Math.min(c, node.length - 1);
+  if (!span.starts) return first + c;
+  let k = 0;
+  while (k + 1 < span.starts.length && span.starts[k + 1] <= c) k++;
+  return first + k;
 }
 
 /** Scrolls `box` to the bytes of the selected step when none of them is in sight. */
@@ -672,6 +759,24 @@ function renderSteps(follow = false) {
   }
   const from = Math.max(0, Math.floor(top / row) - STEP_OVERSCAN);
   const to = Math.min(n, Math.ceil((top + view) / row) + STEP_OVERSCAN);
+  if (state.stepsDrawn === state.steps && state.stepWindow[0] === from && state.stepWindow[1] === to) {
+    // The same rows: only the selection moves.
+    for (const li of list.querySelectorAll("li.current")) {
+      li.classList.remove("current");
+      li.setAttribute("aria-selected", "false");
+      li.firstChild.removeAttribute("aria-current");
+    }
+    const li = document.getElementById(`step-${state.current}`);
+    if (li) {
+      li.classList.add("current");
+      li.setAttribute("aria-selected", "true");
+      li.firstChild.setAttribute("aria-current", "step");
+    }
+    if (list.scrollTop !== top) list.scrollTop = top;
+    if (n) list.setAttribute("aria-activedescendant", `step-${state.current}`);
+    ui.position.textContent = n ? `step ${state.current + 1} of ${n}` : "";
+    return;
+  }
   const items = [];
   for (let i = from; i < to; i++) items.push(stepItem(state.steps[i], i));
   // Margins stand for the steps not drawn (padding would grow the list past its max-height).
@@ -681,6 +786,7 @@ function renderSteps(follow = false) {
   }
   list.replaceChildren(...items);
   state.stepWindow = [from, to];
+  state.stepsDrawn = state.steps;
   if (list.scrollTop !== top) list.scrollTop = top;
   if (n) list.setAttribute("aria-activedescendant", `step-${state.current}`);
   else list.removeAttribute("aria-activedescendant");
@@ -834,10 +940,20 @@ function saveToUrl() {
   writeLink();
 }
 
+// A link longer than this is written a moment after the last step, not at each one: the
+// browser copies the whole address at every write.
+const LINK_NOW = 64 * 1024;
+let linkTimer = 0;
+
 /** Writes the address: the saved state and the selected step. */
 function writeLink() {
-  state.hash = state.link ? `#s=${state.link}${b64urlBytes(enc.encode(`,"n":${state.current}}`))}` : "";
-  history.replaceState(null, "", state.hash || `${location.pathname}${location.search}`);
+  const hash = state.link ? `#s=${state.link}${b64urlBytes(enc.encode(`,"n":${state.current}}`))}` : "";
+  clearTimeout(linkTimer);
+  if (hash === state.hash && location.hash === hash) return;
+  state.hash = hash;
+  const write = () => history.replaceState(null, "", hash || `${location.pathname}${location.search}`);
+  if (hash.length > LINK_NOW) linkTimer = setTimeout(write, 300);
+  else write();
 }
 
 /** Shows (or with null, hides) why a link could not be opened. */
@@ -983,8 +1099,15 @@ async function main() {
   $("last").addEventListener("click", () => select(state.steps.length - 1));
   for (const view of [ui.bytes, ui.hexview]) {
     view.addEventListener("click", (e) => {
-      const i = Number(e.target?.dataset?.i);
-      if (!Number.isNaN(i)) clickByte(i);
+      const i = byteAt(e.target, e.clientX, e.clientY);
+      if (i !== null) clickByte(i);
+    });
+    // A byte's tip names the byte under the pointer, in a run of several too.
+    view.addEventListener("mousemove", (e) => {
+      const span = e.target;
+      if (!(Number(span?.dataset?.n) > 1)) return;
+      const i = byteAt(span, e.clientX, e.clientY);
+      if (i !== null) span.title = byteTip(i, state.bytes[i]);
     });
   }
   for (const r of [ui.viewText, ui.viewHex]) {
@@ -999,7 +1122,15 @@ async function main() {
   window.addEventListener("resize", () => {
     cancelAnimationFrame(resizing);
     resizing = requestAnimationFrame(() => {
-      if (hexView() && hexColumns() !== state.hexColumns) renderBytes(false);
+      if (!hexView()) {
+        state.hexColumns = 0;
+        return;
+      }
+      const cols = hexColumns();
+      if (cols !== state.hexColumns) {
+        state.hexColumns = cols;
+        renderBytes(false);
+      }
     });
   });
   document.addEventListener("keydown", (e) => {
