@@ -147,4 +147,71 @@ describe("the explorer for every reader", { timeout: 300_000 }, () => {
     assert.ok((await offsetsOf(page, "#bytes span.pending")).length > 0, "a step with bytes not yet arrived");
     await screenshot(page, "access-legend");
   });
+
+  /** Presses Tab (or Shift+Tab) until `done()` holds in the page; returns the ARIA line of
+   * each element passed on the way. */
+  async function tabTo(done, back = false) {
+    const seen = [];
+    for (let k = 0; k < 60; k++) {
+      await page.keyboard.press(back ? "Shift+Tab" : "Tab");
+      seen.push(await page.locator(":focus").ariaSnapshot());
+      if (await page.evaluate(done)) return seen;
+    }
+    throw new Error(`not reached by Tab: ${seen.join(" | ")}`);
+  }
+
+  it("walks through a preset with the keyboard alone, every stop named for what it acts on", async () => {
+    await load();
+    await page.locator("body").focus();
+    const stops = await tabTo(() => document.activeElement.id === "preset");
+    // Choose the preset with the arrow keys.
+    for (let k = 0; k < 12 && (await page.inputValue("#preset")) !== "put-new"; k++) await page.keyboard.press("ArrowDown");
+    assert.equal(await page.inputValue("#preset"), "put-new");
+    assert.match(await page.textContent("#steplist li.current"), /^head: PUT \/docs\/new\.txt/);
+    stops.push(...(await tabTo(() => document.activeElement.id === "steplist")));
+    // Every step, one arrow key each; the step list is one stop.
+    const n = Number(/of (\d+)/.exec(await page.textContent("#position"))[1]);
+    for (let k = 1; k < n; k++) await page.keyboard.press("ArrowDown");
+    assert.equal(await page.textContent("#position"), `step ${n} of ${n}`);
+    assert.match(await page.textContent("#steplist li.current"), /^end of request 1$/);
+    await page.keyboard.press("Enter");
+    assert.equal(await page.evaluate(() => document.activeElement.id), "steplist", "Enter keeps the focus on the steps");
+    await page.keyboard.press("Home");
+    assert.equal(await page.textContent("#position"), `step 1 of ${n}`);
+    // Back to the bytes: the cursor reaches the body, Enter selects the step that read it.
+    stops.push(...(await tabTo(() => document.activeElement.id === "bytes", true)));
+    const input = await page.evaluate(() => document.getElementById("editor").value.replaceAll("\n", "\r\n"));
+    await page.keyboard.press("End");
+    assert.deepEqual(await offsetsOf(page, "#bytes span.cursor"), [input.length - 1]);
+    await page.keyboard.press("Enter");
+    assert.equal(await page.textContent("#steplist li.current"), "body: 11 bytes");
+    assert.equal(await page.evaluate(() => document.activeElement.id), "bytes");
+    // And on through the answer and the store.
+    stops.push(...(await tabTo(() => document.activeElement.textContent === "delete")));
+    for (const stop of stops) assert.match(stop, /"[^"]+"|: \S/, `every stop has a name: ${stop}`);
+    assert.match(stops.at(-1), /button "Delete \/docs\/notes\.md"/);
+    for (const path of ["/hello.txt", "/docs/notes.md"]) {
+      assert.equal(await page.getByRole("button", { name: `Edit ${path}`, exact: true }).count(), 1);
+      assert.equal(await page.getByRole("button", { name: `Delete ${path}`, exact: true }).count(), 1);
+    }
+    await screenshot(page, "access-keyboard");
+  });
+
+  it("undoes typing and inserted CR or LF in the editor", async () => {
+    await load();
+    const before = await page.inputValue("#editor");
+    const count = await page.textContent("#bytecount");
+    await page.focus("#editor");
+    await page.keyboard.press("Control+End");
+    await page.keyboard.type("X");
+    assert.equal(await page.inputValue("#editor"), `${before}X`);
+    await page.keyboard.press("Control+z");
+    assert.equal(await page.inputValue("#editor"), before);
+    await page.click("#ins-lf");
+    assert.equal(await page.inputValue("#editor"), `${before}\u240A`);
+    assert.notEqual(await page.textContent("#bytecount"), count);
+    await page.keyboard.press("Control+z");
+    assert.equal(await page.inputValue("#editor"), before, "the inserted LF is undone");
+    assert.equal(await page.textContent("#bytecount"), count, "and the parse follows");
+  });
 });

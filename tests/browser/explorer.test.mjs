@@ -110,7 +110,7 @@ describe("web explorer", { timeout: 120_000 }, () => {
     assert.equal(await page.textContent("#steplist li.current"), "field: Host: example.com");
     assert.equal(bytesAt(GET, await marked("hl")), "Host: example.com\r\n");
     assert.equal(await page.getAttribute("#detail dd a", "href"), "https://www.rfc-editor.org/rfc/rfc9110#section-7.2");
-    await page.locator("#bytes").focus();
+    await page.locator("#steplist").focus();
     await page.keyboard.press("ArrowRight");
     await page.keyboard.press("ArrowRight");
     await page.keyboard.press("ArrowRight");

@@ -227,7 +227,7 @@ describe("hex view of the explorer", { timeout: 120_000 }, () => {
     }
   });
 
-  it("is reached and switched with the keyboard, and the arrow keys step through the parse in it", async () => {
+  it("is reached and switched with the keyboard, and its bytes are reached and selected with the arrow keys and Enter", async () => {
     await load();
     await page.focus("#ins-lf");
     await page.keyboard.press("Tab");
@@ -239,9 +239,16 @@ describe("hex view of the explorer", { timeout: 120_000 }, () => {
     await page.keyboard.press("Tab");
     assert.equal(await page.evaluate(() => document.activeElement.id), "hexview");
     assert.equal(await page.textContent("#position"), "step 1 of 7");
-    await page.keyboard.press("ArrowRight");
-    await page.keyboard.press("ArrowRight");
+    // The cursor starts on the selected step's first byte; a row down is byte 16, then 9
+    // bytes on is byte 25, the H of Host.
+    assert.deepEqual(await offsetsOf(page, "#hexview .hx.cursor"), [0]);
+    await page.keyboard.press("ArrowDown");
+    for (let k = 0; k < 9; k++) await page.keyboard.press("ArrowRight");
+    assert.deepEqual(await offsetsOf(page, "#hexview .hx.cursor"), [25]);
+    assert.match(await page.textContent("#byte-at"), /^byte 25 \(0x19\): 0x48 'H'; read by step 3: field: Host: example\.com/);
+    await page.keyboard.press("Enter");
     assert.equal(await page.textContent("#steplist li.current"), "field: Host: example.com");
+    assert.equal(await page.evaluate(() => document.activeElement.id), "hexview", "the focus stays on the bytes");
     assert.deepEqual(await marked("hl", "hex"), Array.from({ length: 19 }, (_, k) => 25 + k));
     await page.keyboard.press("Shift+Tab");
     await page.keyboard.press("ArrowLeft");

@@ -42,12 +42,15 @@ const ui = {
   fileData: $("file-data"),
   linkError: $("link-error"),
   linkNote: $("link-note"),
+  byteAt: $("byte-at"),
 };
 
 const state = {
   bytes: new Uint8Array(), steps: [], current: 0, files: DEFAULT_FILES(), outcome: null, cuts: [], hexColumns: 0,
   // The byte the keyboard is on in the byte views (-1: none yet).
   cursor: -1,
+  // The expert info of every step that is a warning: marked on the bytes at every step.
+  warnings: [],
   // The bytes drawn, [from, to): a window that follows the selected step.
   window: null,
   // The steps drawn, [from, to), and the height of one in pixels.
@@ -371,7 +374,16 @@ const hexView = () => ui.viewHex.checked;
 function markOf(i, s, cutSet) {
   const cls = s ? byteClasses(i, s) : [];
   if (cutSet.has(i)) cls.push("cut");
+  // Expert info: warnings are marked at every step, notes at their own step.
+  if (state.warnings.some((l) => within(i, l.at))) cls.push("lint-warning");
+  else if (s && lintsOf(s).some((l) => l.level === "note" && within(i, l.at))) cls.push("lint-note");
   return cls;
+}
+
+/** The core's expert info about the bytes of step `s` (a head's part: those within it). */
+function lintsOf(s) {
+  if (s.kind === "part") return (s.parent.lints ?? []).filter((l) => l.at[0] < s.end && l.at[1] > s.start);
+  return s.lints ?? [];
 }
 
 /** The byte a step is about: where it starts, where an error was found, or the last that arrived. */
@@ -630,13 +642,21 @@ function clickByte(i) {
     run();
     return;
   }
-  // The narrowest step holding the byte: a field line rather than the whole head.
+  state.cursor = i;
+  const found = stepOfByte(i);
+  if (found >= 0) select(found);
+  else renderBytes(false);
+  sayCursor();
+}
+
+/** The narrowest step holding byte `i` (a field line rather than the whole head), or -1. */
+function stepOfByte(i) {
   let found = -1;
   state.steps.forEach((s, k) => {
     if (s.kind === "need-more" || i < s.start || i >= s.end) return;
     if (found < 0 || s.end - s.start < state.steps[found].end - state.steps[found].start) found = k;
   });
-  if (found >= 0) select(found);
+  return found;
 }
 
 function fieldTable(fields) {
@@ -784,7 +804,10 @@ function renderSteps(follow = false) {
     items[0].style.marginTop = `${from * row}px`;
     items[items.length - 1].style.marginBottom = `${(n - to) * row}px`;
   }
+  // Focus on a step that is drawn again stays in the list, never falls to the page.
+  const inside = list.contains(document.activeElement);
   list.replaceChildren(...items);
+  if (inside && !list.contains(document.activeElement)) list.focus({ preventScroll: true });
   state.stepWindow = [from, to];
   state.stepsDrawn = state.steps;
   if (list.scrollTop !== top) list.scrollTop = top;
@@ -845,11 +868,16 @@ function renderStore() {
   const rows = state.files.map((f) => {
     const actions = el("td", { className: "actions" });
     if (!f.dir) {
-      actions.append(el("button", { type: "button", textContent: "edit", title: `edit ${f.path}`, onclick: () => editFile(f) }));
-      actions.append(el("button", { type: "button", textContent: "delete", title: `delete ${f.path}`, onclick: () => {
+      const edit = el("button", { type: "button", textContent: "edit", title: `Edit /${f.path}`, onclick: () => editFile(f) });
+      edit.setAttribute("aria-label", `Edit /${f.path}`);
+      actions.append(edit);
+      const del = el("button", { type: "button", textContent: "delete", title: `Delete /${f.path}` });
+      del.setAttribute("aria-label", `Delete /${f.path}`);
+      actions.append(del);
+      del.addEventListener("click", () => {
         state.files = state.files.filter((g) => g !== f);
         run();
-      } }));
+      });
     }
     const tr = el("tr", {},
       el("td", { className: "path", textContent: f.dir ? `${f.path}/` : f.path }),
@@ -1011,6 +1039,8 @@ function run() {
     ? parseResponse(state.bytes, segment, ui.eof.checked, ui.method.value, cuts)
     : parseRequest(state.bytes, segment, ui.eof.checked, cuts);
   state.steps = expand(state.steps);
+  if (state.cursor >= state.bytes.length) state.cursor = -1;
+  state.warnings = state.steps.flatMap((s) => (s.lints ?? []).filter((l) => l.level === "warning"));
   state.current = Math.min(state.current, Math.max(0, state.steps.length - 1));
   state.outcome = responseMode() ? null
     : serveRequests(state.bytes, state.files, ui.readonly.checked, Math.floor(Date.now() / 1000), ui.eof.checked);
@@ -1051,13 +1081,62 @@ function loadPreset(id) {
   run();
 }
 
+/** Types `text` at the editor's caret, as the user would: it can be undone (Ctrl+Z). */
 function insertAtCursor(text) {
-  const t = ui.editor;
-  const [a, b] = [t.selectionStart, t.selectionEnd];
-  t.value = t.value.slice(0, a) + text + t.value.slice(b);
-  t.selectionStart = t.selectionEnd = a + text.length;
-  t.focus();
-  run();
+  ui.editor.focus();
+  // execCommand keeps the field's undo history, which setting its value would clear; the
+  // input event it fires runs the parse.
+  if (!document.execCommand("insertText", false, text)) {
+    const t = ui.editor;
+    const [a, b] = [t.selectionStart, t.selectionEnd];
+    t.setRangeText(text, a, b, "end");
+    t.dispatchEvent(new Event("input"));
+  }
+}
+
+// The byte views are one tab stop each, with a byte cursor: the arrow keys move it (up and
+// down by a row of the dump, or 16 bytes in the text view), Home and End go to the first
+// and last byte, and Enter or Space does what a click on the byte does.
+
+/** Moves the byte cursor to byte `i`, drawing the window that holds it. */
+function moveCursor(i) {
+  const n = total();
+  if (!n) return;
+  state.cursor = Math.max(0, Math.min(n - 1, i));
+  const w = state.window;
+  if (!w || state.cursor < w[0] || state.cursor >= w[1]) {
+    const from = Math.max(0, Math.min(Math.floor((state.cursor - 256) / 16) * 16, n - windowSize()));
+    state.window = [Math.max(0, from), Math.min(n, Math.max(0, from) + windowSize())];
+  }
+  renderBytes(false);
+  const box = hexView() ? ui.hexview : ui.bytes;
+  box.querySelector(".cursor")?.scrollIntoView({ block: "nearest" });
+  sayCursor();
+}
+
+/** Says which byte the cursor is on, and which step read it. */
+function sayCursor() {
+  const i = state.cursor;
+  if (i < 0 || i >= total()) {
+    ui.byteAt.textContent = "";
+    return;
+  }
+  const k = stepOfByte(i);
+  ui.byteAt.textContent = `${byteTip(i, state.bytes[i])}; ${k >= 0 ? `read by step ${k + 1}: ${label(state.steps[k])}` : "not read by any step"}. Enter selects ${ui.cutmode.checked ? "a read ending before it" : "that step"}.`;
+}
+
+function byteKeys(e) {
+  const cols = hexView() ? state.hexColumns || 16 : 16;
+  const moves = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -cols, ArrowDown: cols, PageUp: -cols * 8, PageDown: cols * 8 };
+  if (state.cursor < 0) state.cursor = Math.min(focusOf(state.steps[state.current]), total() - 1);
+  if (e.key in moves) moveCursor(state.cursor + moves[e.key]);
+  else if (e.key === "Home") moveCursor(0);
+  else if (e.key === "End") moveCursor(total() - 1);
+  else if (e.key === "Enter" || e.key === " ") {
+    if (state.cursor >= 0) clickByte(state.cursor);
+  } else return;
+  e.preventDefault();
+  e.stopPropagation();
 }
 
 async function main() {
@@ -1102,6 +1181,14 @@ async function main() {
       const i = byteAt(e.target, e.clientX, e.clientY);
       if (i !== null) clickByte(i);
     });
+    view.addEventListener("keydown", byteKeys);
+    view.addEventListener("focus", () => {
+      // Focus from a click: the click places the cursor (drawing now would take the byte
+      // from under the pointer).
+      if (!view.matches(":focus-visible")) return;
+      if (state.cursor < 0 || state.cursor >= total()) moveCursor(focusOf(state.steps[state.current]));
+      else moveCursor(state.cursor);
+    });
     // A byte's tip names the byte under the pointer, in a run of several too.
     view.addEventListener("mousemove", (e) => {
       const span = e.target;
@@ -1132,6 +1219,12 @@ async function main() {
         renderBytes(false);
       }
     });
+  });
+  // Enter or Space on the list of steps: the selected step stays selected and focused.
+  ui.steplist.addEventListener("keydown", (e) => {
+    if (e.key !== "Enter" && e.key !== " ") return;
+    e.preventDefault();
+    select(state.current);
   });
   document.addEventListener("keydown", (e) => {
     if (e.target instanceof HTMLTextAreaElement || e.target instanceof HTMLInputElement ||
