@@ -172,6 +172,22 @@ impl ParseError {
             UnexpectedEof => "RFC 9112 §8",
         }
     }
+
+    /// For a framing fault, the rule of RFC 9112 §6.3's ordered list of message-length
+    /// rules (1 to 8) that refused the message: 3 for Content-Length with
+    /// Transfer-Encoding, 4 for a Transfer-Encoding that cannot frame it, 5 for an invalid
+    /// or conflicting Content-Length. `None` for every other error, framing included when
+    /// it is refused before the rules apply (Transfer-Encoding in HTTP/1.0, §6.1).
+    #[must_use]
+    pub fn message_length_rule(self) -> Option<u8> {
+        use ParseError::*;
+        match self {
+            ContentLengthWithTransferEncoding => Some(3),
+            ChunkedNotLast | UnknownTransferCoding => Some(4),
+            InvalidContentLength | ConflictingContentLength => Some(5),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for ParseError {

@@ -154,7 +154,7 @@ pub enum FramingRule {
     TransferEncodingToClose,
     /// A valid Content-Length (§6.3 rule 6).
     ContentLength,
-    /// A request with neither field has no body (§6.3 rule 6).
+    /// A request with neither field has no body (§6.3 rule 7).
     RequestWithoutLength,
     /// A response with neither field runs until the connection closes (§6.3 rule 8).
     ResponseToClose,
@@ -186,6 +186,28 @@ impl FramingRule {
     #[must_use]
     pub fn rfc(self) -> &'static str {
         "RFC 9112 §6.3"
+    }
+
+    /// The number of the rule in RFC 9112 §6.3's ordered list of message-length rules
+    /// (1 to 8) that decided: the rules before it did not apply.
+    ///
+    /// ```
+    /// use simplehttp_core::{Event, Limits, RequestParser};
+    /// let mut p = RequestParser::new(Limits::default());
+    /// let step = p.handle_bytes(b"PUT /a HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi").unwrap();
+    /// let Event::Head(head) = step.event else { panic!() };
+    /// assert_eq!(head.framing_rule().number(), 6);
+    /// ```
+    #[must_use]
+    pub fn number(self) -> u8 {
+        match self {
+            FramingRule::HeadResponse | FramingRule::StatusWithoutBody => 1,
+            FramingRule::ConnectTunnel => 2,
+            FramingRule::Chunked | FramingRule::TransferEncodingToClose => 4,
+            FramingRule::ContentLength => 6,
+            FramingRule::RequestWithoutLength => 7,
+            FramingRule::ResponseToClose => 8,
+        }
     }
 }
 

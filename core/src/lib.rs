@@ -28,6 +28,8 @@
 //! - [`store`], [`target`], [`listing`]: the file store, safe store paths, listing pages
 //!   (HTML and JSON); [`assets`]: the listing's script and stylesheet, served from the
 //!   reserved path `/.simplehttp/`.
+//! - [`lint`]: expert info: what an accepted message says that deserves a second look (a
+//!   mistyped field name, a repeated Content-Length), and what a response could say better.
 //! - [`write`](mod@write): request heads and chunked bodies; [`date`]: HTTP dates.
 //! - [`server`]: [`ServerConnection`], the server's connection engine (the sequencing of
 //!   one connection: decide, keep-alive, pipelining, 100-continue, uploads, deadlines).
@@ -53,6 +55,7 @@ pub mod decide;
 mod error;
 pub mod head;
 mod limits;
+pub mod lint;
 pub mod listing;
 mod mime;
 pub mod parse;

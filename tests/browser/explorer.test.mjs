@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
-import { DIST, openBrowser, screenshot, serveStatic } from "./harness.mjs";
+import { DIST, clickByte, offsetsOf, openBrowser, screenshot, serveStatic } from "./harness.mjs";
 
 const GET = "GET /hello.txt HTTP/1.1\r\nHost: example.com\r\nUser-Agent: explorer/1\r\nAccept: */*\r\n\r\n";
 
@@ -44,7 +44,7 @@ describe("web explorer", { timeout: 120_000 }, () => {
 
   /** The offsets of the bytes carrying `cls` in the byte view. */
   async function marked(cls) {
-    return page.$$eval(`#bytes span.${cls}`, (spans) => spans.map((s) => Number(s.dataset.i)));
+    return offsetsOf(page, `#bytes span.${cls}`);
   }
 
   /** The input bytes at `offsets`, as a string (the page shows CR/LF as marks). */
@@ -91,7 +91,7 @@ describe("web explorer", { timeout: 120_000 }, () => {
     await page.selectOption("#preset", "put-new");
     const input = await page.evaluate(() => document.getElementById("editor").value.replaceAll("\n", "\r\n"));
     const bodyAt = input.indexOf("hello again");
-    await page.click(`#bytes span[data-i="${bodyAt + 3}"]`);
+    await clickByte(page, "#bytes", bodyAt + 3);
     assert.match(await page.textContent("#steplist li.current"), /^body: 11 bytes$/);
     assert.equal(bytesAt(input, await marked("hl")), "hello again");
     await page.click('#steplist li[data-kind="head"] button');
@@ -110,7 +110,7 @@ describe("web explorer", { timeout: 120_000 }, () => {
     assert.equal(await page.textContent("#steplist li.current"), "field: Host: example.com");
     assert.equal(bytesAt(GET, await marked("hl")), "Host: example.com\r\n");
     assert.equal(await page.getAttribute("#detail dd a", "href"), "https://www.rfc-editor.org/rfc/rfc9110#section-7.2");
-    await page.locator("#bytes").focus();
+    await page.locator("#steplist").focus();
     await page.keyboard.press("ArrowRight");
     await page.keyboard.press("ArrowRight");
     await page.keyboard.press("ArrowRight");
@@ -126,7 +126,7 @@ describe("web explorer", { timeout: 120_000 }, () => {
     await page.click("#prev");
     assert.equal(await page.textContent("#position"), "step 6 of 7");
     // A click on a field's byte selects that field's step.
-    await page.click('#bytes span[data-i="50"]');
+    await clickByte(page, "#bytes", 50);
     assert.equal(await page.textContent("#steplist li.current"), "field: User-Agent: explorer/1");
   });
 
@@ -337,8 +337,8 @@ describe("web explorer", { timeout: 120_000 }, () => {
     await load();
     const whole = await kinds();
     await page.check("#cutmode");
-    await page.click('#bytes span[data-i="10"]');
-    await page.click('#bytes span[data-i="40"]');
+    await clickByte(page, "#bytes", 10);
+    await clickByte(page, "#bytes", 40);
     const waits = await page.$$eval('#steplist li[data-kind="need-more"]', (l) => l.map((li) => li.textContent));
     assert.deepEqual(waits, [
       `waiting for more bytes (10 of ${GET.length} arrived)`,
@@ -347,7 +347,7 @@ describe("web explorer", { timeout: 120_000 }, () => {
     assert.deepEqual(await kinds(), whole, "the same events, whatever the reads");
     assert.deepEqual(await marked("cut"), [10, 40]);
     assert.equal(await page.isDisabled("#segment"), true, "cuts take the place of the read size");
-    await page.click('#bytes span[data-i="10"]');
+    await clickByte(page, "#bytes", 10);
     assert.deepEqual(await marked("cut"), [40], "a second click removes a cut");
     await page.click("#clearcuts");
     assert.deepEqual(await marked("cut"), []);

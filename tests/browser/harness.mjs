@@ -143,3 +143,42 @@ export async function screenshot(page, name) {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+// The byte views draw bytes that look alike as one element: `data-i` is its first byte,
+// `data-n` how many bytes it stands for.
+
+/** The offsets of the bytes shown by the elements matching `selector`, in order. */
+export function offsetsOf(page, selector) {
+  return page.$$eval(selector, (l) => l.flatMap((s) =>
+    Array.from({ length: Number(s.dataset.n || 1) }, (_, k) => Number(s.dataset.i) + k)));
+}
+
+/** Where byte `i` is drawn in the view `box` ("#bytes", or "#hexview" with `column` "hx"
+ * for its hex pair or "ch" for its ASCII character): the middle of its text, scrolled into
+ * sight. */
+export async function bytePoint(page, box, i, column = "") {
+  const pt = await page.evaluate(([box, i, column]) => {
+    const sel = column ? `${box} .${column}[data-i]` : `${box} span[data-i]`;
+    const span = [...document.querySelectorAll(sel)].find((s) => i >= Number(s.dataset.i) && i < Number(s.dataset.i) + Number(s.dataset.n || 1));
+    if (!span) return null;
+    const k = i - Number(span.dataset.i);
+    const node = span.firstChild;
+    const one = Number(span.dataset.n || 1) === 1;
+    const from = span.starts ? span.starts[k] : one ? 0 : k;
+    const len = span.starts ? 2 : one ? node.length : 1;
+    const r = document.createRange();
+    r.setStart(node, from);
+    r.setEnd(node, from + len);
+    span.scrollIntoView({ block: "nearest" });
+    const b = r.getClientRects()[0];
+    return { x: b.left + Math.min(b.width / 2, 4), y: b.top + b.height / 2 };
+  }, [box, i, column]);
+  if (!pt) throw new Error(`byte ${i} is not drawn in ${box} ${column}`);
+  return pt;
+}
+
+/** Clicks byte `i` (see bytePoint). */
+export async function clickByte(page, box, i, column = "") {
+  const { x, y } = await bytePoint(page, box, i, column);
+  await page.mouse.click(x, y);
+}

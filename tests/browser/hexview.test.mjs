@@ -3,7 +3,7 @@
 // kept in the page's address.
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
-import { DIST, openBrowser, screenshot, serveStatic } from "./harness.mjs";
+import { DIST, clickByte, offsetsOf, openBrowser, screenshot, serveStatic } from "./harness.mjs";
 
 const GET = "GET /hello.txt HTTP/1.1\r\nHost: example.com\r\nUser-Agent: explorer/1\r\nAccept: */*\r\n\r\n";
 // The classes the explorer marks a byte with for the selected step.
@@ -48,20 +48,22 @@ describe("hex view of the explorer", { timeout: 120_000 }, () => {
 
   /** The hex pairs shown, as [[offset, "0a"], ...]. */
   function hexCells() {
-    return page.$$eval("#hexview .hx[data-i]", (l) => l.map((s) => [Number(s.dataset.i), s.textContent]));
+    return page.$$eval("#hexview .hx[data-i]", (l) => l.flatMap((s) =>
+      s.textContent.split(/ +/).map((pair, k) => [Number(s.dataset.i) + k, pair])));
   }
 
   /** The offsets of the bytes carrying `cls`: in the text view, or in the hex view's hex or ASCII column. */
   function marked(cls, where) {
     const sel = { text: `#bytes span.${cls}`, hex: `#hexview .hx.${cls}`, ascii: `#hexview .ch.${cls}` }[where];
-    return page.$$eval(sel, (spans) => spans.map((s) => Number(s.dataset.i)));
+    return offsetsOf(page, sel);
   }
 
   /** Every mark of every byte for the selected step, in one view. */
   function allMarks(where) {
     const sel = { text: "#bytes span", hex: "#hexview .hx", ascii: "#hexview .ch" }[where];
     return page.evaluate(([sel, marks]) => Object.fromEntries(marks.map((cls) =>
-      [cls, [...document.querySelectorAll(`${sel}.${cls}`)].map((s) => Number(s.dataset.i))])), [sel, MARKS]);
+      [cls, [...document.querySelectorAll(`${sel}.${cls}`)].flatMap((s) =>
+        Array.from({ length: Number(s.dataset.n || 1) }, (_, k) => Number(s.dataset.i) + k))])), [sel, MARKS]);
   }
 
   /** The state the page keeps in its address. */
@@ -164,23 +166,23 @@ describe("hex view of the explorer", { timeout: 120_000 }, () => {
     assert.equal(await pairs(at("é"), 3), "c3 a9 00", "é as two UTF-8 bytes, then NUL");
     assert.deepEqual(await rows(), [0, 16, 32, 48].map((o) => dumpLine(input, o)));
     // Bytes a reader must tell apart are coloured: CR, LF, HT, and anything outside printable ASCII.
-    const odd = await page.$$eval("#hexview .hx:is(.ctl, .bin)", (l) => l.map((s) => Number(s.dataset.i)));
+    const odd = await offsetsOf(page, "#hexview .hx:is(.ctl, .bin)");
     assert.deepEqual(odd, input.flatMap((b, i) => (b < 0x20 || b >= 0x7f ? [i] : [])));
   });
 
   it("does what the text view does with a click: selects the step, or ends a read there", async () => {
     await load();
     await page.check("#view-hex");
-    await page.click('#hexview .hx[data-i="50"]');
+    await clickByte(page, "#hexview", 50, "hx");
     assert.equal(await page.textContent("#steplist li.current"), "field: User-Agent: explorer/1");
-    await page.click(`#hexview .ch[data-i="${GET.indexOf("*/*")}"]`);
+    await clickByte(page, "#hexview", GET.indexOf("*/*"), "ch");
     assert.equal(await page.textContent("#steplist li.current"), "field: Accept: */*");
-    await page.click('#hexview .hx[data-i="2"]');
+    await clickByte(page, "#hexview", 2, "hx");
     assert.equal(await page.textContent("#steplist li.current"), "request line: GET /hello.txt HTTP/1.1");
 
     await page.check("#cutmode");
-    await page.click('#hexview .hx[data-i="10"]');
-    await page.click('#hexview .ch[data-i="40"]');
+    await clickByte(page, "#hexview", 10, "hx");
+    await clickByte(page, "#hexview", 40, "ch");
     const waits = await page.$$eval('#steplist li[data-kind="need-more"]', (l) => l.map((li) => li.textContent));
     assert.deepEqual(waits, [
       `waiting for more bytes (10 of ${GET.length} arrived)`,
@@ -188,7 +190,7 @@ describe("hex view of the explorer", { timeout: 120_000 }, () => {
     ]);
     assert.deepEqual(await marked("cut", "hex"), [10, 40]);
     assert.deepEqual(await marked("cut", "ascii"), [10, 40]);
-    await page.click('#hexview .hx[data-i="10"]');
+    await clickByte(page, "#hexview", 10, "hx");
     assert.deepEqual(await marked("cut", "hex"), [40], "a second click removes a cut");
     await page.check("#view-text");
     assert.deepEqual(await marked("cut", "text"), [40], "the text view shows the same cut");
@@ -225,7 +227,7 @@ describe("hex view of the explorer", { timeout: 120_000 }, () => {
     }
   });
 
-  it("is reached and switched with the keyboard, and the arrow keys step through the parse in it", async () => {
+  it("is reached and switched with the keyboard, and its bytes are reached and selected with the arrow keys and Enter", async () => {
     await load();
     await page.focus("#ins-lf");
     await page.keyboard.press("Tab");
@@ -237,9 +239,16 @@ describe("hex view of the explorer", { timeout: 120_000 }, () => {
     await page.keyboard.press("Tab");
     assert.equal(await page.evaluate(() => document.activeElement.id), "hexview");
     assert.equal(await page.textContent("#position"), "step 1 of 7");
-    await page.keyboard.press("ArrowRight");
-    await page.keyboard.press("ArrowRight");
+    // The cursor starts on the selected step's first byte; a row down is byte 16, then 9
+    // bytes on is byte 25, the H of Host.
+    assert.deepEqual(await offsetsOf(page, "#hexview .hx.cursor"), [0]);
+    await page.keyboard.press("ArrowDown");
+    for (let k = 0; k < 9; k++) await page.keyboard.press("ArrowRight");
+    assert.deepEqual(await offsetsOf(page, "#hexview .hx.cursor"), [25]);
+    assert.match(await page.textContent("#byte-at"), /^byte 25 \(0x19\): 0x48 'H'; read by step 3: field: Host: example\.com/);
+    await page.keyboard.press("Enter");
     assert.equal(await page.textContent("#steplist li.current"), "field: Host: example.com");
+    assert.equal(await page.evaluate(() => document.activeElement.id), "hexview", "the focus stays on the bytes");
     assert.deepEqual(await marked("hl", "hex"), Array.from({ length: 19 }, (_, k) => 25 + k));
     await page.keyboard.press("Shift+Tab");
     await page.keyboard.press("ArrowLeft");
@@ -298,7 +307,7 @@ describe("hex view of the explorer", { timeout: 120_000 }, () => {
     await load();
     await page.check("#view-hex");
     await page.click('#steplist li:has-text("field: User-Agent") button');
-    const perRow = () => page.$$eval('#hexview .hexrow[data-offset="0"] .hx', (l) => l.length);
+    const perRow = async () => (await offsetsOf(page, '#hexview .hexrow[data-offset="0"] .hx')).length;
     assert.equal(await perRow(), 16);
     await page.setViewportSize({ width: 420, height: 900 });
     await page.waitForFunction(() => document.getElementById("hexview").dataset.cols === "8");

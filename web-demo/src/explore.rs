@@ -3,6 +3,7 @@
 //! them into JavaScript values.
 
 use core::ops::Range;
+use simplehttp_core::lint::{self, Finding, Lint};
 use simplehttp_core::{
     Event, Fields, Framing, FramingRule, Limits, Method, ParseError, RequestHead, RequestParser,
     ResponseHead, ResponseParser, Step, UsageError,
@@ -19,6 +20,41 @@ pub struct Record {
     pub message: usize,
     /// What happened.
     pub what: What,
+    /// Expert info about the bytes of this step ([`simplehttp_core::lint`]).
+    pub lints: Vec<LintRecord>,
+}
+
+/// One finding of [`simplehttp_core::lint`], with absolute byte offsets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LintRecord {
+    /// [`Lint::name`].
+    pub name: &'static str,
+    /// `good`, `note` or `warning`.
+    pub level: &'static str,
+    /// What was found, in words.
+    pub text: String,
+    /// The RFC section behind it.
+    pub rfc: &'static str,
+    /// The bytes it is about.
+    pub at: Range<usize>,
+}
+
+impl LintRecord {
+    /// `f`, its range moved by `base`.
+    #[must_use]
+    pub fn new(f: &Finding, base: usize) -> Self {
+        Self::of(f.lint, shift(f.at.clone(), base))
+    }
+
+    fn of(lint: Lint, at: Range<usize>) -> Self {
+        LintRecord {
+            name: lint.name(),
+            level: lint.level().as_str(),
+            text: lint.to_string(),
+            rfc: lint.rfc(),
+            at,
+        }
+    }
 }
 
 /// What one step found.
@@ -66,6 +102,9 @@ pub enum What {
         status: u16,
         /// Where the error was found, as an offset into the whole input.
         at: Option<usize>,
+        /// For a framing fault, the rule of RFC 9112 §6.3 that refused the message
+        /// ([`ParseError::message_length_rule`]).
+        framing_rule: Option<u8>,
     },
 }
 
@@ -92,6 +131,8 @@ pub struct Head {
     pub framing_why: &'static str,
     /// The RFC section of that rule.
     pub framing_rfc: &'static str,
+    /// The number of that rule in RFC 9112 §6.3's list ([`FramingRule::number`]).
+    pub framing_rule: u8,
     /// Whether the connection may stay open.
     pub keep_alive: bool,
     /// Whether the client expects `100 Continue`.
@@ -130,6 +171,8 @@ pub struct Framing3 {
     pub why: &'static str,
     /// The RFC section of that rule.
     pub rfc: &'static str,
+    /// The number of that rule in RFC 9112 §6.3's list ([`FramingRule::number`]).
+    pub rule: u8,
 }
 
 fn framing(f: Framing, rule: FramingRule) -> Framing3 {
@@ -144,6 +187,7 @@ fn framing(f: Framing, rule: FramingRule) -> Framing3 {
         length,
         why: rule.explain(),
         rfc: rule.rfc(),
+        rule: rule.number(),
     }
 }
 
@@ -208,6 +252,7 @@ fn head(h: &RequestHead<'_>, input: &[u8], fallback: usize) -> Head {
         length,
         framing_why: h.framing_rule().explain(),
         framing_rfc: h.framing_rule().rfc(),
+        framing_rule: h.framing_rule().number(),
         keep_alive: h.keep_alive(),
         expects_continue: h.expects_continue(),
     }
@@ -236,6 +281,9 @@ trait Parser {
     fn next(&mut self) -> Result<(), UsageError>;
     fn error_at(&self) -> Option<usize>;
     fn record(h: &Self::Head<'_>, input: &[u8], fallback: usize) -> What;
+    /// Expert info about a head, with offsets into the input; `method` is the request's,
+    /// for a response.
+    fn lints(h: &Self::Head<'_>, input: &[u8], fallback: usize, method: &str) -> Vec<LintRecord>;
 }
 
 impl Parser for RequestParser {
@@ -254,6 +302,13 @@ impl Parser for RequestParser {
     }
     fn record(h: &RequestHead<'_>, input: &[u8], fallback: usize) -> What {
         What::Head(head(h, input, fallback))
+    }
+    fn lints(h: &RequestHead<'_>, input: &[u8], fallback: usize, _: &str) -> Vec<LintRecord> {
+        let base = offset_in(input, h.raw()).unwrap_or(fallback);
+        lint::request(h)
+            .iter()
+            .map(|f| LintRecord::new(f, base))
+            .collect()
     }
 }
 
@@ -280,6 +335,21 @@ impl Parser for Responses {
     fn record(h: &ResponseHead<'_>, input: &[u8], fallback: usize) -> What {
         What::ResponseHead(response_head(h, input, fallback))
     }
+    fn lints(h: &ResponseHead<'_>, input: &[u8], fallback: usize, method: &str) -> Vec<LintRecord> {
+        let base = offset_in(input, h.raw()).unwrap_or(fallback);
+        lint_response(h, Method::from_token(method), base)
+    }
+}
+
+/// Expert info about a response head whose first byte is at `base`, in answer to a request
+/// with `method`.
+#[must_use]
+pub fn lint_response(h: &ResponseHead<'_>, method: Method<'_>, base: usize) -> Vec<LintRecord> {
+    let body = !matches!(h.framing(), Framing::None | Framing::Length(0));
+    lint::response(h, method, body)
+        .iter()
+        .map(|f| LintRecord::new(f, base))
+        .collect()
 }
 
 /// How the input arrives: the reads a peer's bytes come in.
@@ -312,7 +382,7 @@ impl Reads {
 /// byte. Stops at the first error, or when the input is used up.
 #[must_use]
 pub fn parse_requests(input: &[u8], reads: &Reads, eof: bool, limits: Limits) -> Vec<Record> {
-    drive(RequestParser::new(limits), input, reads, eof)
+    drive(RequestParser::new(limits), input, reads, eof, "")
 }
 
 /// Parses `input` as the responses to requests made with `method` (`HEAD` responses have no
@@ -336,10 +406,17 @@ pub fn parse_responses(
         input,
         reads,
         eof,
+        method,
     )
 }
 
-fn drive<P: Parser>(mut parser: P, input: &[u8], reads: &Reads, eof: bool) -> Vec<Record> {
+fn drive<P: Parser>(
+    mut parser: P,
+    input: &[u8],
+    reads: &Reads,
+    eof: bool,
+    method: &str,
+) -> Vec<Record> {
     let mut records = Vec::new();
     let mut base = 0; // first byte not consumed yet
     let mut received = reads.next(0, input.len());
@@ -360,7 +437,9 @@ fn drive<P: Parser>(mut parser: P, input: &[u8], reads: &Reads, eof: bool) -> Ve
                     rfc: None,
                     status: 500,
                     at: Some(base),
+                    framing_rule: None,
                 },
+                lints: Vec::new(),
             });
             break;
         }
@@ -386,15 +465,21 @@ fn drive<P: Parser>(mut parser: P, input: &[u8], reads: &Reads, eof: bool) -> Ve
                         rfc: Some(e.rfc()),
                         status: e.status(),
                         at,
+                        framing_rule: e.message_length_rule(),
                     },
+                    lints: Vec::new(),
                 });
                 break;
             }
         };
         let consumed = base..base + step.consumed;
+        let mut lints = Vec::new();
         let what = match step.event {
             Event::NeedMore => What::NeedMore { input_done: all_in },
-            Event::Head(h) => P::record(&h, input, base),
+            Event::Head(h) => {
+                lints = P::lints(&h, input, base, method);
+                P::record(&h, input, base)
+            }
             Event::ChunkHeader { size, extensions } => What::ChunkHeader {
                 size,
                 extensions: (!extensions.is_empty())
@@ -420,11 +505,16 @@ fn drive<P: Parser>(mut parser: P, input: &[u8], reads: &Reads, eof: bool) -> Ve
             }
             continue;
         }
+        if end && base < input.len() {
+            // The input holds more than this message took: it starts the next one.
+            lints.push(LintRecord::of(Lint::NextMessageFollows, base..input.len()));
+        }
         records.push(Record {
             consumed,
             received,
             message,
             what,
+            lints,
         });
         if paused {
             break;
@@ -575,12 +665,14 @@ mod tests {
                     message,
                     code,
                     rfc,
+                    framing_rule,
                 },
             ..
         }) = r.last()
         else {
             panic!("{r:?}")
         };
+        assert_eq!(*framing_rule, Some(3), "refused by RFC 9112 §6.3 rule 3");
         assert_eq!(*status, 400);
         assert_eq!(*code, "ContentLengthWithTransferEncoding");
         assert_eq!(*rfc, Some("RFC 9112 §6.1, §6.3"));
@@ -662,6 +754,41 @@ mod tests {
         assert_eq!(waits, [5, 30], "{r:?}");
         assert_eq!(kinds(&r), ["head", "end"]);
         assert_eq!(r.last().map(|r| r.received), Some(GET.len()));
+    }
+
+    #[test]
+    fn heads_carry_the_rule_that_framed_them_and_their_expert_info() {
+        let input = b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Lenght: 5\r\n\r\nhello";
+        let r = run(input, 0);
+        let What::Head(h) = &r[0].what else {
+            panic!("{r:?}")
+        };
+        assert_eq!(h.framing_rule, 7, "no length: RFC 9112 §6.3 rule 7");
+        let names: Vec<_> = r[0]
+            .lints
+            .iter()
+            .map(|l| (l.name, &input[l.at.clone()]))
+            .collect();
+        assert_eq!(names, [("NearKnownName", &b"Content-Lenght"[..])]);
+        assert!(r[0].lints[0].text.contains("Content-Length"));
+        // The body becomes the start of a next request: said at the end of the first.
+        let end = r.iter().find(|r| r.what == What::End).expect("an end");
+        assert_eq!(end.lints.len(), 1);
+        assert_eq!(end.lints[0].name, "NextMessageFollows");
+        assert_eq!(&input[end.lints[0].at.clone()], b"hello");
+
+        let r = parse_responses(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi",
+            &Reads::Every(0),
+            false,
+            "GET",
+            Limits::default(),
+        );
+        let What::ResponseHead(h) = &r[0].what else {
+            panic!("{r:?}")
+        };
+        assert_eq!(h.framing.rule, 6);
+        assert!(r[0].lints.iter().any(|l| l.name == "NoValidator"), "{r:?}");
     }
 
     #[test]

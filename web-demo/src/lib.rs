@@ -24,7 +24,7 @@ pub mod explore;
 pub mod serve;
 
 use core::ops::Range;
-use explore::{FieldRecord, Reads, Record, What};
+use explore::{FieldRecord, LintRecord, Reads, Record, What};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use serve::{Entry, Exchange, Outcome};
 use simplehttp_core::Limits;
@@ -60,8 +60,23 @@ fn fields(list: &[FieldRecord]) -> Array {
         .collect()
 }
 
+fn lints(list: &[LintRecord]) -> Array {
+    list.iter()
+        .map(|l| {
+            let o = Object::new();
+            set(&o, "name", l.name);
+            set(&o, "level", l.level);
+            set(&o, "text", l.text.as_str());
+            set(&o, "rfc", l.rfc);
+            set(&o, "at", range(&l.at));
+            JsValue::from(o)
+        })
+        .collect()
+}
+
 fn record(r: &Record) -> Object {
     let o = Object::new();
+    set(&o, "lints", lints(&r.lints));
     set(&o, "start", r.consumed.start as f64);
     set(&o, "end", r.consumed.end as f64);
     set(&o, "received", r.received as f64);
@@ -87,6 +102,7 @@ fn record(r: &Record) -> Object {
             );
             set(&o, "framingWhy", h.framing_why);
             set(&o, "framingRfc", h.framing_rfc);
+            set(&o, "framingRule", f64::from(h.framing_rule));
             set(&o, "keepAlive", h.keep_alive);
             set(&o, "expectsContinue", h.expects_continue);
             "head"
@@ -109,6 +125,7 @@ fn record(r: &Record) -> Object {
             );
             set(&o, "framingWhy", h.framing.why);
             set(&o, "framingRfc", h.framing.rfc);
+            set(&o, "framingRule", f64::from(h.framing.rule));
             set(&o, "keepAlive", h.keep_alive);
             "head"
         }
@@ -134,6 +151,7 @@ fn record(r: &Record) -> Object {
             rfc,
             status,
             at,
+            framing_rule,
         } => {
             set(&o, "error", message.as_str());
             set(&o, "code", *code);
@@ -143,6 +161,11 @@ fn record(r: &Record) -> Object {
                 &o,
                 "at",
                 at.map_or(JsValue::NULL, |a| JsValue::from(a as f64)),
+            );
+            set(
+                &o,
+                "framingRule",
+                framing_rule.map_or(JsValue::NULL, |n| JsValue::from(f64::from(n))),
             );
             "error"
         }
@@ -242,6 +265,7 @@ fn exchange_to_js(e: &Exchange) -> JsValue {
     );
     set(&o, "response", Uint8Array::from(e.response.as_slice()));
     set(&o, "headLen", e.head_len as f64);
+    set(&o, "lints", lints(&e.lints));
     o.into()
 }
 

@@ -2,8 +2,10 @@
 //! core's connection engine sequences the connection, and this carries out its actions
 //! (read a file, take an upload, remove a file). Plain Rust values; `lib.rs` converts them.
 
+use crate::explore::{lint_response, LintRecord};
 use simplehttp_core::server::{Action, ConnEvent, Now, ServerConfig, ServerConnection, Transmit};
 use simplehttp_core::store::MemoryStore;
+use simplehttp_core::{Event, Limits, Method, ResponseParser};
 use simplehttp_core::{
     FileStore, Kind, ParseError, Policy, StoreError, StorePath, Timestamp, Upload,
 };
@@ -48,6 +50,9 @@ pub struct Exchange {
     pub response: Vec<u8>,
     /// How many of `response` are the head.
     pub head_len: usize,
+    /// What the response says well or could say better ([`simplehttp_core::lint`]), with
+    /// offsets into `response`.
+    pub lints: Vec<LintRecord>,
 }
 
 /// A request the parser refused: the core's own account of the error.
@@ -226,6 +231,7 @@ pub fn serve(input: &[u8], files: &[Entry], read_only: bool, now: u64, eof: bool
                         error: refused.take().map(Refusal::from),
                         response: Vec::new(),
                         head_len,
+                        lints: Vec::new(),
                     }),
                     ConnEvent::Malformed(e) => {
                         refused = Some(e);
@@ -294,11 +300,32 @@ pub fn serve(input: &[u8], files: &[Entry], read_only: bool, now: u64, eof: bool
             stopped = Some("the request is incomplete: the server waits for more bytes".into());
         }
     }
+    for x in &mut exchanges {
+        x.lints = lint(x);
+    }
     Outcome {
         exchanges,
         stopped,
         files: entries(&store),
         rejected,
+    }
+}
+
+/// Expert info about the response of `x`, read as the client that sent its request does.
+fn lint(x: &Exchange) -> Vec<LintRecord> {
+    let method = x
+        .request
+        .as_deref()
+        .and_then(|r| r.split(' ').next())
+        .unwrap_or("GET");
+    let method = Method::from_token(method);
+    let mut parser = ResponseParser::new(Limits::default(), method);
+    match parser.handle_bytes(&x.response) {
+        Ok(step) => match step.event {
+            Event::Head(h) => lint_response(&h, method, 0),
+            _ => Vec::new(),
+        },
+        Err(_) => Vec::new(),
     }
 }
 

@@ -42,10 +42,15 @@ const ui = {
   fileData: $("file-data"),
   linkError: $("link-error"),
   linkNote: $("link-note"),
+  byteAt: $("byte-at"),
 };
 
 const state = {
-  bytes: new Uint8Array(), steps: [], current: 0, files: DEFAULT_FILES(), outcome: null, cuts: [], hexColumns: 16,
+  bytes: new Uint8Array(), steps: [], current: 0, files: DEFAULT_FILES(), outcome: null, cuts: [], hexColumns: 0,
+  // The byte the keyboard is on in the byte views (-1: none yet).
+  cursor: -1,
+  // The expert info of every step that is a warning: marked on the bytes at every step.
+  warnings: [],
   // The bytes drawn, [from, to): a window that follows the selected step.
   window: null,
   // The steps drawn, [from, to), and the height of one in pixels.
@@ -361,6 +366,7 @@ function byteClasses(i, s) {
 // Bytes drawn at once, in either view: a window that follows the selected step, so that a
 // step costs the same whatever the size of the input. Buttons above and below it move it.
 const WINDOW = 2048;
+const windowSize = () => WINDOW;
 const hex2 = (b) => b.toString(16).padStart(2, "0");
 const hexView = () => ui.viewHex.checked;
 
@@ -368,7 +374,16 @@ const hexView = () => ui.viewHex.checked;
 function markOf(i, s, cutSet) {
   const cls = s ? byteClasses(i, s) : [];
   if (cutSet.has(i)) cls.push("cut");
+  // Expert info: warnings are marked at every step, notes at their own step.
+  if (state.warnings.some((l) => within(i, l.at))) cls.push("lint-warning");
+  else if (s && lintsOf(s).some((l) => l.level === "note" && within(i, l.at))) cls.push("lint-note");
   return cls;
+}
+
+/** The core's expert info about the bytes of step `s` (a head's part: those within it). */
+function lintsOf(s) {
+  if (s.kind === "part") return (s.parent.lints ?? []).filter((l) => l.at[0] < s.end && l.at[1] > s.start);
+  return s.lints ?? [];
 }
 
 /** The byte a step is about: where it starts, where an error was found, or the last that arrived. */
@@ -382,13 +397,14 @@ function focusOf(s) {
 /** The window of bytes to draw for step `s`: the one drawn, while it holds the step's byte. */
 function byteWindow(s) {
   const n = total();
-  if (n <= WINDOW) return [0, n];
+  const size = windowSize();
+  if (n <= size) return [0, n];
   const f = Math.min(focusOf(s), n);
   const w = state.window;
-  if (w && f >= w[0] && (f < w[1] || (f === n && w[1] === n))) return w;
+  if (w && w[1] - w[0] === size && f >= w[0] && (f < w[1] || (f === n && w[1] === n))) return w;
   let from = Math.max(0, Math.floor((f - 256) / 16) * 16);
-  const to = Math.min(n, from + WINDOW);
-  if (to - from < WINDOW) from = Math.max(0, Math.floor((to - WINDOW) / 16) * 16);
+  const to = Math.min(n, from + size);
+  if (to - from < size) from = Math.max(0, Math.floor((to - size) / 16) * 16);
   return [from, to];
 }
 
@@ -398,14 +414,17 @@ function pager(from, to, by) {
   const b = el("button", { type: "button", className: "pager mark-btn",
     textContent: by < 0 ? `▲ ${n} earlier byte${n === 1 ? "" : "s"}` : `▼ ${n} later byte${n === 1 ? "" : "s"}` });
   b.addEventListener("click", () => {
-    const a = Math.max(0, Math.min(Math.max(0, total() - WINDOW), from + by));
-    state.window = [a, Math.min(total(), a + WINDOW)];
+    const a = Math.max(0, Math.min(Math.max(0, total() - windowSize()), from + by));
+    state.window = [a, Math.min(total(), a + windowSize())];
     renderBytes(false);
     (hexView() ? ui.hexview : ui.bytes).scrollTop = by < 0 ? (hexView() ? ui.hexview : ui.bytes).scrollHeight : 0;
   });
   return b;
 }
 
+/** Draws the bytes of the window for the selected step. Bytes that look alike (the same
+ * marks) share one element: a step costs a few elements, whatever the size of the input
+ * and of the step. */
 function renderBytes(follow = true) {
   const s = state.steps[state.current];
   if (follow) state.window = byteWindow(s);
@@ -416,6 +435,7 @@ function renderBytes(follow = true) {
   ui.hexview.hidden = !hexView();
   // Only the view on screen is drawn: the other is emptied.
   if (hexView()) {
+    if (!state.hexColumns) state.hexColumns = hexColumns();
     ui.bytes.replaceChildren();
     renderHex(s, from, to, cutSet, eof);
   } else {
@@ -429,22 +449,75 @@ function renderBytes(follow = true) {
   ui.segment.disabled = state.cuts.length > 0;
 }
 
+/** The class attribute of byte `i` in the text view. */
+function textClass(i, s, cutSet) {
+  const cls = markOf(i, s, cutSet);
+  const kind = showByte(state.bytes[i])[1];
+  if (kind) cls.push(kind);
+  return cls.join(" ");
+}
+
+/** The marks of byte `i` in the hex view, the same in its hex pair and its ASCII character. */
+function hexClass(i, s, cutSet) {
+  const b = state.bytes[i];
+  const cls = markOf(i, s, cutSet);
+  if (b === 9 || b === 10 || b === 13) cls.push("ctl");
+  else if (b < 0x20 || b >= 0x7f) cls.push("bin");
+  return cls.join(" ");
+}
+
+/**
+ * Groups bytes into runs for one column of a view: `add(i, cls, text, sep, alone)` adds byte
+ * `i` with its classes and text (after `sep` when it continues a run, else `sep` goes
+ * before it as plain text); `alone` keeps the byte in an element of its own. `end(parent)`
+ * appends what is left. Each run is a span with `data-i` (its first byte), `data-n` (how
+ * many bytes) and, in the hex column, `starts` (where each byte's text starts).
+ */
+function runs(base, parent) {
+  let run = null;
+  const flush = () => {
+    if (!run) return;
+    const span = document.createElement("span");
+    span.textContent = run.text;
+    if (run.cls) span.className = run.cls;
+    span.dataset.i = run.start;
+    span.dataset.n = run.n;
+    if (run.starts) span.starts = run.starts;
+    if (run.title) span.title = run.title;
+    parent.append(span);
+    run = null;
+  };
+  return {
+    add(i, cls, text, sep = "", alone = false, title = "") {
+      const c = base ? `${base} ${cls}`.trim() : cls;
+      if (run && !alone && !run.alone && run.cls === c && run.start + run.n === i) {
+        if (run.starts) run.starts.push(run.text.length + sep.length);
+        run.text += sep + text;
+        run.n++;
+        run.title = "";
+        return;
+      }
+      flush();
+      if (sep) parent.append(sep);
+      run = { start: i, n: 1, cls: c, text, alone, title, starts: base === "hx" ? [0] : null };
+    },
+    end: flush,
+  };
+}
+
 function renderText(s, from, to, cutSet, eof) {
   const frag = document.createDocumentFragment();
-  if (from > 0) frag.append(pager(from, to, -WINDOW), "\n");
+  if (from > 0) frag.append(pager(from, to, -windowSize()), "\n");
+  const r = runs("", frag);
   for (let i = from; i < to; i++) {
     const b = state.bytes[i];
     const [text, kind] = showByte(b);
-    const span = document.createElement("span");
-    span.textContent = text;
-    span.dataset.i = i;
-    const cls = markOf(i, s, cutSet);
-    if (kind) cls.push(kind);
-    if (cls.length) span.className = cls.join(" ");
-    if (kind) span.title = `byte ${i}: 0x${hex2(b)}`;
-    frag.append(span);
+    // CR, LF and HT are marks of their own, with their value in a tip.
+    const alone = kind === "ctl" || i === state.cursor;
+    r.add(i, textClass(i, s, cutSet) + (i === state.cursor ? " cursor" : ""), text, "", alone, byteTip(i, b));
   }
-  if (to < total()) frag.append("\n", pager(from, to, WINDOW));
+  r.end();
+  if (to < total()) frag.append("\n", pager(from, to, windowSize()));
   if (eof && to === total()) frag.append(el("span", { className: "err eof", textContent: "EOF", title: "the end of the input" }));
   ui.bytes.replaceChildren(frag);
 }
@@ -476,7 +549,7 @@ function hexColumns() {
 }
 
 function renderHex(s, from, shown, cutSet, eof) {
-  const cols = hexColumns();
+  const cols = state.hexColumns || hexColumns();
   state.hexColumns = cols;
   ui.hexview.dataset.cols = cols;
   const frag = document.createDocumentFragment();
@@ -485,29 +558,28 @@ function renderHex(s, from, shown, cutSet, eof) {
   const head = el("div", { className: "hexrow colhead", textContent: `      ${labels}  ` }, el("span", { className: "text", textContent: "ASCII" }));
   head.setAttribute("aria-hidden", "true");
   frag.append(head);
-  if (from > 0) frag.append(el("div", { className: "more" }, pager(from, shown, -WINDOW)));
+  if (from > 0) frag.append(el("div", { className: "more" }, pager(from, shown, -windowSize())));
   // A parse error at the end of the input: the parser wanted a byte that never came.
   const atEnd = eof && shown === total();
   for (let start = from; start < shown || (atEnd && start === shown); start += cols) {
     const row = el("div", { className: "hexrow" }, el("span", { className: "off", textContent: start.toString(16).padStart(4, "0") }), "  ");
     row.dataset.offset = start;
     const text = el("span", { className: "text" });
+    const hx = runs("hx", row);
+    const ch = runs("ch", text);
     let width = 0;
     for (let i = start; i < Math.min(start + cols, shown); i++) {
-      if (i > start) row.append(i - start === 8 ? "  " : " ");
       const b = state.bytes[i];
-      const cls = markOf(i, s, cutSet);
-      if (b === 9 || b === 10 || b === 13) cls.push("ctl");
-      else if (b < 0x20 || b >= 0x7f) cls.push("bin");
+      const cls = hexClass(i, s, cutSet) + (i === state.cursor ? " cursor" : "");
+      const alone = i === state.cursor;
+      const sep = i > start ? (i - start === 8 ? "  " : " ") : "";
       const tip = byteTip(i, b);
-      const hx = el("span", { className: ["hx", ...cls].join(" "), textContent: hex2(b), title: tip });
-      const ch = el("span", { className: ["ch", ...cls].join(" "), textContent: b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : ".", title: tip });
-      hx.dataset.i = i;
-      ch.dataset.i = i;
-      row.append(hx);
-      text.append(ch);
+      hx.add(i, cls, hex2(b), sep, alone, tip);
+      ch.add(i, cls, b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : ".", "", alone, tip);
       width = hexWidth(i - start + 1);
     }
+    hx.end();
+    ch.end();
     if (atEnd && shown - start < cols) {
       const n = shown - start;
       if (n) row.append(n === 8 ? "  " : " ");
@@ -517,8 +589,35 @@ function renderHex(s, from, shown, cutSet, eof) {
     row.append(" ".repeat(Math.max(0, hexWidth(cols) - width) + 2), text);
     frag.append(row);
   }
-  if (shown < total()) frag.append(el("div", { className: "more" }, pager(from, shown, WINDOW)));
+  if (shown < total()) frag.append(el("div", { className: "more" }, pager(from, shown, windowSize())));
   ui.hexview.replaceChildren(frag);
+}
+
+/** The byte under a point of a run (an element of either view), or null. */
+function byteAt(span, x, y) {
+  if (!span?.dataset?.i) return null;
+  const first = Number(span.dataset.i);
+  const n = Number(span.dataset.n || 1);
+  if (n === 1) return first;
+  const node = span.firstChild;
+  const pos = document.caretPositionFromPoint?.(x, y);
+  let c = pos && pos.offsetNode === node ? pos.offset : 0;
+  // A caret sits between characters: take the character whose box holds the point.
+  const r = document.createRange();
+  for (const k of [c - 1, c, c + 1]) {
+    if (k < 0 || k >= node.length) continue;
+    r.setStart(node, k);
+    r.setEnd(node, k + 1);
+    if ([...r.getClientRects()].some((b) => x >= b.left && x < b.right && y >= b.top && y < b.bottom)) {
+      c = k;
+      break;
+    }
+  }
+  c = Math.min(c, node.length - 1);
+  if (!span.starts) return first + c;
+  let k = 0;
+  while (k + 1 < span.starts.length && span.starts[k + 1] <= c) k++;
+  return first + k;
 }
 
 /** Scrolls `box` to the bytes of the selected step when none of them is in sight. */
@@ -543,13 +642,21 @@ function clickByte(i) {
     run();
     return;
   }
-  // The narrowest step holding the byte: a field line rather than the whole head.
+  state.cursor = i;
+  const found = stepOfByte(i);
+  if (found >= 0) select(found);
+  else renderBytes(false);
+  sayCursor();
+}
+
+/** The narrowest step holding byte `i` (a field line rather than the whole head), or -1. */
+function stepOfByte(i) {
   let found = -1;
   state.steps.forEach((s, k) => {
     if (s.kind === "need-more" || i < s.start || i >= s.end) return;
     if (found < 0 || s.end - s.start < state.steps[found].end - state.steps[found].start) found = k;
   });
-  if (found >= 0) select(found);
+  return found;
 }
 
 function fieldTable(fields) {
@@ -672,6 +779,24 @@ function renderSteps(follow = false) {
   }
   const from = Math.max(0, Math.floor(top / row) - STEP_OVERSCAN);
   const to = Math.min(n, Math.ceil((top + view) / row) + STEP_OVERSCAN);
+  if (state.stepsDrawn === state.steps && state.stepWindow[0] === from && state.stepWindow[1] === to) {
+    // The same rows: only the selection moves.
+    for (const li of list.querySelectorAll("li.current")) {
+      li.classList.remove("current");
+      li.setAttribute("aria-selected", "false");
+      li.firstChild.removeAttribute("aria-current");
+    }
+    const li = document.getElementById(`step-${state.current}`);
+    if (li) {
+      li.classList.add("current");
+      li.setAttribute("aria-selected", "true");
+      li.firstChild.setAttribute("aria-current", "step");
+    }
+    if (list.scrollTop !== top) list.scrollTop = top;
+    if (n) list.setAttribute("aria-activedescendant", `step-${state.current}`);
+    ui.position.textContent = n ? `step ${state.current + 1} of ${n}` : "";
+    return;
+  }
   const items = [];
   for (let i = from; i < to; i++) items.push(stepItem(state.steps[i], i));
   // Margins stand for the steps not drawn (padding would grow the list past its max-height).
@@ -679,8 +804,12 @@ function renderSteps(follow = false) {
     items[0].style.marginTop = `${from * row}px`;
     items[items.length - 1].style.marginBottom = `${(n - to) * row}px`;
   }
+  // Focus on a step that is drawn again stays in the list, never falls to the page.
+  const inside = list.contains(document.activeElement);
   list.replaceChildren(...items);
+  if (inside && !list.contains(document.activeElement)) list.focus({ preventScroll: true });
   state.stepWindow = [from, to];
+  state.stepsDrawn = state.steps;
   if (list.scrollTop !== top) list.scrollTop = top;
   if (n) list.setAttribute("aria-activedescendant", `step-${state.current}`);
   else list.removeAttribute("aria-activedescendant");
@@ -739,11 +868,16 @@ function renderStore() {
   const rows = state.files.map((f) => {
     const actions = el("td", { className: "actions" });
     if (!f.dir) {
-      actions.append(el("button", { type: "button", textContent: "edit", title: `edit ${f.path}`, onclick: () => editFile(f) }));
-      actions.append(el("button", { type: "button", textContent: "delete", title: `delete ${f.path}`, onclick: () => {
+      const edit = el("button", { type: "button", textContent: "edit", title: `Edit /${f.path}`, onclick: () => editFile(f) });
+      edit.setAttribute("aria-label", `Edit /${f.path}`);
+      actions.append(edit);
+      const del = el("button", { type: "button", textContent: "delete", title: `Delete /${f.path}` });
+      del.setAttribute("aria-label", `Delete /${f.path}`);
+      actions.append(del);
+      del.addEventListener("click", () => {
         state.files = state.files.filter((g) => g !== f);
         run();
-      } }));
+      });
     }
     const tr = el("tr", {},
       el("td", { className: "path", textContent: f.dir ? `${f.path}/` : f.path }),
@@ -834,10 +968,20 @@ function saveToUrl() {
   writeLink();
 }
 
+// A link longer than this is written a moment after the last step, not at each one: the
+// browser copies the whole address at every write.
+const LINK_NOW = 64 * 1024;
+let linkTimer = 0;
+
 /** Writes the address: the saved state and the selected step. */
 function writeLink() {
-  state.hash = state.link ? `#s=${state.link}${b64urlBytes(enc.encode(`,"n":${state.current}}`))}` : "";
-  history.replaceState(null, "", state.hash || `${location.pathname}${location.search}`);
+  const hash = state.link ? `#s=${state.link}${b64urlBytes(enc.encode(`,"n":${state.current}}`))}` : "";
+  clearTimeout(linkTimer);
+  if (hash === state.hash && location.hash === hash) return;
+  state.hash = hash;
+  const write = () => history.replaceState(null, "", hash || `${location.pathname}${location.search}`);
+  if (hash.length > LINK_NOW) linkTimer = setTimeout(write, 300);
+  else write();
 }
 
 /** Shows (or with null, hides) why a link could not be opened. */
@@ -895,6 +1039,8 @@ function run() {
     ? parseResponse(state.bytes, segment, ui.eof.checked, ui.method.value, cuts)
     : parseRequest(state.bytes, segment, ui.eof.checked, cuts);
   state.steps = expand(state.steps);
+  if (state.cursor >= state.bytes.length) state.cursor = -1;
+  state.warnings = state.steps.flatMap((s) => (s.lints ?? []).filter((l) => l.level === "warning"));
   state.current = Math.min(state.current, Math.max(0, state.steps.length - 1));
   state.outcome = responseMode() ? null
     : serveRequests(state.bytes, state.files, ui.readonly.checked, Math.floor(Date.now() / 1000), ui.eof.checked);
@@ -935,13 +1081,62 @@ function loadPreset(id) {
   run();
 }
 
+/** Types `text` at the editor's caret, as the user would: it can be undone (Ctrl+Z). */
 function insertAtCursor(text) {
-  const t = ui.editor;
-  const [a, b] = [t.selectionStart, t.selectionEnd];
-  t.value = t.value.slice(0, a) + text + t.value.slice(b);
-  t.selectionStart = t.selectionEnd = a + text.length;
-  t.focus();
-  run();
+  ui.editor.focus();
+  // execCommand keeps the field's undo history, which setting its value would clear; the
+  // input event it fires runs the parse.
+  if (!document.execCommand("insertText", false, text)) {
+    const t = ui.editor;
+    const [a, b] = [t.selectionStart, t.selectionEnd];
+    t.setRangeText(text, a, b, "end");
+    t.dispatchEvent(new Event("input"));
+  }
+}
+
+// The byte views are one tab stop each, with a byte cursor: the arrow keys move it (up and
+// down by a row of the dump, or 16 bytes in the text view), Home and End go to the first
+// and last byte, and Enter or Space does what a click on the byte does.
+
+/** Moves the byte cursor to byte `i`, drawing the window that holds it. */
+function moveCursor(i) {
+  const n = total();
+  if (!n) return;
+  state.cursor = Math.max(0, Math.min(n - 1, i));
+  const w = state.window;
+  if (!w || state.cursor < w[0] || state.cursor >= w[1]) {
+    const from = Math.max(0, Math.min(Math.floor((state.cursor - 256) / 16) * 16, n - windowSize()));
+    state.window = [Math.max(0, from), Math.min(n, Math.max(0, from) + windowSize())];
+  }
+  renderBytes(false);
+  const box = hexView() ? ui.hexview : ui.bytes;
+  box.querySelector(".cursor")?.scrollIntoView({ block: "nearest" });
+  sayCursor();
+}
+
+/** Says which byte the cursor is on, and which step read it. */
+function sayCursor() {
+  const i = state.cursor;
+  if (i < 0 || i >= total()) {
+    ui.byteAt.textContent = "";
+    return;
+  }
+  const k = stepOfByte(i);
+  ui.byteAt.textContent = `${byteTip(i, state.bytes[i])}; ${k >= 0 ? `read by step ${k + 1}: ${label(state.steps[k])}` : "not read by any step"}. Enter selects ${ui.cutmode.checked ? "a read ending before it" : "that step"}.`;
+}
+
+function byteKeys(e) {
+  const cols = hexView() ? state.hexColumns || 16 : 16;
+  const moves = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -cols, ArrowDown: cols, PageUp: -cols * 8, PageDown: cols * 8 };
+  if (state.cursor < 0) state.cursor = Math.min(focusOf(state.steps[state.current]), total() - 1);
+  if (e.key in moves) moveCursor(state.cursor + moves[e.key]);
+  else if (e.key === "Home") moveCursor(0);
+  else if (e.key === "End") moveCursor(total() - 1);
+  else if (e.key === "Enter" || e.key === " ") {
+    if (state.cursor >= 0) clickByte(state.cursor);
+  } else return;
+  e.preventDefault();
+  e.stopPropagation();
 }
 
 async function main() {
@@ -983,8 +1178,23 @@ async function main() {
   $("last").addEventListener("click", () => select(state.steps.length - 1));
   for (const view of [ui.bytes, ui.hexview]) {
     view.addEventListener("click", (e) => {
-      const i = Number(e.target?.dataset?.i);
-      if (!Number.isNaN(i)) clickByte(i);
+      const i = byteAt(e.target, e.clientX, e.clientY);
+      if (i !== null) clickByte(i);
+    });
+    view.addEventListener("keydown", byteKeys);
+    view.addEventListener("focus", () => {
+      // Focus from a click: the click places the cursor (drawing now would take the byte
+      // from under the pointer).
+      if (!view.matches(":focus-visible")) return;
+      if (state.cursor < 0 || state.cursor >= total()) moveCursor(focusOf(state.steps[state.current]));
+      else moveCursor(state.cursor);
+    });
+    // A byte's tip names the byte under the pointer, in a run of several too.
+    view.addEventListener("mousemove", (e) => {
+      const span = e.target;
+      if (!(Number(span?.dataset?.n) > 1)) return;
+      const i = byteAt(span, e.clientX, e.clientY);
+      if (i !== null) span.title = byteTip(i, state.bytes[i]);
     });
   }
   for (const r of [ui.viewText, ui.viewHex]) {
@@ -999,8 +1209,22 @@ async function main() {
   window.addEventListener("resize", () => {
     cancelAnimationFrame(resizing);
     resizing = requestAnimationFrame(() => {
-      if (hexView() && hexColumns() !== state.hexColumns) renderBytes(false);
+      if (!hexView()) {
+        state.hexColumns = 0;
+        return;
+      }
+      const cols = hexColumns();
+      if (cols !== state.hexColumns) {
+        state.hexColumns = cols;
+        renderBytes(false);
+      }
     });
+  });
+  // Enter or Space on the list of steps: the selected step stays selected and focused.
+  ui.steplist.addEventListener("keydown", (e) => {
+    if (e.key !== "Enter" && e.key !== " ") return;
+    e.preventDefault();
+    select(state.current);
   });
   document.addEventListener("keydown", (e) => {
     if (e.target instanceof HTMLTextAreaElement || e.target instanceof HTMLInputElement ||
