@@ -77,6 +77,11 @@ impl Client {
         self.stdin = Some(bytes);
         self
     }
+    /// Sets an environment variable for the client.
+    pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Self {
+        self.cmd.env(key, value);
+        self
+    }
     /// Runs in this directory.
     pub fn current_dir(mut self, dir: &Path) -> Self {
         self.cmd.current_dir(dir);
@@ -355,6 +360,22 @@ pub struct Peer {
 }
 
 impl Peer {
+    /// Starts a peer with `start(port)` on a free loopback port (three tries), once it
+    /// listens; `what` names it if it never does.
+    pub fn spawn(what: &str, start: impl Fn(u16) -> Child) -> Peer {
+        for _ in 0..3 {
+            let port = free_port();
+            let mut child = start(port);
+            if wait_listening_or_exit(port, &mut child) {
+                return Peer {
+                    port,
+                    child,
+                    log: None,
+                };
+            }
+        }
+        panic!("{what} did not start");
+    }
     /// `http://127.0.0.1:PORT/path`.
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)

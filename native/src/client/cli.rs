@@ -2,6 +2,7 @@
 //!
 //! [`config`](super::config) turns an [`Args`] into settings the client can act on.
 
+use super::body_data::{Ordered, OrderedParser};
 use clap::Parser;
 use std::path::PathBuf;
 
@@ -53,6 +54,29 @@ pub struct Args {
     /// Upload this file as the request body (default method PUT); `-` reads stdin, sent chunked.
     #[arg(short = 'T', long = "upload-file", value_name = "FILE")]
     pub upload: Option<PathBuf>,
+
+    /// Send DATA as the body, as given (POST unless -X, `Content-Type:
+    /// application/x-www-form-urlencoded` unless -H). `@FILE` sends FILE without its CR and
+    /// LF bytes, `@-` stdin. Repeated, the pieces are joined with `&`.
+    #[arg(short = 'd', long = "data", value_name = "DATA", value_parser = OrderedParser)]
+    pub data: Vec<Ordered>,
+
+    /// Like -d, but `@FILE` sends the file's exact bytes.
+    #[arg(long = "data-binary", value_name = "DATA", value_parser = OrderedParser)]
+    pub data_binary: Vec<Ordered>,
+
+    /// Like -d, but a leading `@` is just a character.
+    #[arg(long = "data-raw", value_name = "DATA", value_parser = OrderedParser)]
+    pub data_raw: Vec<Ordered>,
+
+    /// Send JSON: like --data-binary, with `Content-Type: application/json` and `Accept:
+    /// application/json` unless -H gives them. Repeated, the pieces are concatenated.
+    #[arg(long = "json", value_name = "DATA", value_parser = OrderedParser)]
+    pub json: Vec<Ordered>,
+
+    /// Send the -d data in the URL's query (after `?`, or `&` if it has one) with GET.
+    #[arg(short = 'G', long = "get")]
+    pub get: bool,
 
     /// Write the body to FILE (renamed into place only once complete, keeping FILE's mode;
     /// a symlink is written through). `-` is stdout, with the exact bytes even on a terminal.

@@ -15,6 +15,22 @@ pub enum BodySource {
     File(PathBuf),
     /// Standard input, sent chunked.
     Stdin,
+    /// `-d`, `--data-binary`, `--data-raw`, `--json`: pieces sent with their length.
+    Data(super::body_data::Payload),
+}
+
+impl BodySource {
+    /// Whether the body reads stdin, which cannot be sent a second time.
+    pub fn reads_stdin(&self) -> bool {
+        match self {
+            BodySource::Stdin => true,
+            BodySource::Data(p) => p
+                .pieces
+                .iter()
+                .any(|p| matches!(p, super::body_data::Piece::Stdin { .. })),
+            BodySource::None | BodySource::File(_) => false,
+        }
+    }
 }
 
 /// Where the response body goes.
@@ -79,6 +95,9 @@ pub struct TlsSettings {
 /// Most redirects followed with `-L`.
 pub const MAX_REDIRECTS: usize = 10;
 
+/// Most bytes of data `-G` puts in a URL's query.
+pub const MAX_QUERY_DATA: usize = 64 * 1024;
+
 /// Bodies larger than this are sent with `Expect: 100-continue`.
 pub const EXPECT_CONTINUE_ABOVE: u64 = 1 << 20;
 
@@ -94,11 +113,13 @@ impl Config {
     pub fn from_args(args: Args) -> Result<Config, Failure> {
         let usage = |e: super::url::UrlError| Failure::usage(e.0);
         let p = &args.positionals;
+        let data = data_payload(&args)?;
         let (url, method, seed_path) = if p.len() == 1 {
             let url = Url::parse(&p[0], args.path_as_is).map_err(usage)?;
             let method = match (&args.method, &args.upload) {
                 (Some(m), _) => m.clone(),
                 (None, Some(_)) => "PUT".to_string(),
+                (None, None) if data.is_some() && !args.get => "POST".to_string(),
                 (None, None) => "GET".to_string(),
             };
             (url, method, None)
@@ -155,16 +176,21 @@ impl Config {
             return Err(Failure::usage(format!("invalid method {method:?}")));
         }
 
-        let body = match (&args.upload, method.as_str(), &seed_path) {
-            (Some(p), _, _) if p.as_os_str() == "-" => BodySource::Stdin,
-            (Some(p), _, _) => BodySource::File(p.clone()),
-            (None, "PUT", Some(path)) => BodySource::File(path.clone()),
-            (None, "PUT", None) => {
+        let (url, data) = match data {
+            Some(d) if args.get => (url.with_query(&d.to_query(MAX_QUERY_DATA)?), None),
+            d => (url, d),
+        };
+        let body = match (&args.upload, method.as_str(), &seed_path, data) {
+            (_, _, _, Some(d)) => BodySource::Data(d),
+            (Some(p), _, _, None) if p.as_os_str() == "-" => BodySource::Stdin,
+            (Some(p), _, _, None) => BodySource::File(p.clone()),
+            (None, "PUT", Some(path), None) => BodySource::File(path.clone()),
+            (None, "PUT", None, None) => {
                 return Err(Failure::usage(
                     "PUT needs a body: give -T FILE (or -T - to send stdin)",
                 ))
             }
-            (None, _, _) => BodySource::None,
+            (None, _, _, None) => BodySource::None,
         };
 
         let output = if let Some(o) = &args.output {
@@ -224,11 +250,33 @@ impl Config {
     /// When `url` has another host or port than the first URL (after a redirect), the `-H`
     /// credential fields ([`CREDENTIAL_FIELDS`]) are left out unless `--location-trusted`.
     pub fn request_fields(&self, url: &Url, body: Option<u64>) -> Fields {
+        self.request_fields_with(url, body, &[])
+    }
+
+    /// [`request_fields`](Config::request_fields) with the fields a body implies
+    /// (Content-Type, Accept): they replace the defaults of the same name, and `-H` replaces
+    /// them in turn.
+    pub fn request_fields_with(
+        &self,
+        url: &Url,
+        body: Option<u64>,
+        implied: &[(&str, String)],
+    ) -> Fields {
         let mut fields: Vec<(String, String)> = vec![
             ("Host".into(), url.host_field()),
             ("User-Agent".into(), USER_AGENT.into()),
             ("Accept".into(), "*/*".into()),
         ];
+        for (name, value) in implied {
+            match fields
+                .iter_mut()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            {
+                Some(f) => f.1 = value.clone(),
+                None => fields.push((name.to_string(), value.clone())),
+            }
+        }
+        let defaults = fields.len();
         let mut expect = body.is_some_and(|n| n > EXPECT_CONTINUE_ABOVE);
         let credentials = self.location_trusted || url.same_origin(&self.url);
         let mut withheld: Vec<String> = Vec::new();
@@ -248,7 +296,7 @@ impl Config {
             if let Some(i) = fields
                 .iter()
                 .position(|(n, _)| n.eq_ignore_ascii_case(name))
-                .filter(|&i| i < 3)
+                .filter(|&i| i < defaults)
             {
                 fields.remove(i);
                 if value.is_empty() {
@@ -281,6 +329,29 @@ pub struct Fields {
     pub expect: bool,
     /// The `-H` credential fields left out because `url` is another origin than the first.
     pub withheld: Vec<String>,
+}
+
+/// The request body of the data flags, checked against the other ways to send one.
+fn data_payload(args: &Args) -> Result<Option<super::body_data::Payload>, Failure> {
+    use super::body_data::{DataFlag, Payload};
+    let mut values = Vec::new();
+    for (flag, list) in [
+        (DataFlag::Data, &args.data),
+        (DataFlag::Binary, &args.data_binary),
+        (DataFlag::Raw, &args.data_raw),
+        (DataFlag::Json, &args.json),
+    ] {
+        values.extend(list.iter().map(|v| (flag, v)));
+    }
+    let payload = Payload::from_flags(&values)?;
+    match (&payload, &args.upload) {
+        (Some(_), Some(_)) => Err(Failure::usage(format!(
+            "{} and -T both give the request body: use one",
+            values[0].0.name()
+        ))),
+        (None, Some(_)) if args.get => Err(Failure::usage("-G and -T cannot be combined")),
+        _ => Ok(payload),
+    }
 }
 
 fn seconds(value: f64, flag: &str) -> Result<Duration, Failure> {
@@ -364,6 +435,24 @@ mod tests {
     }
 
     #[test]
+    fn data_implies_post_or_a_query() {
+        let c = config(&["-d", "a=1", "http://h/x"]).unwrap();
+        assert_eq!(c.method, "POST");
+        assert!(matches!(c.body, BodySource::Data(_)));
+        let c = config(&["-d", "a=1", "-X", "PATCH", "http://h/x"]).unwrap();
+        assert_eq!(c.method, "PATCH");
+        let c = config(&["-G", "-d", "a=1", "-d", "b", "http://h/x?q"]).unwrap();
+        assert_eq!((c.method.as_str(), c.body), ("GET", BodySource::None));
+        assert_eq!(c.url.target, "/x?q&a=1&b");
+        let c = config(&["-d", "a", "h", "PUT", "/x"]).unwrap();
+        assert!(matches!(c.body, BodySource::Data(_)));
+        let c = config(&["--json", "{}", "http://h/"]).unwrap();
+        let f = c.request_fields_with(&c.url, Some(2), &[("Accept", "application/json".into())]);
+        assert_eq!(f.list[2], ("Accept".into(), "application/json".into()));
+        assert_eq!(f.list.len(), 3);
+    }
+
+    #[test]
     fn usage_errors() {
         for argv in [
             &["h", "GET"][..],
@@ -383,6 +472,9 @@ mod tests {
             &["h:81", "82", "GET", "/"],
             &["--resolve", "h:80", "http://h/"],
             &["h h", "GET", "/"],
+            &["-d", "x", "-T", "f", "http://h/"],
+            &["-G", "-T", "f", "http://h/"],
+            &["--json", "x", "--data-raw", "y", "http://h/"],
         ] {
             let err = config(argv).expect_err(&format!("{argv:?}"));
             assert_eq!(err.exit, super::super::error::Exit::Usage, "{argv:?}");

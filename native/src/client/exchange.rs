@@ -18,6 +18,7 @@
 //!                                 └─ Data… ─► End ─► rename the output into place
 //! ```
 
+use super::body_data;
 use super::config::{BodySource, Config};
 use super::error::Failure;
 use super::output::{Sink, WriteFailure};
@@ -68,8 +69,17 @@ pub enum Outcome {
 /// The request body, opened.
 enum OpenBody {
     None,
-    File { file: File, len: u64, name: String },
+    File {
+        file: File,
+        len: u64,
+        name: String,
+    },
     Stdin,
+    /// `-d`, `--json`, `-F`: pieces, and the fields they imply (Content-Type, Accept).
+    Data {
+        payload: body_data::OpenPayload,
+        fields: Vec<(&'static str, String)>,
+    },
 }
 
 impl OpenBody {
@@ -79,6 +89,10 @@ impl OpenBody {
             OpenBody::None => RequestBody::None,
             OpenBody::File { len, .. } => RequestBody::Length(*len),
             OpenBody::Stdin => RequestBody::Chunked,
+            OpenBody::Data { payload, .. } => match payload.len {
+                Some(n) => RequestBody::Length(n),
+                None => RequestBody::Chunked,
+            },
         }
     }
 
@@ -86,6 +100,14 @@ impl OpenBody {
         Ok(match source {
             BodySource::None => OpenBody::None,
             BodySource::Stdin => OpenBody::Stdin,
+            BodySource::Data(p) => {
+                let mut fields = vec![("Content-Type", p.content_type.clone())];
+                fields.extend(p.accept.map(|a| ("Accept", a.to_string())));
+                OpenBody::Data {
+                    payload: body_data::open(&p.pieces)?,
+                    fields,
+                }
+            }
             BodySource::File(path) => {
                 let name = path.display().to_string();
                 let file = File::open(path)
@@ -371,11 +393,12 @@ fn request_head(
     method: Method<'_>,
     body: &OpenBody,
 ) -> Result<(ClientConnection, Vec<u8>), Failure> {
-    let len = match body {
-        OpenBody::File { len, .. } => Some(*len),
-        OpenBody::None | OpenBody::Stdin => None,
+    let (len, implied) = match body {
+        OpenBody::File { len, .. } => (Some(*len), &[][..]),
+        OpenBody::Data { payload, fields } => (payload.len, &fields[..]),
+        OpenBody::None | OpenBody::Stdin => (None, &[][..]),
     };
-    let fields = cfg.request_fields(url, len);
+    let fields = cfg.request_fields_with(url, len, implied);
     if cfg.verbose && !fields.withheld.is_empty() {
         show::eprint_lines(
             "* ",
@@ -614,19 +637,37 @@ fn read_some(source: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     }
 }
 
+/// The engine refused a piece of the body: a misuse, reported as such.
+fn engine_failure(e: ClientError) -> Failure {
+    Failure::usage(format!("cannot send the request body: {e}"))
+}
+
 /// Sends the whole body, framed by the engine: a file by its length, stdin in chunks.
 fn send_body(
     stream: &mut Stream,
     body: &mut OpenBody,
     conn: &mut ClientConnection,
 ) -> Result<(), SendError> {
-    let engine = |e: ClientError| {
-        SendError::Local(Failure::usage(format!("cannot send the request body: {e}")))
-    };
+    let engine = |e: ClientError| SendError::Local(engine_failure(e));
     let mut buf = vec![0u8; BODY_CHUNK];
     let mut out = Vec::with_capacity(BODY_CHUNK + 32);
     match body {
         OpenBody::None => return Ok(()),
+        OpenBody::Data { payload, .. } => {
+            payload
+                .stream(BODY_CHUNK, |data| {
+                    out.clear();
+                    conn.send_body(data, &mut out)
+                        .map_err(|e| body_data::StreamError::Local(engine_failure(e)))?;
+                    stream
+                        .write_all(&out)
+                        .map_err(body_data::StreamError::Write)
+                })
+                .map_err(|e| match e {
+                    body_data::StreamError::Write(e) => SendError::Net(e),
+                    body_data::StreamError::Local(f) => SendError::Local(f),
+                })?;
+        }
         OpenBody::File { file, len, name } => {
             let mut sent = 0;
             while sent < *len {

@@ -13,6 +13,7 @@
 //! - [`output`]: stdout, or a temporary file renamed into place when complete.
 //! - [`show`]: `-v` and `--trace` text, sanitized.
 
+pub mod body_data;
 pub mod cli;
 pub mod config;
 pub mod connect;
@@ -83,7 +84,7 @@ fn run_config(cfg: &Config) -> Result<Exit, Failure> {
                 // stdin is gone, so it cannot be the one sent again.
                 if !resend_body {
                     body = BodySource::None;
-                } else if body == BodySource::Stdin {
+                } else if body.reads_stdin() {
                     return Err(Failure::usage(format!(
                         "the server redirected to {next}, but the body read from stdin cannot be sent again"
                     )));

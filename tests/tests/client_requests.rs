@@ -1,0 +1,280 @@
+//! simple-client's request bodies and credentials against real peers: `-d`,
+//! `--data-binary`, `--json`, `-G`, `-F` received by a Python `http.server` handler (and
+//! `-F` parsed there by Python's `email` package), `-u` and netrc against
+//! `simple-server --auth`.
+
+use simplehttp_tests::client_util::{client, pattern, Peer, TempDir};
+use std::collections::HashMap;
+use std::process::{Command, Stdio};
+
+/// A Python handler that answers every request with what it received, one `key value`
+/// line each (values hex-encoded): method, path, each header, the body (de-chunked), and
+/// for multipart/form-data each part as Python's `email` parser sees it.
+const ECHO: &str = r#"
+import sys, http.server, email.parser, email.policy
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a): pass
+    def body(self):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            out = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0], 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""): pass
+                    return out, "chunked"
+                out += self.rfile.read(size)
+                self.rfile.readline()
+        n = self.headers.get("Content-Length")
+        return (self.rfile.read(int(n)) if n is not None else b""), ("length" if n is not None else "none")
+    def any(self):
+        body, framing = self.body()
+        lines = [("method", self.command.encode()), ("path", self.path.encode()), ("framing", framing.encode())]
+        for k, v in self.headers.items():
+            lines.append(("h:" + k.lower(), v.encode("latin-1")))
+        lines.append(("body", body))
+        ctype = self.headers.get("Content-Type", "")
+        if ctype.startswith("multipart/form-data"):
+            msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+                b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + body)
+            lines.append(("defects", str(len(msg.defects)).encode()))
+            for i, p in enumerate(msg.iter_parts()):
+                cd = p.get("Content-Disposition")
+                lines.append(("part%d.name" % i, (cd.params.get("name") or "").encode()))
+                fn = cd.params.get("filename")
+                if fn is not None:
+                    lines.append(("part%d.filename" % i, fn.encode()))
+                if "Content-Type" in p:
+                    lines.append(("part%d.type" % i, p.get_content_type().encode()))
+                lines.append(("part%d.data" % i, p.get_payload(decode=True)))
+                lines.append(("part%d.defects" % i, str(len(p.defects)).encode()))
+        out = b"".join(k.encode() + b" " + v.hex().encode() + b"\n" for k, v in lines)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = any
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"#;
+
+/// The echo handler on a free loopback port.
+fn echo_server(work: &TempDir) -> Peer {
+    let script = work.join("echo.py");
+    std::fs::write(&script, ECHO).expect("write echo.py");
+    Peer::spawn("python3 echo.py", |port| {
+        Command::new("python3")
+            .arg(&script)
+            .arg(port.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("python3 must be installed to run these tests")
+    })
+}
+
+/// What the echo handler saw: each key with its values, in order.
+struct Seen(HashMap<String, Vec<Vec<u8>>>);
+
+impl Seen {
+    fn parse(stdout: &[u8]) -> Seen {
+        let mut map: HashMap<String, Vec<Vec<u8>>> = HashMap::new();
+        for line in String::from_utf8_lossy(stdout).lines() {
+            let (k, hex) = line.split_once(' ').unwrap_or((line, ""));
+            let bytes = (0..hex.len() / 2)
+                .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("hex"))
+                .collect();
+            map.entry(k.to_string()).or_default().push(bytes);
+        }
+        Seen(map)
+    }
+    fn get(&self, key: &str) -> Option<&[u8]> {
+        self.0.get(key).and_then(|v| v.first()).map(Vec::as_slice)
+    }
+    #[track_caller]
+    fn text(&self, key: &str) -> String {
+        String::from_utf8_lossy(
+            self.get(key)
+                .unwrap_or_else(|| panic!("no {key} in {:?}", self.0.keys())),
+        )
+        .into_owned()
+    }
+}
+
+fn run_echo(args: &[&str]) -> Seen {
+    let run = client(args).run();
+    run.assert_code(0);
+    Seen::parse(&run.stdout)
+}
+
+#[test]
+fn data_flags_send_curls_bytes() {
+    let work = TempDir::new("creq-data");
+    let echo = echo_server(&work);
+    let url = echo.url("/form");
+    let lines = work.join("lines.txt");
+    std::fs::write(&lines, b"x=1\r\ny=2\n\nz=3\r\n").unwrap();
+    let mut binary = pattern(100_000, 3);
+    binary.extend_from_slice(b"\r\n\0\r\n");
+    let bin = work.join("blob.bin");
+    std::fs::write(&bin, &binary).unwrap();
+    let at = |p: &std::path::Path| format!("@{}", p.display());
+
+    // -d pieces join with '&' in the order typed, whichever flag gave them; -d @FILE
+    // loses its CR and LF, --data-binary @FILE is exact, --data-raw never reads a file.
+    let seen = run_echo(&[
+        "-d",
+        "a=1 b",
+        "--data-binary",
+        &at(&bin),
+        "-d",
+        &at(&lines),
+        "--data-raw",
+        "@not-a-file",
+        &url,
+    ]);
+    assert_eq!(seen.text("method"), "POST");
+    assert_eq!(seen.text("framing"), "length");
+    assert_eq!(
+        seen.text("h:content-type"),
+        "application/x-www-form-urlencoded"
+    );
+    assert_eq!(seen.text("h:accept"), "*/*");
+    let mut want = b"a=1 b&".to_vec();
+    want.extend_from_slice(&binary);
+    want.extend_from_slice(b"&x=1y=2z=3&@not-a-file");
+    assert!(seen.get("body") == Some(&want[..]), "body differs");
+    assert_eq!(seen.text("h:content-length"), want.len().to_string());
+
+    // -X overrides the method, -H the content type.
+    let seen = run_echo(&[
+        "-X",
+        "PUT",
+        "-H",
+        "Content-Type: text/plain",
+        "-d",
+        "q",
+        &url,
+    ]);
+    assert_eq!(
+        (
+            seen.text("method"),
+            seen.text("h:content-type"),
+            seen.text("body")
+        ),
+        ("PUT".into(), "text/plain".into(), "q".into())
+    );
+
+    // @- is stdin, sent chunked; -d strips its line breaks.
+    let run = client(["-d", "@-", "-d", "end", url.as_str()])
+        .stdin(b"one\ntwo\r\n".to_vec())
+        .run();
+    run.assert_code(0);
+    let seen = Seen::parse(&run.stdout);
+    assert_eq!(seen.text("framing"), "chunked");
+    assert_eq!(seen.text("body"), "onetwo&end");
+}
+
+#[test]
+fn json_sets_its_fields_unless_given() {
+    let work = TempDir::new("creq-json");
+    let echo = echo_server(&work);
+    let url = echo.url("/api");
+    let file = work.join("j.json");
+    std::fs::write(&file, b"\"b\": [1,\r\n 2]}\n").unwrap();
+    let seen = run_echo(&[
+        "--json",
+        "{\"a\": 1, ",
+        "--json",
+        &format!("@{}", file.display()),
+        &url,
+    ]);
+    assert_eq!(seen.text("method"), "POST");
+    assert_eq!(seen.text("h:content-type"), "application/json");
+    assert_eq!(seen.text("h:accept"), "application/json");
+    assert_eq!(seen.text("body"), "{\"a\": 1, \"b\": [1,\r\n 2]}\n");
+
+    let seen = run_echo(&[
+        "--json",
+        "[]",
+        "-H",
+        "Accept: text/plain",
+        "-H",
+        "Content-Type: application/vnd.x+json",
+        &url,
+    ]);
+    assert_eq!(seen.text("h:accept"), "text/plain");
+    assert_eq!(seen.text("h:content-type"), "application/vnd.x+json");
+    assert_eq!(seen.0["h:accept"].len(), 1, "one Accept field");
+}
+
+#[test]
+fn get_puts_the_data_in_the_query() {
+    let work = TempDir::new("creq-get");
+    let echo = echo_server(&work);
+    let seen = run_echo(&["-G", "-d", "a=1", "-d", "b=x y", &echo.url("/q")]);
+    assert_eq!(seen.text("method"), "GET");
+    assert_eq!(seen.text("path"), "/q?a=1&b=x%20y");
+    assert_eq!(seen.text("framing"), "none");
+    assert_eq!(seen.text("body"), "");
+    let seen = run_echo(&["-G", "--data-raw", "c=%41", &echo.url("/q?z=0")]);
+    assert_eq!(seen.text("path"), "/q?z=0&c=%41");
+    // -X still names the method.
+    let seen = run_echo(&["-G", "-X", "DELETE", "-d", "id=7", &echo.url("/q")]);
+    assert_eq!(
+        (seen.text("method"), seen.text("path")),
+        ("DELETE".into(), "/q?id=7".into())
+    );
+}
+
+#[test]
+fn a_large_data_file_is_streamed_with_its_length() {
+    let work = TempDir::new("creq-large");
+    let echo = echo_server(&work);
+    let data = pattern(24 << 20, 11);
+    let file = work.join("big.bin");
+    std::fs::write(&file, &data).unwrap();
+    let seen = run_echo(&[
+        "--data-binary",
+        &format!("@{}", file.display()),
+        &echo.url("/big"),
+    ]);
+    assert_eq!(seen.text("framing"), "length");
+    assert_eq!(seen.text("h:content-length"), data.len().to_string());
+    assert!(seen.get("body") == Some(&data[..]), "body differs");
+}
+
+#[test]
+fn conflicting_bodies_are_one_line_usage_errors() {
+    let work = TempDir::new("creq-usage");
+    let f = work.join("f");
+    std::fs::write(&f, b"x").unwrap();
+    let f = f.to_str().unwrap();
+    for (args, why) in [
+        (
+            &["-d", "x", "-T", f][..],
+            "-d and -T both give the request body: use one",
+        ),
+        (&["-G", "-T", f], "-G and -T cannot be combined"),
+        (
+            &["--json", "1", "-d", "x"],
+            "--json cannot be combined with -d",
+        ),
+        (
+            &["-d", "@-", "--data-binary", "@-"],
+            "stdin (@-) can be read only once",
+        ),
+    ] {
+        let mut argv = args.to_vec();
+        argv.push("http://127.0.0.1:9/");
+        let run = client(&argv).run();
+        run.assert_code(2);
+        assert_eq!(run.stderr, format!("simple-client: {why}\n"), "{args:?}");
+    }
+    let run = client(["-d", "@/nonexistent/file", "http://127.0.0.1:9/"]).run();
+    run.assert_code(1);
+    assert_eq!(
+        run.stderr,
+        "simple-client: cannot read /nonexistent/file: No such file or directory (os error 2)\n"
+    );
+}
