@@ -3,9 +3,14 @@
 //! `-F` parsed there by Python's `email` package), `-u` and netrc against
 //! `simple-server --auth`.
 
-use simplehttp_tests::client_util::{client, pattern, Peer, TempDir};
+use simplehttp_tests::client_util::{
+    client, client_bin, header_value, pattern, Peer, RawServer, TempDir,
+};
+use simplehttp_tests::server_util::Server;
 use std::collections::HashMap;
+use std::io::{Read, Write};
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 /// A Python handler that answers every request with what it received, one `key value`
 /// line each (values hex-encoded): method, path, each header, the body (de-chunked), and
@@ -277,4 +282,199 @@ fn conflicting_bodies_are_one_line_usage_errors() {
         run.stderr,
         "simple-client: cannot read /nonexistent/file: No such file or directory (os error 2)\n"
     );
+}
+
+fn put_file(work: &TempDir) -> String {
+    let f = work.join("up.txt");
+    std::fs::write(&f, b"hello, authorized\n").unwrap();
+    f.display().to_string()
+}
+
+#[test]
+fn user_logs_in_to_simple_server() {
+    let server = Server::start(&["--auth", "alice:s3cret"]);
+    let work = TempDir::new("creq-auth");
+    let f = put_file(&work);
+    let url = server.url("/up.txt");
+    client(["-T", &f, &url]).run().assert_code(8);
+    client(["-u", "alice:wrong", "-T", &f, &url])
+        .run()
+        .assert_code(8);
+    assert!(!server.file("up.txt").exists());
+    client(["-u", "alice:s3cret", "-T", &f, &url])
+        .run()
+        .assert_code(0);
+    assert_eq!(
+        std::fs::read(server.file("up.txt")).unwrap(),
+        b"hello, authorized\n"
+    );
+
+    // Only USER, and no terminal to ask on (setsid: no controlling terminal).
+    let out = Command::new("setsid")
+        .arg("-w")
+        .arg(client_bin())
+        .args(["-u", "alice", "-T", &f, &url])
+        .stdin(Stdio::null())
+        .output()
+        .expect("setsid (util-linux)");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "simple-client: -u alice: no password given and no terminal to ask for it on; \
+         give -u USER:PASSWORD or use a netrc file (-n)\n"
+    );
+}
+
+#[test]
+fn the_password_is_asked_for_on_the_terminal_without_echo() {
+    let server = RawServer::one(|mut s, head| {
+        let ok = header_value(&head, "authorization").as_deref() == Some("Basic YWxpY2U6czNjcmV0");
+        let reply: &[u8] = if ok {
+            b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nin\n"
+        } else {
+            b"HTTP/1.1 401 No\r\nContent-Length: 0\r\n\r\n"
+        };
+        s.write_all(reply).unwrap();
+    });
+    let cmd = format!(
+        "'{}' -u alice '{}'",
+        client_bin().display(),
+        server.url("/")
+    );
+    let mut child = Command::new("timeout")
+        .args(["60", "script", "-qec", &cmd, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("script (util-linux)");
+    let mut out = child.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let mut byte = [0u8; 1];
+    // Type the password only once the prompt (and so the echo-less terminal) is there.
+    while !String::from_utf8_lossy(&seen).contains("at 127.0.0.1: ") {
+        assert_eq!(
+            out.read(&mut byte).expect("read the terminal"),
+            1,
+            "{seen:?}"
+        );
+        seen.push(byte[0]);
+    }
+    child.stdin.take().unwrap().write_all(b"s3cret\n").unwrap();
+    out.read_to_end(&mut seen).unwrap();
+    let status = child.wait().unwrap();
+    let text = String::from_utf8_lossy(&seen);
+    assert!(status.success(), "{text}");
+    assert!(
+        text.starts_with("Enter the password for alice at 127.0.0.1: "),
+        "{text}"
+    );
+    assert!(
+        !text.contains("s3cret"),
+        "the password was echoed: {text:?}"
+    );
+    assert!(text.ends_with("in\r\n"), "{text:?}");
+    server.finish();
+}
+
+#[test]
+fn the_password_is_hidden_from_ps() {
+    let (got, wait) = std::sync::mpsc::channel::<()>();
+    let (go, proceed) = std::sync::mpsc::channel::<()>();
+    let server = RawServer::one(move |mut s, _| {
+        got.send(()).unwrap();
+        let _ = proceed.recv_timeout(Duration::from_secs(30));
+        s.write_all(b"HTTP/1.1 204 No Content\r\n\r\n").unwrap();
+    });
+    let mut child = client(["-su", "alice:pw-secret-1", &server.url("/")]).spawn();
+    wait.recv_timeout(Duration::from_secs(30)).expect("request");
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", child.id())).unwrap();
+    go.send(()).unwrap();
+    let status = child.wait().unwrap();
+    let shown = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+    assert!(shown.contains("-su alice:*********** "), "{shown}");
+    assert!(!shown.contains("pw-secret"), "{shown}");
+    assert!(status.success());
+    server.finish();
+}
+
+#[test]
+fn netrc_gives_the_credentials() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let server = Server::start(&["--auth", "alice:s3cret"]);
+    let work = TempDir::new("creq-netrc");
+    let f = put_file(&work);
+    let url = server.url("/up.txt");
+    let home = TempDir::new("creq-home");
+    let netrc = home.join(".netrc");
+    std::fs::write(
+        &netrc,
+        "machine example.org login alice password nope\n\
+         machine 127.0.0.1 login bob password nope\n\
+         machine 127.0.0.1\n  login alice\n  password s3cret\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&netrc, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let with_home = |args: &[&str]| client(args).env("HOME", home.path()).run();
+    with_home(&["-T", &f, &url]).assert_code(8);
+    // The host's first entry (bob's), or with -u USER that login's; -u's password wins.
+    with_home(&["-n", "-T", &f, &url]).assert_code(8);
+    assert!(!server.file("up.txt").exists());
+    with_home(&["-n", "-u", "alice", "-T", &f, &url]).assert_code(0);
+    assert!(server.file("up.txt").exists());
+    with_home(&["-n", "-u", "alice:bad", "-T", &f, &server.url("/c.txt")]).assert_code(8);
+    assert!(!server.file("c.txt").exists());
+
+    let other = work.join("other-netrc");
+    std::fs::write(&other, "default login alice password s3cret\n").unwrap();
+    std::fs::set_permissions(&other, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let other_s = other.display().to_string();
+    with_home(&["--netrc-file", &other_s, "-T", &f, &server.url("/d.txt")]).assert_code(0);
+
+    std::fs::set_permissions(&other, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let run = with_home(&["--netrc-file", &other_s, "-T", &f, &url]);
+    run.assert_code(2);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "simple-client: the netrc file {other_s} is open to other users (mode 0640); \
+             run chmod 600 {other_s}\n"
+        )
+    );
+    std::fs::remove_file(&netrc).unwrap();
+    with_home(&["--netrc-optional", "-T", &f, &url]).assert_code(8);
+    let run = with_home(&["-n", "-T", &f, &url]);
+    run.assert_code(1);
+    assert!(
+        run.stderr
+            .starts_with("simple-client: cannot read the netrc file "),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn credentials_stay_with_the_first_origin() {
+    for trusted in [false, true] {
+        let second = RawServer::one(|mut s, _| {
+            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                .unwrap();
+        });
+        let location = second.url("/there");
+        let first = RawServer::one(move |mut s, _| {
+            let reply =
+                format!("HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n");
+            s.write_all(reply.as_bytes()).unwrap();
+        });
+        let flag = if trusted { "--location-trusted" } else { "-L" };
+        client([flag, "-u", "alice:s3cret", &first.url("/here")])
+            .run()
+            .assert_code(0);
+        let auth = |heads: Vec<Vec<u8>>| header_value(&heads[0], "authorization");
+        assert_eq!(
+            auth(first.finish()).as_deref(),
+            Some("Basic YWxpY2U6czNjcmV0")
+        );
+        let sent_on = auth(second.finish());
+        assert_eq!(sent_on.is_some(), trusted, "{flag}: {sent_on:?}");
+    }
 }

@@ -17,7 +17,8 @@ Exit codes:
     0  the server answered 2xx or 3xx (or 1xx/101)
     1  a local file could not be read or written
     2  usage error (bad flags, URL, method or header), or an -O name with control
-       characters or bidi controls
+       characters or bidi controls; two sources for one body; -u USER without a
+       terminal to ask for the password; a netrc file open to other users
     4  network failure: name resolution, connection refused or reset, timeout
        (--connect-timeout, --timeout, --max-time), a TLS handshake the server
        refused or with nothing in common
@@ -77,6 +78,25 @@ pub struct Args {
     /// Send the -d data in the URL's query (after `?`, or `&` if it has one) with GET.
     #[arg(short = 'G', long = "get")]
     pub get: bool,
+
+    /// HTTP Basic credentials. With only USER, the password is asked for on the terminal
+    /// (without echo). Sent only to the first URL's host and port (see --location-trusted).
+    /// The password is overwritten in the process's arguments, so `ps` does not show it.
+    #[arg(short = 'u', long = "user", value_name = "USER[:PASSWORD]")]
+    pub user: Option<String>,
+
+    /// Take the login and password for the host from ~/.netrc (it must exist).
+    /// A netrc file that group or others may read is refused: chmod 600 it.
+    #[arg(short = 'n', long = "netrc")]
+    pub netrc: bool,
+
+    /// Like -n, with this netrc file.
+    #[arg(long = "netrc-file", value_name = "FILE")]
+    pub netrc_file: Option<PathBuf>,
+
+    /// Like -n, but a missing ~/.netrc (or --netrc-file) is no error.
+    #[arg(long = "netrc-optional")]
+    pub netrc_optional: bool,
 
     /// Write the body to FILE (renamed into place only once complete, keeping FILE's mode;
     /// a symlink is written through). `-` is stdout, with the exact bytes even on a terminal.

@@ -81,6 +81,13 @@ pub struct Config {
     pub tls: TlsSettings,
     /// `--resolve`: addresses used for these hosts and ports instead of a lookup.
     pub resolve: Vec<super::connect::Pin>,
+    /// `-u`: the login and maybe the password.
+    pub user: Option<super::auth::UserFlag>,
+    /// `-n`, `--netrc-file`, `--netrc-optional`.
+    pub netrc: super::auth::NetrcUse,
+    /// The `Authorization` value from `-u` or netrc, once resolved
+    /// ([`auth::authorization`](super::auth::authorization)); a credential field.
+    pub authorization: Option<String>,
 }
 
 /// How `https://` servers are verified (the trust store is read on the first `https://` URL).
@@ -210,6 +217,7 @@ impl Config {
             extra_headers.push(parse_header(h)?);
         }
 
+        let netrc = netrc_use(&args);
         Ok(Config {
             url,
             method,
@@ -237,6 +245,9 @@ impl Config {
                 cacert: args.cacert,
                 insecure: args.insecure,
             },
+            user: args.user.as_deref().map(super::auth::UserFlag::parse),
+            netrc,
+            authorization: None,
         })
     }
 
@@ -280,7 +291,17 @@ impl Config {
         let mut expect = body.is_some_and(|n| n > EXPECT_CONTINUE_ABOVE);
         let credentials = self.location_trusted || url.same_origin(&self.url);
         let mut withheld: Vec<String> = Vec::new();
-        for (name, value) in &self.extra_headers {
+        let given_auth = self
+            .extra_headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("authorization"));
+        let basic = self
+            .authorization
+            .iter()
+            .filter(|_| !given_auth)
+            .map(|v| ("Authorization".to_string(), v.clone()));
+        let extra: Vec<_> = basic.chain(self.extra_headers.iter().cloned()).collect();
+        for (name, value) in &extra {
             let is_credential = CREDENTIAL_FIELDS
                 .iter()
                 .any(|c| name.eq_ignore_ascii_case(c));
@@ -351,6 +372,19 @@ fn data_payload(args: &Args) -> Result<Option<super::body_data::Payload>, Failur
         ))),
         (None, Some(_)) if args.get => Err(Failure::usage("-G and -T cannot be combined")),
         _ => Ok(payload),
+    }
+}
+
+/// Which netrc file `-n`, `--netrc-file` and `--netrc-optional` ask for.
+fn netrc_use(args: &Args) -> super::auth::NetrcUse {
+    use super::auth::NetrcUse;
+    let path = args.netrc_file.clone().or_else(super::netrc::default_path);
+    if args.netrc_optional {
+        NetrcUse::Optional(path)
+    } else if args.netrc || args.netrc_file.is_some() {
+        NetrcUse::Required(path)
+    } else {
+        NetrcUse::Off
     }
 }
 

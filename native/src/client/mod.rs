@@ -12,13 +12,17 @@
 //! - [`exchange`]: one request and its response, driving the core's engine.
 //! - [`output`]: stdout, or a temporary file renamed into place when complete.
 //! - [`show`]: `-v` and `--trace` text, sanitized.
+//! - [`body_data`]: `-d`, `--data-binary`, `--json` bodies, streamed with their length.
+//! - [`auth`]: `-u` and the password prompt; [`netrc`]: `-n`, `--netrc-file`.
 
+pub mod auth;
 pub mod body_data;
 pub mod cli;
 pub mod config;
 pub mod connect;
 pub mod error;
 pub mod exchange;
+pub mod netrc;
 pub mod output;
 pub mod show;
 pub mod tls;
@@ -36,8 +40,22 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// Runs the client for parsed arguments and returns the exit code to use.
 pub fn run(args: cli::Args) -> Result<Exit, Failure> {
-    let cfg = Config::from_args(args)?;
+    if args.user.as_deref().is_some_and(|u| u.contains(':')) {
+        use clap::CommandFactory as _;
+        if let Err(e) = crate::argv::hide_secret_values(&cli::Args::command(), "user") {
+            show::eprint_lines(
+                "simple-client: ",
+                [format!(
+                    "warning: cannot hide the -u password from other users ({e}); \
+                     prefer a netrc file (-n)"
+                )],
+            );
+        }
+    }
+    let mut cfg = Config::from_args(args)?;
     install_interrupt_handler();
+    cfg.authorization =
+        auth::authorization(cfg.user.as_ref(), &cfg.netrc, &cfg.url.host, cfg.verbose)?;
     if let Some(limit) = cfg.max_time {
         start_max_time_watchdog(limit)?;
     }
@@ -142,6 +160,7 @@ fn install_interrupt_handler() {
     std::thread::spawn(move || {
         if let Some(sig) = signals.forever().next() {
             INTERRUPTED.store(true, Ordering::SeqCst);
+            auth::restore_terminal();
             output::remove_partial_for_exit();
             std::process::exit(if sig == SIGINT {
                 Exit::Interrupted.code().into()
