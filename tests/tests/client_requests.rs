@@ -269,6 +269,26 @@ fn conflicting_bodies_are_one_line_usage_errors() {
             &["-d", "@-", "--data-binary", "@-"],
             "stdin (@-) can be read only once",
         ),
+        (&["-F", "a=b", "-d", "x"], "-F cannot be combined with -d"),
+        (&["-F", "a=b", "-T", f], "-F cannot be combined with -T"),
+        (&["-F", "a=b", "-G"], "-F cannot be combined with -G"),
+        (
+            &["-F", "a=@-", "-F", "b=<-"],
+            "stdin (@-) can be read only once",
+        ),
+        (
+            &["-F", "novalue"],
+            "-F wants name=value, name=@FILE or name=<FILE, not \"novalue\"",
+        ),
+        (
+            &[
+                "-F",
+                "a=b",
+                "-H",
+                "Content-Type: multipart/form-data; boundary=x",
+            ],
+            "-F chooses the multipart boundary: give -H Content-Type without one",
+        ),
     ] {
         let mut argv = args.to_vec();
         argv.push("http://127.0.0.1:9/");
@@ -477,4 +497,90 @@ fn credentials_stay_with_the_first_origin() {
         let sent_on = auth(second.finish());
         assert_eq!(sent_on.is_some(), trusted, "{flag}: {sent_on:?}");
     }
+}
+
+#[test]
+fn form_fields_and_files_reach_python_intact() {
+    let work = TempDir::new("creq-form");
+    let echo = echo_server(&work);
+    let mut blob = pattern(200_000, 5);
+    blob.extend_from_slice(b"\r\n--\r\n------\0\r\n");
+    let bin = work.join("blob.bin");
+    std::fs::write(&bin, &blob).unwrap();
+    let notes = work.join("notes.txt");
+    std::fs::write(&notes, b"line one\r\nline two\n").unwrap();
+    let (bin_s, notes_s) = (bin.display().to_string(), notes.display().to_string());
+    let seen = run_echo(&[
+        "-F",
+        "text=hello world; \"quoted\"",
+        "-F",
+        &format!("file=@{bin_s};type=application/x-test"),
+        "-F",
+        &format!("named=@{notes_s};filename=other name.txt"),
+        "-F",
+        &format!("value=<{notes_s}"),
+        "-F",
+        &format!("evil=@{notes_s};filename=\"a\\\"b\r\nc.txt\""),
+        "-F",
+        "empty=",
+        &echo.url("/upload"),
+    ]);
+    assert_eq!(seen.text("method"), "POST");
+    assert_eq!(seen.text("framing"), "length");
+    assert!(seen
+        .text("h:content-type")
+        .starts_with("multipart/form-data; boundary="));
+    assert_eq!(
+        seen.text("h:content-length"),
+        seen.get("body").unwrap().len().to_string()
+    );
+    assert_eq!(seen.text("defects"), "0");
+    let part = |i: usize, key: &str| seen.get(&format!("part{i}.{key}")).map(<[u8]>::to_vec);
+    let text = |s: &str| Some(s.as_bytes().to_vec());
+    assert_eq!(part(0, "name"), text("text"));
+    assert_eq!(part(0, "filename"), None);
+    assert_eq!(part(0, "data"), text("hello world; \"quoted\""));
+    assert_eq!(part(1, "name"), text("file"));
+    assert_eq!(part(1, "filename"), text("blob.bin"));
+    assert_eq!(part(1, "type"), text("application/x-test"));
+    assert!(
+        part(1, "data") == Some(blob.clone()),
+        "the file part differs"
+    );
+    assert_eq!(part(2, "filename"), text("other name.txt"));
+    assert_eq!(part(2, "type"), text("text/plain"));
+    assert_eq!(part(2, "data"), text("line one\r\nline two\n"));
+    assert_eq!(part(3, "name"), text("value"));
+    assert_eq!((part(3, "filename"), part(3, "type")), (None, None));
+    assert_eq!(part(3, "data"), text("line one\r\nline two\n"));
+    // Quotes and line breaks in a filename are escaped as browsers do: nothing injected.
+    assert_eq!(part(4, "filename"), text("a%22b%0D%0Ac.txt"));
+    assert_eq!(part(5, "name"), text("empty"));
+    assert_eq!(part(5, "data"), text(""));
+    assert_eq!(part(6, "name"), None);
+    for i in 0..6 {
+        assert_eq!(part(i, "defects"), text("0"), "part {i}");
+    }
+
+    // A file from stdin: the body is sent chunked.
+    let run = client(["-F", "up=@-;filename=in.txt", &echo.url("/upload")])
+        .stdin(b"from stdin\n".to_vec())
+        .run();
+    run.assert_code(0);
+    let seen = Seen::parse(&run.stdout);
+    assert_eq!(seen.text("framing"), "chunked");
+    assert_eq!(seen.text("part0.filename"), "in.txt");
+    assert_eq!(seen.text("part0.data"), "from stdin\n");
+
+    // -H Content-Type names the media type; the boundary is added.
+    let seen = run_echo(&[
+        "-H",
+        "Content-Type: multipart/mixed",
+        "-F",
+        "a=b",
+        &echo.url("/"),
+    ]);
+    assert!(seen
+        .text("h:content-type")
+        .starts_with("multipart/mixed; boundary="));
 }

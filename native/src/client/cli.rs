@@ -75,6 +75,12 @@ pub struct Args {
     #[arg(long = "json", value_name = "DATA", value_parser = OrderedParser)]
     pub json: Vec<Ordered>,
 
+    /// A multipart/form-data field (POST unless -X; repeatable): `name=value`,
+    /// `name=@FILE` (a file upload; `;type=TYPE`, `;filename=NAME`; `@-` stdin) or
+    /// `name=<FILE` (FILE's contents as the value).
+    #[arg(short = 'F', long = "form", value_name = "NAME=CONTENT")]
+    pub form: Vec<std::ffi::OsString>,
+
     /// Send the -d data in the URL's query (after `?`, or `&` if it has one) with GET.
     #[arg(short = 'G', long = "get")]
     pub get: bool,

@@ -17,6 +17,13 @@ pub enum BodySource {
     Stdin,
     /// `-d`, `--data-binary`, `--data-raw`, `--json`: pieces sent with their length.
     Data(super::body_data::Payload),
+    /// `-F`: a multipart form, its boundary chosen when it is sent.
+    Form {
+        /// The fields, in order.
+        parts: Vec<super::multipart::Part>,
+        /// `multipart/form-data`, or the `-H Content-Type` given (the boundary is added).
+        media_type: String,
+    },
 }
 
 impl BodySource {
@@ -28,6 +35,12 @@ impl BodySource {
                 .pieces
                 .iter()
                 .any(|p| matches!(p, super::body_data::Piece::Stdin { .. })),
+            BodySource::Form { parts, .. } => parts.iter().any(|p| {
+                matches!(
+                    p.content,
+                    super::multipart::Content::File { path: None, .. }
+                )
+            }),
             BodySource::None | BodySource::File(_) => false,
         }
     }
@@ -121,12 +134,15 @@ impl Config {
         let usage = |e: super::url::UrlError| Failure::usage(e.0);
         let p = &args.positionals;
         let data = data_payload(&args)?;
+        let form = form_parts(&args, data.is_some())?;
         let (url, method, seed_path) = if p.len() == 1 {
             let url = Url::parse(&p[0], args.path_as_is).map_err(usage)?;
             let method = match (&args.method, &args.upload) {
                 (Some(m), _) => m.clone(),
                 (None, Some(_)) => "PUT".to_string(),
-                (None, None) if data.is_some() && !args.get => "POST".to_string(),
+                (None, None) if (data.is_some() && !args.get) || form.is_some() => {
+                    "POST".to_string()
+                }
                 (None, None) => "GET".to_string(),
             };
             (url, method, None)
@@ -187,8 +203,16 @@ impl Config {
             Some(d) if args.get => (url.with_query(&d.to_query(MAX_QUERY_DATA)?), None),
             d => (url, d),
         };
+        let mut extra_headers = Vec::new();
+        for h in &args.headers {
+            extra_headers.push(parse_header(h)?);
+        }
+        let data = match form {
+            Some(parts) => Some(form_body(parts, &mut extra_headers)?),
+            None => data.map(BodySource::Data),
+        };
         let body = match (&args.upload, method.as_str(), &seed_path, data) {
-            (_, _, _, Some(d)) => BodySource::Data(d),
+            (_, _, _, Some(d)) => d,
             (Some(p), _, _, None) if p.as_os_str() == "-" => BodySource::Stdin,
             (Some(p), _, _, None) => BodySource::File(p.clone()),
             (None, "PUT", Some(path), None) => BodySource::File(path.clone()),
@@ -211,11 +235,6 @@ impl Config {
         } else {
             Output::Stdout { exact: false }
         };
-
-        let mut extra_headers = Vec::new();
-        for h in &args.headers {
-            extra_headers.push(parse_header(h)?);
-        }
 
         let netrc = netrc_use(&args);
         Ok(Config {
@@ -375,6 +394,69 @@ fn data_payload(args: &Args) -> Result<Option<super::body_data::Payload>, Failur
     }
 }
 
+/// The `-F` fields, checked against the other ways to send a body.
+fn form_parts(args: &Args, data: bool) -> Result<Option<Vec<super::multipart::Part>>, Failure> {
+    if args.form.is_empty() {
+        return Ok(None);
+    }
+    let other = if data {
+        Some("-d")
+    } else if args.upload.is_some() {
+        Some("-T")
+    } else if args.get {
+        Some("-G")
+    } else {
+        None
+    };
+    if let Some(other) = other {
+        return Err(Failure::usage(format!(
+            "-F cannot be combined with {other}"
+        )));
+    }
+    let parts = args
+        .form
+        .iter()
+        .map(|f| super::multipart::parse(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    if parts
+        .iter()
+        .filter(|p| {
+            matches!(
+                p.content,
+                super::multipart::Content::File { path: None, .. }
+            )
+        })
+        .count()
+        > 1
+    {
+        return Err(Failure::usage("stdin (@-) can be read only once"));
+    }
+    Ok(Some(parts))
+}
+
+/// The `-F` body; a `-H Content-Type` becomes its media type (the boundary is added to it).
+fn form_body(
+    parts: Vec<super::multipart::Part>,
+    extra_headers: &mut Vec<(String, String)>,
+) -> Result<BodySource, Failure> {
+    let mut media_type = "multipart/form-data".to_string();
+    if let Some(i) = extra_headers
+        .iter()
+        .position(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+    {
+        let (_, value) = extra_headers.remove(i);
+        if value.to_ascii_lowercase().contains("boundary=") {
+            return Err(Failure::usage(
+                "-F chooses the multipart boundary: give -H Content-Type without one",
+            ));
+        }
+        if !value.is_empty() {
+            media_type = value;
+        }
+    }
+    Ok(BodySource::Form { parts, media_type })
+}
+
 /// Which netrc file `-n`, `--netrc-file` and `--netrc-optional` ask for.
 fn netrc_use(args: &Args) -> super::auth::NetrcUse {
     use super::auth::NetrcUse;
@@ -487,6 +569,30 @@ mod tests {
     }
 
     #[test]
+    fn form_implies_post_and_takes_the_content_type() {
+        let c = config(&[
+            "-F",
+            "a=b",
+            "-H",
+            "Content-Type: multipart/mixed",
+            "http://h/",
+        ])
+        .unwrap();
+        assert_eq!(c.method, "POST");
+        let BodySource::Form { parts, media_type } = &c.body else {
+            panic!("a form: {:?}", c.body)
+        };
+        assert_eq!((parts.len(), media_type.as_str()), (1, "multipart/mixed"));
+        assert!(c.extra_headers.is_empty());
+        let c = config(&["-F", "a=b", "h", "PUT", "/x"]).unwrap();
+        assert!(matches!(c.body, BodySource::Form { .. }));
+        assert!(config(&["-F", "a=@-", "http://h/"])
+            .unwrap()
+            .body
+            .reads_stdin());
+    }
+
+    #[test]
     fn usage_errors() {
         for argv in [
             &["h", "GET"][..],
@@ -509,6 +615,10 @@ mod tests {
             &["-d", "x", "-T", "f", "http://h/"],
             &["-G", "-T", "f", "http://h/"],
             &["--json", "x", "--data-raw", "y", "http://h/"],
+            &["-F", "a=b", "-d", "x", "http://h/"],
+            &["-F", "a=b", "-G", "http://h/"],
+            &["-F", "a", "http://h/"],
+            &["-F", "a=@-", "-F", "b=@-", "http://h/"],
         ] {
             let err = config(argv).expect_err(&format!("{argv:?}"));
             assert_eq!(err.exit, super::super::error::Exit::Usage, "{argv:?}");

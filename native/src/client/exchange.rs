@@ -100,6 +100,13 @@ impl OpenBody {
         Ok(match source {
             BodySource::None => OpenBody::None,
             BodySource::Stdin => OpenBody::Stdin,
+            BodySource::Form { parts, media_type } => {
+                let (payload, content_type) = super::multipart::open(parts, media_type)?;
+                OpenBody::Data {
+                    payload,
+                    fields: vec![("Content-Type", content_type)],
+                }
+            }
             BodySource::Data(p) => {
                 let mut fields = vec![("Content-Type", p.content_type.clone())];
                 fields.extend(p.accept.map(|a| ("Accept", a.to_string())));

@@ -13,6 +13,7 @@
 //! - [`output`]: stdout, or a temporary file renamed into place when complete.
 //! - [`show`]: `-v` and `--trace` text, sanitized.
 //! - [`body_data`]: `-d`, `--data-binary`, `--json` bodies, streamed with their length.
+//! - [`multipart`]: `-F` forms, streamed with their length.
 //! - [`auth`]: `-u` and the password prompt; [`netrc`]: `-n`, `--netrc-file`.
 
 pub mod auth;
@@ -22,6 +23,7 @@ pub mod config;
 pub mod connect;
 pub mod error;
 pub mod exchange;
+pub mod multipart;
 pub mod netrc;
 pub mod output;
 pub mod show;
