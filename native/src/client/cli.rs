@@ -124,6 +124,12 @@ pub struct Args {
     #[arg(short = 'O', long = "remote-name")]
     pub remote_name: bool,
 
+    /// After the body, print FORMAT on stdout with curl's variables: `%{http_code}`,
+    /// `%{size_download}`, `%{time_total}`, `%{url_effective}`, `%{json}`... (`\n` is a
+    /// newline). `@FILE` reads the format from FILE, `@-` from stdin.
+    #[arg(short = 'w', long = "write-out", value_name = "FORMAT")]
+    pub write_out: Option<String>,
+
     /// Write the response head before the body.
     #[arg(short = 'i', long = "include")]
     pub include: bool,

@@ -94,6 +94,8 @@ pub struct Config {
     pub tls: TlsSettings,
     /// `--resolve`: addresses used for these hosts and ports instead of a lookup.
     pub resolve: Vec<super::connect::Pin>,
+    /// `-w`: the format to print after the body.
+    pub write_out: Option<String>,
     /// `-u`: the login and maybe the password.
     pub user: Option<super::auth::UserFlag>,
     /// `-n`, `--netrc-file`, `--netrc-optional`.
@@ -237,6 +239,16 @@ impl Config {
         };
 
         let netrc = netrc_use(&args);
+        if args.write_out.as_deref() == Some("@-") && body.reads_stdin() {
+            return Err(Failure::usage(
+                "-w @- and the request body cannot both read stdin",
+            ));
+        }
+        let write_out = args
+            .write_out
+            .as_deref()
+            .map(super::writeout::load_format)
+            .transpose()?;
         Ok(Config {
             url,
             method,
@@ -267,6 +279,7 @@ impl Config {
             user: args.user.as_deref().map(super::auth::UserFlag::parse),
             netrc,
             authorization: None,
+            write_out,
         })
     }
 
@@ -619,6 +632,8 @@ mod tests {
             &["-F", "a=b", "-G", "http://h/"],
             &["-F", "a", "http://h/"],
             &["-F", "a=@-", "-F", "b=@-", "http://h/"],
+            &["-w", "@-", "-T", "-", "http://h/"],
+            &["-w", "@-", "-d", "@-", "http://h/"],
         ] {
             let err = config(argv).expect_err(&format!("{argv:?}"));
             assert_eq!(err.exit, super::super::error::Exit::Usage, "{argv:?}");

@@ -25,6 +25,7 @@ use super::output::{Sink, WriteFailure};
 use super::show;
 use super::tls::{self, Stream};
 use super::url::{Scheme, Url};
+use super::writeout::{self, Mark};
 use simplehttp_core::client::{BodyState, ClientConnection, Event, Request, RequestBody};
 use simplehttp_core::{ClientError, Framing, Limits, Method, ResponseHead};
 use std::fs::File;
@@ -284,6 +285,11 @@ impl Reception<'_> {
             }
             Event::Head(h) => {
                 self.show_head(&h);
+                writeout::record(|s| {
+                    s.http_code = Some(h.status());
+                    s.size_header = h.raw().len() as u64;
+                    s.content_type = h.header("content-type").map(show::sanitize);
+                });
                 self.status = Some(h.status());
                 self.framing = h.framing();
                 Next::Final
@@ -466,6 +472,10 @@ pub fn exchange(
             cfg.verbose,
         )?,
     };
+    if url.scheme == Scheme::Https {
+        writeout::mark(Mark::AppConnect);
+    }
+    writeout::mark(Mark::PreTransfer);
     if cfg.verbose {
         show::eprint_lines("> ", show::head_lines(&head));
     }
@@ -578,7 +588,11 @@ pub fn exchange(
                     socket.fill_within(wait.0)
                 };
                 match read {
-                    Ok(_) => {}
+                    Ok(n) => {
+                        if n > 0 {
+                            writeout::mark(Mark::StartTransfer);
+                        }
+                    }
                     Err(e) if is_timeout(&e) && wait.1 == Wait::Continue => {
                         if cfg.verbose {
                             show::eprint_lines("* ", ["no 100 Continue yet: sending the body"]);
@@ -601,6 +615,8 @@ pub fn exchange(
             }
             Next::Done => {
                 let status = rx.status.unwrap_or(0);
+                let received = rx.sink.as_ref().map_or(0, Sink::written);
+                writeout::record(|s| s.size_download = received);
                 return match rx.sink.take().map(Sink::finish) {
                     None | Some(Ok(())) => Ok(Outcome::Final { status }),
                     Some(Err(WriteFailure::Closed(_))) => Ok(Outcome::StdoutClosed { status }),
@@ -668,7 +684,9 @@ fn send_body(
                         .map_err(|e| body_data::StreamError::Local(engine_failure(e)))?;
                     stream
                         .write_all(&out)
-                        .map_err(body_data::StreamError::Write)
+                        .map_err(body_data::StreamError::Write)?;
+                    writeout::record(|s| s.size_upload += data.len() as u64);
+                    Ok(())
                 })
                 .map_err(|e| match e {
                     body_data::StreamError::Write(e) => SendError::Net(e),
@@ -693,6 +711,7 @@ fn send_body(
                 conn.send_body(&buf[..n], &mut out).map_err(engine)?;
                 stream.write_all(&out).map_err(SendError::Net)?;
                 sent += n as u64;
+                writeout::record(|s| s.size_upload = sent);
             }
         }
         OpenBody::Stdin => {
@@ -706,6 +725,7 @@ fn send_body(
                 out.clear();
                 conn.send_body(&buf[..n], &mut out).map_err(engine)?;
                 stream.write_all(&out).map_err(SendError::Net)?;
+                writeout::record(|s| s.size_upload += n as u64);
             }
         }
     }

@@ -14,6 +14,7 @@
 //! - [`show`]: `-v` and `--trace` text, sanitized.
 //! - [`body_data`]: `-d`, `--data-binary`, `--json` bodies, streamed with their length.
 //! - [`multipart`]: `-F` forms, streamed with their length.
+//! - [`writeout`]: `-w` and its variables.
 //! - [`auth`]: `-u` and the password prompt; [`netrc`]: `-n`, `--netrc-file`.
 
 pub mod auth;
@@ -29,6 +30,7 @@ pub mod output;
 pub mod show;
 pub mod tls;
 pub mod url;
+pub mod writeout;
 
 pub use error::{Exit, Failure};
 
@@ -55,6 +57,9 @@ pub fn run(args: cli::Args) -> Result<Exit, Failure> {
         }
     }
     let mut cfg = Config::from_args(args)?;
+    if cfg.write_out.is_some() {
+        writeout::begin();
+    }
     install_interrupt_handler();
     cfg.authorization =
         auth::authorization(cfg.user.as_ref(), &cfg.netrc, &cfg.url.host, cfg.verbose)?;
@@ -62,6 +67,13 @@ pub fn run(args: cli::Args) -> Result<Exit, Failure> {
         start_max_time_watchdog(limit)?;
     }
     let result = run_config(&cfg);
+    if let Some(format) = &cfg.write_out {
+        let (exit, error) = match &result {
+            Ok(exit) => (exit.code(), None),
+            Err(f) => (f.exit.code(), Some(f.why.as_str())),
+        };
+        writeout::print(format, exit, error);
+    }
     // A signal can make a socket call fail with EINTR: that is not the error to report.
     // Leave the exit (130) to the handler thread.
     while INTERRUPTED.load(Ordering::SeqCst) {
@@ -77,6 +89,7 @@ fn run_config(cfg: &Config) -> Result<Exit, Failure> {
     let mut hops = 0;
     let mut tls = tls::Connector::new(&cfg.tls);
     loop {
+        writeout::new_exchange(&url.to_string(), &method, hops);
         let outcome = exchange::exchange(cfg, &mut tls, &url, &method, &body, cfg.follow)?;
         match outcome {
             Outcome::Final { status } | Outcome::StdoutClosed { status } => {
