@@ -89,12 +89,16 @@ fn a_name_longer_than_the_filesystem_takes_is_414_and_leaves_no_directories() {
 
 #[test]
 fn a_name_with_the_upload_temporary_prefix_is_403() {
-    let server = Server::start(&["--quiet"]);
-    let (status, _) = failing_put(&server, "/.simplehttp-upload-0123456789abcdef", b"x");
-    assert_eq!(status, 403);
-    let (status, _) = failing_put(&server, "/d/.simplehttp-upload-x/f", b"x");
-    assert_eq!(status, 403);
-    assert_eq!(tree(server.root.path()), Vec::<String>::new());
+    // A dot name, so by default it is hidden like any other (404); served with --hidden,
+    // the temporaries' own prefix is still refused (403).
+    for (flags, expected) in [(&["--quiet"][..], 404), (&["--quiet", "--hidden"][..], 403)] {
+        let server = Server::start(flags);
+        let (status, _) = failing_put(&server, "/.simplehttp-upload-0123456789abcdef", b"x");
+        assert_eq!(status, expected, "{flags:?}");
+        let (status, _) = failing_put(&server, "/d/.simplehttp-upload-x/f", b"x");
+        assert_eq!(status, expected, "{flags:?}");
+        assert_eq!(tree(server.root.path()), Vec::<String>::new());
+    }
 }
 
 #[test]
