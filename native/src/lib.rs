@@ -4,5 +4,6 @@
 //! lives in [`server`] and [`client`].
 #![forbid(unsafe_code)]
 
+pub mod argv;
 pub mod client;
 pub mod server;

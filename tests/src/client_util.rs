@@ -88,8 +88,8 @@ impl Client {
         self
     }
     /// Sets an environment variable for the client.
-    pub fn env(mut self, name: &str, value: &str) -> Self {
-        self.cmd.env(name, value);
+    pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Self {
+        self.cmd.env(key, value);
         self
     }
     /// Runs in this directory.
@@ -370,6 +370,22 @@ pub struct Peer {
 }
 
 impl Peer {
+    /// Starts a peer with `start(port)` on a free loopback port (three tries), once it
+    /// listens; `what` names it if it never does.
+    pub fn spawn(what: &str, start: impl Fn(u16) -> Child) -> Peer {
+        for _ in 0..3 {
+            let port = free_port();
+            let mut child = start(port);
+            if wait_listening_or_exit(port, &mut child) {
+                return Peer {
+                    port,
+                    child,
+                    log: None,
+                };
+            }
+        }
+        panic!("{what} did not start");
+    }
     /// `http://127.0.0.1:PORT/path`.
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)

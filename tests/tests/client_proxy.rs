@@ -109,14 +109,14 @@ fn http_proxy_is_used_and_http_proxy_in_capitals_is_not() {
     let proxy = Tinyproxy::start("");
     let server = upstream();
     let run = client(["-s", &server.url("/")])
-        .env("http_proxy", &proxy.url())
+        .env("http_proxy", proxy.url())
         .run();
     run.assert_code(0);
     assert!(header_value(&server.finish()[0], "via").is_some());
 
     let server = upstream();
     let run = client(["-s", &server.url("/")])
-        .env("HTTP_PROXY", &proxy.url())
+        .env("HTTP_PROXY", proxy.url())
         .run();
     run.assert_code(0);
     assert_eq!(
@@ -139,7 +139,7 @@ fn no_proxy_and_noproxy_reach_the_host_directly() {
             args.extend(["--noproxy".to_string(), f.to_string()]);
         }
         args.push(server.url("/"));
-        let mut c = client(&args).env("http_proxy", &proxy.url());
+        let mut c = client(&args).env("http_proxy", proxy.url());
         if let Some(v) = env_no_proxy {
             c = c.env("no_proxy", v);
         }
@@ -155,7 +155,7 @@ fn no_proxy_and_noproxy_reach_the_host_directly() {
     // A list that does not cover the host leaves the proxy in use.
     let server = upstream();
     let run = client(["-s", &server.url("/")])
-        .env("http_proxy", &proxy.url())
+        .env("http_proxy", proxy.url())
         .env("no_proxy", "example.com,127.0.0.2")
         .run();
     run.assert_code(0);
@@ -241,13 +241,13 @@ fn a_refused_or_unreachable_proxy_is_exit_4() {
     );
     assert!(!run.stderr.contains("secret"));
     let run = client(["-s", &server.url("/")])
-        .env("https_proxy", &format!("127.0.0.1:{port}"))
-        .env("http_proxy", &format!("127.0.0.1:{port}"))
+        .env("https_proxy", format!("127.0.0.1:{port}"))
+        .env("http_proxy", format!("127.0.0.1:{port}"))
         .run();
     run.assert_code(4);
     // The same URL without a proxy works.
     let run = client(["-s", "-x", "", &server.url("/")])
-        .env("http_proxy", &format!("127.0.0.1:{port}"))
+        .env("http_proxy", format!("127.0.0.1:{port}"))
         .run();
     run.assert_code(0);
     server.finish();

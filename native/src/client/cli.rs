@@ -2,6 +2,7 @@
 //!
 //! [`config`](super::config) turns an [`Args`] into settings the client can act on.
 
+use super::body_data::{Ordered, OrderedParser};
 use clap::Parser;
 use std::path::PathBuf;
 
@@ -16,7 +17,8 @@ Exit codes:
     0  the server answered 2xx or 3xx (or 1xx/101)
     1  a local file could not be read or written
     2  usage error (bad flags, URL, method or header), or an -O name with control
-       characters or bidi controls
+       characters or bidi controls; two sources for one body; -u USER without a
+       terminal to ask for the password; a netrc file open to other users
     4  network failure: name resolution, connection refused or reset, timeout
        (--connect-timeout, --timeout, --max-time), a TLS handshake the server
        refused or with nothing in common, a proxy that cannot be reached or
@@ -60,6 +62,54 @@ pub struct Args {
     #[arg(short = 'T', long = "upload-file", value_name = "FILE")]
     pub upload: Option<PathBuf>,
 
+    /// Send DATA as the body, as given (POST unless -X, `Content-Type:
+    /// application/x-www-form-urlencoded` unless -H). `@FILE` sends FILE without its CR and
+    /// LF bytes, `@-` stdin. Repeated, the pieces are joined with `&`.
+    #[arg(short = 'd', long = "data", value_name = "DATA", value_parser = OrderedParser)]
+    pub data: Vec<Ordered>,
+
+    /// Like -d, but `@FILE` sends the file's exact bytes.
+    #[arg(long = "data-binary", value_name = "DATA", value_parser = OrderedParser)]
+    pub data_binary: Vec<Ordered>,
+
+    /// Like -d, but a leading `@` is just a character.
+    #[arg(long = "data-raw", value_name = "DATA", value_parser = OrderedParser)]
+    pub data_raw: Vec<Ordered>,
+
+    /// Send JSON: like --data-binary, with `Content-Type: application/json` and `Accept:
+    /// application/json` unless -H gives them. Repeated, the pieces are concatenated.
+    #[arg(long = "json", value_name = "DATA", value_parser = OrderedParser)]
+    pub json: Vec<Ordered>,
+
+    /// A multipart/form-data field (POST unless -X; repeatable): `name=value`,
+    /// `name=@FILE` (a file upload; `;type=TYPE`, `;filename=NAME`; `@-` stdin) or
+    /// `name=<FILE` (FILE's contents as the value).
+    #[arg(short = 'F', long = "form", value_name = "NAME=CONTENT")]
+    pub form: Vec<std::ffi::OsString>,
+
+    /// Send the -d data in the URL's query (after `?`, or `&` if it has one) with GET.
+    #[arg(short = 'G', long = "get")]
+    pub get: bool,
+
+    /// HTTP Basic credentials. With only USER, the password is asked for on the terminal
+    /// (without echo). Sent only to the first URL's host and port (see --location-trusted).
+    /// The password is overwritten in the process's arguments, so `ps` does not show it.
+    #[arg(short = 'u', long = "user", value_name = "USER[:PASSWORD]")]
+    pub user: Option<String>,
+
+    /// Take the login and password for the host from ~/.netrc (it must exist).
+    /// A netrc file that group or others may read is refused: chmod 600 it.
+    #[arg(short = 'n', long = "netrc")]
+    pub netrc: bool,
+
+    /// Like -n, with this netrc file.
+    #[arg(long = "netrc-file", value_name = "FILE")]
+    pub netrc_file: Option<PathBuf>,
+
+    /// Like -n, but a missing ~/.netrc (or --netrc-file) is no error.
+    #[arg(long = "netrc-optional")]
+    pub netrc_optional: bool,
+
     /// Write the body to FILE (renamed into place only once complete, keeping FILE's mode;
     /// a symlink is written through). `-` is stdout, with the exact bytes even on a terminal.
     /// With several URLs, give -o once per URL, in the same order (the URLs without one go
@@ -82,6 +132,12 @@ pub struct Args {
     /// U+200E, U+200F, U+061C) or a path separator is refused (exit 2): use -o FILE.
     #[arg(short = 'O', long = "remote-name")]
     pub remote_name: bool,
+
+    /// After the body, print FORMAT on stdout with curl's variables: `%{http_code}`,
+    /// `%{size_download}`, `%{time_total}`, `%{url_effective}`, `%{json}`... (`\n` is a
+    /// newline). `@FILE` reads the format from FILE, `@-` from stdin.
+    #[arg(short = 'w', long = "write-out", value_name = "FORMAT")]
+    pub write_out: Option<String>,
 
     /// Write the response head before the body.
     #[arg(short = 'i', long = "include")]

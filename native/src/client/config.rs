@@ -15,6 +15,35 @@ pub enum BodySource {
     File(PathBuf),
     /// Standard input, sent chunked.
     Stdin,
+    /// `-d`, `--data-binary`, `--data-raw`, `--json`: pieces sent with their length.
+    Data(super::body_data::Payload),
+    /// `-F`: a multipart form, its boundary chosen when it is sent.
+    Form {
+        /// The fields, in order.
+        parts: Vec<super::multipart::Part>,
+        /// `multipart/form-data`, or the `-H Content-Type` given (the boundary is added).
+        media_type: String,
+    },
+}
+
+impl BodySource {
+    /// Whether the body reads stdin, which cannot be sent a second time.
+    pub fn reads_stdin(&self) -> bool {
+        match self {
+            BodySource::Stdin => true,
+            BodySource::Data(p) => p
+                .pieces
+                .iter()
+                .any(|p| matches!(p, super::body_data::Piece::Stdin { .. })),
+            BodySource::Form { parts, .. } => parts.iter().any(|p| {
+                matches!(
+                    p.content,
+                    super::multipart::Content::File { path: None, .. }
+                )
+            }),
+            BodySource::None | BodySource::File(_) => false,
+        }
+    }
 }
 
 /// Where the response body goes.
@@ -78,6 +107,15 @@ pub struct Config {
     pub jobs: Vec<(Url, Output)>,
     /// How many URLs are fetched at once (`-Z`, `--parallel-max`); 1 without `-Z`.
     pub parallel: usize,
+    /// `-w`: the format to print after the body.
+    pub write_out: Option<String>,
+    /// `-u`: the login and maybe the password.
+    pub user: Option<super::auth::UserFlag>,
+    /// `-n`, `--netrc-file`, `--netrc-optional`.
+    pub netrc: super::auth::NetrcUse,
+    /// The `Authorization` value from `-u` or netrc, once resolved
+    /// ([`auth::authorization`](super::auth::authorization)); a credential field.
+    pub authorization: Option<String>,
 }
 
 /// How `https://` servers are verified (the trust store is read on the first `https://` URL).
@@ -95,6 +133,9 @@ pub const MAX_PARALLEL: usize = 50;
 /// Most redirects followed with `-L`.
 pub const MAX_REDIRECTS: usize = 10;
 
+/// Most bytes of data `-G` puts in a URL's query.
+pub const MAX_QUERY_DATA: usize = 64 * 1024;
+
 /// Bodies larger than this are sent with `Expect: 100-continue`.
 pub const EXPECT_CONTINUE_ABOVE: u64 = 1 << 20;
 
@@ -110,12 +151,17 @@ impl Config {
     pub fn from_args(args: Args) -> Result<Config, Failure> {
         let usage = |e: super::url::UrlError| Failure::usage(e.0);
         let p = &args.positionals;
+        let data = data_payload(&args)?;
+        let form = form_parts(&args, data.is_some())?;
         let several = p.len() > 1 && p[0].contains("://");
         let (url, method, seed_path) = if p.len() == 1 || several {
             let url = Url::parse(&p[0], args.path_as_is).map_err(usage)?;
             let method = match (&args.method, &args.upload) {
                 (Some(m), _) => m.clone(),
                 (None, Some(_)) => "PUT".to_string(),
+                (None, None) if (data.is_some() && !args.get) || form.is_some() => {
+                    "POST".to_string()
+                }
                 (None, None) => "GET".to_string(),
             };
             (url, method, None)
@@ -172,16 +218,29 @@ impl Config {
             return Err(Failure::usage(format!("invalid method {method:?}")));
         }
 
-        let body = match (&args.upload, method.as_str(), &seed_path) {
-            (Some(p), _, _) if p.as_os_str() == "-" => BodySource::Stdin,
-            (Some(p), _, _) => BodySource::File(p.clone()),
-            (None, "PUT", Some(path)) => BodySource::File(path.clone()),
-            (None, "PUT", None) => {
+        let (url, data) = match data {
+            Some(d) if args.get => (url.with_query(&d.to_query(MAX_QUERY_DATA)?), None),
+            d => (url, d),
+        };
+        let mut extra_headers = Vec::new();
+        for h in &args.headers {
+            extra_headers.push(parse_header(h)?);
+        }
+        let data = match form {
+            Some(parts) => Some(form_body(parts, &mut extra_headers)?),
+            None => data.map(BodySource::Data),
+        };
+        let body = match (&args.upload, method.as_str(), &seed_path, data) {
+            (_, _, _, Some(d)) => d,
+            (Some(p), _, _, None) if p.as_os_str() == "-" => BodySource::Stdin,
+            (Some(p), _, _, None) => BodySource::File(p.clone()),
+            (None, "PUT", Some(path), None) => BodySource::File(path.clone()),
+            (None, "PUT", None, None) => {
                 return Err(Failure::usage(
                     "PUT needs a body: give -T FILE (or -T - to send stdin)",
                 ))
             }
-            (None, _, _) => BodySource::None,
+            (None, _, _, None) => BodySource::None,
         };
 
         let urls = if several {
@@ -236,11 +295,17 @@ impl Config {
         }
 
         let is_file = matches!(output, Output::File(_));
-        let mut extra_headers = Vec::new();
-        for h in &args.headers {
-            extra_headers.push(parse_header(h)?);
+        let netrc = netrc_use(&args);
+        if args.write_out.as_deref() == Some("@-") && body.reads_stdin() {
+            return Err(Failure::usage(
+                "-w @- and the request body cannot both read stdin",
+            ));
         }
-
+        let write_out = args
+            .write_out
+            .as_deref()
+            .map(super::writeout::load_format)
+            .transpose()?;
         Ok(Config {
             url,
             method,
@@ -306,6 +371,10 @@ impl Config {
                 cacert: args.cacert,
                 insecure: args.insecure,
             },
+            user: args.user.as_deref().map(super::auth::UserFlag::parse),
+            netrc,
+            authorization: None,
+            write_out,
         })
     }
 
@@ -331,15 +400,47 @@ impl Config {
     /// When `url` has another host or port than the first URL (after a redirect), the `-H`
     /// credential fields ([`CREDENTIAL_FIELDS`]) are left out unless `--location-trusted`.
     pub fn request_fields(&self, url: &Url, body: Option<u64>) -> Fields {
+        self.request_fields_with(url, body, &[])
+    }
+
+    /// [`request_fields`](Config::request_fields) with the fields a body implies
+    /// (Content-Type, Accept): they replace the defaults of the same name, and `-H` replaces
+    /// them in turn.
+    pub fn request_fields_with(
+        &self,
+        url: &Url,
+        body: Option<u64>,
+        implied: &[(&str, String)],
+    ) -> Fields {
         let mut fields: Vec<(String, String)> = vec![
             ("Host".into(), url.host_field()),
             ("User-Agent".into(), USER_AGENT.into()),
             ("Accept".into(), "*/*".into()),
         ];
+        for (name, value) in implied {
+            match fields
+                .iter_mut()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            {
+                Some(f) => f.1 = value.clone(),
+                None => fields.push((name.to_string(), value.clone())),
+            }
+        }
+        let defaults = fields.len();
         let mut expect = body.is_some_and(|n| n > EXPECT_CONTINUE_ABOVE);
         let credentials = self.location_trusted || url.same_origin(&self.url);
         let mut withheld: Vec<String> = Vec::new();
-        for (name, value) in &self.extra_headers {
+        let given_auth = self
+            .extra_headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("authorization"));
+        let basic = self
+            .authorization
+            .iter()
+            .filter(|_| !given_auth)
+            .map(|v| ("Authorization".to_string(), v.clone()));
+        let extra: Vec<_> = basic.chain(self.extra_headers.iter().cloned()).collect();
+        for (name, value) in &extra {
             let is_credential = CREDENTIAL_FIELDS
                 .iter()
                 .any(|c| name.eq_ignore_ascii_case(c));
@@ -355,7 +456,7 @@ impl Config {
             if let Some(i) = fields
                 .iter()
                 .position(|(n, _)| n.eq_ignore_ascii_case(name))
-                .filter(|&i| i < 3)
+                .filter(|&i| i < defaults)
             {
                 fields.remove(i);
                 if value.is_empty() {
@@ -388,6 +489,105 @@ pub struct Fields {
     pub expect: bool,
     /// The `-H` credential fields left out because `url` is another origin than the first.
     pub withheld: Vec<String>,
+}
+
+/// The request body of the data flags, checked against the other ways to send one.
+fn data_payload(args: &Args) -> Result<Option<super::body_data::Payload>, Failure> {
+    use super::body_data::{DataFlag, Payload};
+    let mut values = Vec::new();
+    for (flag, list) in [
+        (DataFlag::Data, &args.data),
+        (DataFlag::Binary, &args.data_binary),
+        (DataFlag::Raw, &args.data_raw),
+        (DataFlag::Json, &args.json),
+    ] {
+        values.extend(list.iter().map(|v| (flag, v)));
+    }
+    let payload = Payload::from_flags(&values)?;
+    match (&payload, &args.upload) {
+        (Some(_), Some(_)) => Err(Failure::usage(format!(
+            "{} and -T both give the request body: use one",
+            values[0].0.name()
+        ))),
+        (None, Some(_)) if args.get => Err(Failure::usage("-G and -T cannot be combined")),
+        _ => Ok(payload),
+    }
+}
+
+/// The `-F` fields, checked against the other ways to send a body.
+fn form_parts(args: &Args, data: bool) -> Result<Option<Vec<super::multipart::Part>>, Failure> {
+    if args.form.is_empty() {
+        return Ok(None);
+    }
+    let other = if data {
+        Some("-d")
+    } else if args.upload.is_some() {
+        Some("-T")
+    } else if args.get {
+        Some("-G")
+    } else {
+        None
+    };
+    if let Some(other) = other {
+        return Err(Failure::usage(format!(
+            "-F cannot be combined with {other}"
+        )));
+    }
+    let parts = args
+        .form
+        .iter()
+        .map(|f| super::multipart::parse(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    if parts
+        .iter()
+        .filter(|p| {
+            matches!(
+                p.content,
+                super::multipart::Content::File { path: None, .. }
+            )
+        })
+        .count()
+        > 1
+    {
+        return Err(Failure::usage("stdin (@-) can be read only once"));
+    }
+    Ok(Some(parts))
+}
+
+/// The `-F` body; a `-H Content-Type` becomes its media type (the boundary is added to it).
+fn form_body(
+    parts: Vec<super::multipart::Part>,
+    extra_headers: &mut Vec<(String, String)>,
+) -> Result<BodySource, Failure> {
+    let mut media_type = "multipart/form-data".to_string();
+    if let Some(i) = extra_headers
+        .iter()
+        .position(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+    {
+        let (_, value) = extra_headers.remove(i);
+        if value.to_ascii_lowercase().contains("boundary=") {
+            return Err(Failure::usage(
+                "-F chooses the multipart boundary: give -H Content-Type without one",
+            ));
+        }
+        if !value.is_empty() {
+            media_type = value;
+        }
+    }
+    Ok(BodySource::Form { parts, media_type })
+}
+
+/// Which netrc file `-n`, `--netrc-file` and `--netrc-optional` ask for.
+fn netrc_use(args: &Args) -> super::auth::NetrcUse {
+    use super::auth::NetrcUse;
+    let path = args.netrc_file.clone().or_else(super::netrc::default_path);
+    if args.netrc_optional {
+        NetrcUse::Optional(path)
+    } else if args.netrc || args.netrc_file.is_some() {
+        NetrcUse::Required(path)
+    } else {
+        NetrcUse::Off
+    }
 }
 
 fn seconds(value: f64, flag: &str) -> Result<Duration, Failure> {
@@ -492,6 +692,48 @@ mod tests {
     }
 
     #[test]
+    fn data_implies_post_or_a_query() {
+        let c = config(&["-d", "a=1", "http://h/x"]).unwrap();
+        assert_eq!(c.method, "POST");
+        assert!(matches!(c.body, BodySource::Data(_)));
+        let c = config(&["-d", "a=1", "-X", "PATCH", "http://h/x"]).unwrap();
+        assert_eq!(c.method, "PATCH");
+        let c = config(&["-G", "-d", "a=1", "-d", "b", "http://h/x?q"]).unwrap();
+        assert_eq!((c.method.as_str(), c.body), ("GET", BodySource::None));
+        assert_eq!(c.url.target, "/x?q&a=1&b");
+        let c = config(&["-d", "a", "h", "PUT", "/x"]).unwrap();
+        assert!(matches!(c.body, BodySource::Data(_)));
+        let c = config(&["--json", "{}", "http://h/"]).unwrap();
+        let f = c.request_fields_with(&c.url, Some(2), &[("Accept", "application/json".into())]);
+        assert_eq!(f.list[2], ("Accept".into(), "application/json".into()));
+        assert_eq!(f.list.len(), 3);
+    }
+
+    #[test]
+    fn form_implies_post_and_takes_the_content_type() {
+        let c = config(&[
+            "-F",
+            "a=b",
+            "-H",
+            "Content-Type: multipart/mixed",
+            "http://h/",
+        ])
+        .unwrap();
+        assert_eq!(c.method, "POST");
+        let BodySource::Form { parts, media_type } = &c.body else {
+            panic!("a form: {:?}", c.body)
+        };
+        assert_eq!((parts.len(), media_type.as_str()), (1, "multipart/mixed"));
+        assert!(c.extra_headers.is_empty());
+        let c = config(&["-F", "a=b", "h", "PUT", "/x"]).unwrap();
+        assert!(matches!(c.body, BodySource::Form { .. }));
+        assert!(config(&["-F", "a=@-", "http://h/"])
+            .unwrap()
+            .body
+            .reads_stdin());
+    }
+
+    #[test]
     fn usage_errors() {
         for argv in [
             &["h", "GET"][..],
@@ -547,6 +789,15 @@ mod tests {
                 "http://h/a",
                 "http://h/b",
             ],
+            &["-d", "x", "-T", "f", "http://h/"],
+            &["-G", "-T", "f", "http://h/"],
+            &["--json", "x", "--data-raw", "y", "http://h/"],
+            &["-F", "a=b", "-d", "x", "http://h/"],
+            &["-F", "a=b", "-G", "http://h/"],
+            &["-F", "a", "http://h/"],
+            &["-F", "a=@-", "-F", "b=@-", "http://h/"],
+            &["-w", "@-", "-T", "-", "http://h/"],
+            &["-w", "@-", "-d", "@-", "http://h/"],
         ] {
             let err = config(argv).expect_err(&format!("{argv:?}"));
             assert_eq!(err.exit, super::super::error::Exit::Usage, "{argv:?}");

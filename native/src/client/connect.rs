@@ -69,15 +69,19 @@ pub fn connect(
         Some(pin) => vec![SocketAddr::new(pin.addr, pin.port)],
         None => resolve(&url.host, url.port, connect_timeout, system_lookup)?,
     };
+    super::writeout::mark(super::writeout::Mark::NameLookup);
     let hostport = format!("{}:{}", url.host_field_host(), url.port);
-    connect_addrs(
+    let tcp = connect_addrs(
         &addrs,
         &hostport,
         start,
         connect_timeout,
         io_timeout,
         verbose,
-    )
+    )?;
+    super::writeout::mark(super::writeout::Mark::Connect);
+    super::writeout::record(|s| s.remote = tcp.peer_addr().ok());
+    Ok(tcp)
 }
 
 /// Tries each of `addrs` in turn, as [`connect`] does, until `connect_timeout` after `start`

@@ -18,6 +18,7 @@
 //!                                 └─ Data… ─► End ─► rename the output into place
 //! ```
 
+use super::body_data;
 use super::config::{BodySource, Config, Output, USER_AGENT};
 use super::error::Failure;
 use super::output::{Sink, WriteFailure};
@@ -26,6 +27,7 @@ use super::resume::{self, Ask, Plan, Resume};
 use super::show;
 use super::tls::{self, Stream};
 use super::url::{Scheme, Url};
+use super::writeout::{self, Mark};
 use simplehttp_core::client::{BodyState, ClientConnection, Event, Request, RequestBody, Reuse};
 use simplehttp_core::{ClientError, Framing, Limits, Method, ParseError, ResponseHead};
 use std::fs::File;
@@ -98,8 +100,17 @@ struct HeadFacts {
 /// The request body, opened.
 enum OpenBody {
     None,
-    File { file: File, len: u64, name: String },
+    File {
+        file: File,
+        len: u64,
+        name: String,
+    },
     Stdin,
+    /// `-d`, `--json`, `-F`: pieces, and the fields they imply (Content-Type, Accept).
+    Data {
+        payload: body_data::OpenPayload,
+        fields: Vec<(&'static str, String)>,
+    },
 }
 
 impl OpenBody {
@@ -109,6 +120,10 @@ impl OpenBody {
             OpenBody::None => RequestBody::None,
             OpenBody::File { len, .. } => RequestBody::Length(*len),
             OpenBody::Stdin => RequestBody::Chunked,
+            OpenBody::Data { payload, .. } => match payload.len {
+                Some(n) => RequestBody::Length(n),
+                None => RequestBody::Chunked,
+            },
         }
     }
 
@@ -116,6 +131,21 @@ impl OpenBody {
         Ok(match source {
             BodySource::None => OpenBody::None,
             BodySource::Stdin => OpenBody::Stdin,
+            BodySource::Form { parts, media_type } => {
+                let (payload, content_type) = super::multipart::open(parts, media_type)?;
+                OpenBody::Data {
+                    payload,
+                    fields: vec![("Content-Type", content_type)],
+                }
+            }
+            BodySource::Data(p) => {
+                let mut fields = vec![("Content-Type", p.content_type.clone())];
+                fields.extend(p.accept.map(|a| ("Accept", a.to_string())));
+                OpenBody::Data {
+                    payload: body_data::open(&p.pieces)?,
+                    fields,
+                }
+            }
             BodySource::File(path) => {
                 let name = path.display().to_string();
                 let file = File::open(path)
@@ -307,6 +337,11 @@ impl Reception<'_> {
             }
             Event::Head(h) => {
                 self.show_head(&h);
+                writeout::record(|s| {
+                    s.http_code = Some(h.status());
+                    s.size_header = h.raw().len() as u64;
+                    s.content_type = h.header("content-type").map(show::sanitize);
+                });
                 self.status = Some(h.status());
                 self.framing = h.framing();
                 self.facts = HeadFacts {
@@ -491,11 +526,12 @@ fn request_head(
     proxy: Option<&Proxy>,
     conn: &mut ClientConnection,
 ) -> Result<Vec<u8>, Failure> {
-    let len = match body {
-        OpenBody::File { len, .. } => Some(*len),
-        OpenBody::None | OpenBody::Stdin => None,
+    let (len, implied) = match body {
+        OpenBody::File { len, .. } => (Some(*len), &[][..]),
+        OpenBody::Data { payload, fields } => (payload.len, &fields[..]),
+        OpenBody::None | OpenBody::Stdin => (None, &[][..]),
     };
-    let mut fields = cfg.request_fields(url, len);
+    let mut fields = cfg.request_fields_with(url, len, implied);
     if let Some(ask) = &attempt.ask {
         fields.list.extend(ask.fields());
     }
@@ -611,6 +647,9 @@ fn open_socket(
             cfg.verbose,
         )?,
     };
+    if url.scheme == Scheme::Https {
+        writeout::mark(Mark::AppConnect);
+    }
     Ok(Socket {
         stream,
         buf: vec![0; READ_BUFFER],
@@ -737,6 +776,7 @@ impl Exchange<'_> {
             may_redirect,
         } = *self;
         let head = request_head(cfg, url, method, &body, attempt, proxy, &mut conn)?;
+        writeout::mark(Mark::PreTransfer);
         if cfg.verbose {
             show::eprint_lines("> ", show::head_lines(&head));
         }
@@ -846,7 +886,12 @@ impl Exchange<'_> {
                         socket.fill_within(wait.0)
                     };
                     match read {
-                        Ok(n) => *received |= n > 0,
+                        Ok(n) => {
+                            *received |= n > 0;
+                            if n > 0 {
+                                writeout::mark(Mark::StartTransfer);
+                            }
+                        }
                         Err(e) if is_timeout(&e) && wait.1 == Wait::Continue => {
                             if cfg.verbose {
                                 show::eprint_lines("* ", ["no 100 Continue yet: sending the body"]);
@@ -869,6 +914,8 @@ impl Exchange<'_> {
                 }
                 Next::Done => {
                     let status = rx.status.unwrap_or(0);
+                    let downloaded = rx.sink.as_ref().map_or(0, Sink::written);
+                    writeout::record(|s| s.size_download = downloaded);
                     let finished = rx.sink.take().map(Sink::finish);
                     if conn.reuse() == Reuse::KeepAlive && socket.start == socket.end {
                         pool.put(key, socket, conn);
@@ -930,19 +977,39 @@ fn read_some(source: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     }
 }
 
+/// The engine refused a piece of the body: a misuse, reported as such.
+fn engine_failure(e: ClientError) -> Failure {
+    Failure::usage(format!("cannot send the request body: {e}"))
+}
+
 /// Sends the whole body, framed by the engine: a file by its length, stdin in chunks.
 fn send_body(
     stream: &mut Stream,
     body: &mut OpenBody,
     conn: &mut ClientConnection,
 ) -> Result<(), SendError> {
-    let engine = |e: ClientError| {
-        SendError::Local(Failure::usage(format!("cannot send the request body: {e}")))
-    };
+    let engine = |e: ClientError| SendError::Local(engine_failure(e));
     let mut buf = vec![0u8; BODY_CHUNK];
     let mut out = Vec::with_capacity(BODY_CHUNK + 32);
     match body {
         OpenBody::None => return Ok(()),
+        OpenBody::Data { payload, .. } => {
+            payload
+                .stream(BODY_CHUNK, |data| {
+                    out.clear();
+                    conn.send_body(data, &mut out)
+                        .map_err(|e| body_data::StreamError::Local(engine_failure(e)))?;
+                    stream
+                        .write_all(&out)
+                        .map_err(body_data::StreamError::Write)?;
+                    writeout::record(|s| s.size_upload += data.len() as u64);
+                    Ok(())
+                })
+                .map_err(|e| match e {
+                    body_data::StreamError::Write(e) => SendError::Net(e),
+                    body_data::StreamError::Local(f) => SendError::Local(f),
+                })?;
+        }
         OpenBody::File { file, len, name } => {
             let mut sent = 0;
             while sent < *len {
@@ -961,6 +1028,7 @@ fn send_body(
                 conn.send_body(&buf[..n], &mut out).map_err(engine)?;
                 stream.write_all(&out).map_err(SendError::Net)?;
                 sent += n as u64;
+                writeout::record(|s| s.size_upload = sent);
             }
         }
         OpenBody::Stdin => {
@@ -974,6 +1042,7 @@ fn send_body(
                 out.clear();
                 conn.send_body(&buf[..n], &mut out).map_err(engine)?;
                 stream.write_all(&out).map_err(SendError::Net)?;
+                writeout::record(|s| s.size_upload += n as u64);
             }
         }
     }

@@ -16,13 +16,21 @@
 //! - [`resume`]: `-C -` and the partial file kept beside the destination.
 //! - [`retry`]: `--retry` with backoff, and which failures earn another try.
 //! - [`show`]: `-v` and `--trace` text, sanitized.
+//! - [`body_data`]: `-d`, `--data-binary`, `--json` bodies, streamed with their length.
+//! - [`multipart`]: `-F` forms, streamed with their length.
+//! - [`writeout`]: `-w` and its variables.
+//! - [`auth`]: `-u` and the password prompt; [`netrc`]: `-n`, `--netrc-file`.
 
+pub mod auth;
+pub mod body_data;
 pub mod cli;
 pub mod config;
 pub mod connect;
 pub mod error;
 pub mod exchange;
 pub mod multi;
+pub mod multipart;
+pub mod netrc;
 pub mod output;
 pub mod proxy;
 pub mod resume;
@@ -30,6 +38,7 @@ pub mod retry;
 pub mod show;
 pub mod tls;
 pub mod url;
+pub mod writeout;
 
 pub use error::{Exit, Failure};
 
@@ -43,12 +52,36 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// Runs the client for parsed arguments and returns the exit code to use.
 pub fn run(args: cli::Args) -> Result<Exit, Failure> {
-    let cfg = Config::from_args(args)?;
+    if args.user.as_deref().is_some_and(|u| u.contains(':')) {
+        use clap::CommandFactory as _;
+        if let Err(e) = crate::argv::hide_secret_values(&cli::Args::command(), "user") {
+            show::eprint_lines(
+                "simple-client: ",
+                [format!(
+                    "warning: cannot hide the -u password from other users ({e}); \
+                     prefer a netrc file (-n)"
+                )],
+            );
+        }
+    }
+    let mut cfg = Config::from_args(args)?;
+    if cfg.write_out.is_some() {
+        writeout::begin();
+    }
     install_interrupt_handler();
+    cfg.authorization =
+        auth::authorization(cfg.user.as_ref(), &cfg.netrc, &cfg.url.host, cfg.verbose)?;
     if let Some(limit) = cfg.max_time {
         start_max_time_watchdog(limit)?;
     }
     let result = run_config(&cfg);
+    if let Some(format) = &cfg.write_out {
+        let (exit, error) = match &result {
+            Ok(exit) => (exit.code(), None),
+            Err(f) => (f.exit.code(), Some(f.why.as_str())),
+        };
+        writeout::print(format, exit, error);
+    }
     // A signal can make a socket call fail with EINTR: that is not the error to report.
     // Leave the exit (130) to the handler thread.
     while INTERRUPTED.load(Ordering::SeqCst) {
@@ -139,6 +172,7 @@ fn fetch(
     let mut body = cfg.body.clone();
     let mut hops = 0;
     loop {
+        writeout::new_exchange(&url.to_string(), &method, hops);
         let outcome =
             exchange::exchange(cfg, tls, pool, &url, &method, &body, cfg.follow, attempt)?;
         match outcome {
@@ -164,7 +198,7 @@ fn fetch(
                 // stdin is gone, so it cannot be the one sent again.
                 if !resend_body {
                     body = BodySource::None;
-                } else if body == BodySource::Stdin {
+                } else if body.reads_stdin() {
                     return Err(Failure::usage(format!(
                         "the server redirected to {next}, but the body read from stdin cannot be sent again"
                     )));
@@ -227,6 +261,7 @@ fn install_interrupt_handler() {
     std::thread::spawn(move || {
         if let Some(sig) = signals.forever().next() {
             INTERRUPTED.store(true, Ordering::SeqCst);
+            auth::restore_terminal();
             output::remove_partial_for_exit();
             std::process::exit(if sig == SIGINT {
                 Exit::Interrupted.code().into()

@@ -147,6 +147,19 @@ impl Url {
         })
     }
 
+    /// This URL with `data` added to its query (after `?`, or `&` when it has one), bytes
+    /// that may not appear in a request-target percent-encoded (`-G`).
+    pub fn with_query(&self, data: &[u8]) -> Url {
+        let sep = if self.target.contains('?') { '&' } else { '?' };
+        let mut target = self.target.clone();
+        target.push(sep);
+        target.push_str(&encode_target_bytes(data));
+        Url {
+            target,
+            ..self.clone()
+        }
+    }
+
     /// The name `-O` saves under: the last segment of the path, percent-decoded, if it
     /// makes a plain file name. Refused, with the reason: no name (`/dir/`, `.`, `..`), a
     /// path separator or NUL, a control character, or a bidi control (U+202A–U+202E,
@@ -292,8 +305,13 @@ pub fn check_host(host: &str) -> Result<(), UrlError> {
 /// Percent-encodes every byte that may not appear in a request-target (spaces, controls,
 /// non-ASCII, `#`), leaving existing `%XX` escapes alone.
 pub fn encode_target(target: &str) -> String {
+    encode_target_bytes(target.as_bytes())
+}
+
+/// [`encode_target`] for any bytes.
+pub fn encode_target_bytes(target: &[u8]) -> String {
     let mut out = String::with_capacity(target.len());
-    for &b in target.as_bytes() {
+    for &b in target {
         if b.is_ascii_graphic() && b != b'#' {
             out.push(b as char);
         } else {

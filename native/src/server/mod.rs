@@ -99,78 +99,12 @@ fn raise_nofile_limit() {
 
 /// Overwrites the password of `--auth USER:PASS` with `*` in this process's own argument
 /// strings, which every local user can read in /proc/PID/cmdline (and so in `ps`), as curl
-/// does for `-u`. Returns whether there was one to hide.
-///
-/// The kernel shows the bytes between `arg_start` and `arg_end` of /proc/self/stat (fields
-/// 48 and 49, Linux 3.5 and later): the argv strings on the initial stack. Writing to them
-/// through /proc/self/mem, which a process may always do to itself, needs no unsafe code
-/// and no pointer to argv. The bytes are first checked to be exactly the arguments the
-/// process started with, so nothing else is ever overwritten. What remains visible is the
-/// moment between exec and this call: hence SIMPLE_SERVER_AUTH and --auth-file.
+/// does for `-u` ([`crate::argv::hide_secret_values`]). Returns whether there was one to
+/// hide. What remains visible is the moment between exec and this call: hence
+/// SIMPLE_SERVER_AUTH and --auth-file.
 pub fn hide_auth_argument() -> io::Result<bool> {
-    use std::os::unix::ffi::OsStrExt as _;
-    use std::os::unix::fs::FileExt as _;
-    let stat = std::fs::read_to_string("/proc/self/stat")?;
-    // The command name (field 2) is in parentheses and may hold anything; count after it.
-    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let field = |n: usize| -> io::Result<u64> {
-        after_name
-            .split_whitespace()
-            .nth(n - 3)
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no argv range in /proc"))
-    };
-    let (start, end) = (field(48)?, field(49)?);
-    let len = usize::try_from(end.saturating_sub(start))
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "argv range too large"))?;
-    let mem = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/proc/self/mem")?;
-    let mut args = vec![0; len];
-    mem.read_exact_at(&mut args, start)?;
-    let expected: Vec<u8> = std::env::args_os()
-        .flat_map(|a| a.as_bytes().iter().copied().chain([0]).collect::<Vec<_>>())
-        .collect();
-    if args != expected {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "the argument strings have changed since start",
-        ));
-    }
-    // Where each argument starts, then the passwords among them: after the first colon of
-    // the value of `--auth VALUE` or `--auth=VALUE`, up to `--`, after which nothing is a flag.
-    let mut offsets = Vec::new();
-    let mut at = 0;
-    for arg in args.split(|&b| b == 0).take(std::env::args_os().count()) {
-        offsets.push((at, arg));
-        at += arg.len() + 1;
-    }
-    let mut secrets = Vec::new();
-    let mut next_is_value = false;
-    for &(at, arg) in offsets.iter().skip(1) {
-        let value = if next_is_value {
-            next_is_value = false;
-            Some((at, arg))
-        } else if arg == b"--" {
-            break;
-        } else if arg == b"--auth" {
-            next_is_value = true;
-            None
-        } else {
-            arg.strip_prefix(b"--auth=")
-                .map(|v| (at + "--auth=".len(), v))
-        };
-        if let Some((at, value)) = value {
-            if let Some(colon) = value.iter().position(|&b| b == b':') {
-                secrets.push((at + colon + 1, value.len() - colon - 1));
-            }
-        }
-    }
-    for &(at, len) in &secrets {
-        mem.write_all_at(&vec![b'*'; len], start + at as u64)?;
-    }
-    Ok(!secrets.is_empty())
+    use clap::CommandFactory as _;
+    crate::argv::hide_secret_values(&Cli::command(), "auth")
 }
 
 /// Runs the server with the parsed command line until SIGINT or SIGTERM.
