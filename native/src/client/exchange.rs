@@ -19,7 +19,7 @@
 //! ```
 
 use super::body_data;
-use super::config::{BodySource, Config};
+use super::config::{BodySource, Config, Output};
 use super::error::Failure;
 use super::output::{Sink, WriteFailure};
 use super::show;
@@ -272,6 +272,8 @@ struct Reception<'c> {
     sink: Option<Sink>,
     status: Option<u16>,
     framing: Framing,
+    /// The final head's Content-Disposition, for `-J`.
+    disposition: Option<Vec<u8>>,
 }
 
 impl Reception<'_> {
@@ -292,6 +294,7 @@ impl Reception<'_> {
                 });
                 self.status = Some(h.status());
                 self.framing = h.framing();
+                self.disposition = h.header("content-disposition").map(<[u8]>::to_vec);
                 Next::Final
             }
             Event::ChunkHeader { size, extensions } => {
@@ -359,9 +362,17 @@ impl Reception<'_> {
             Framing::Length(n) => Some(n),
             _ => None,
         };
-        let sink = self
-            .sink
-            .insert(Sink::open(&cfg.output, total, cfg.progress && !cfg.trace)?);
+        let output = match &cfg.output {
+            Output::File(url_name) if cfg.remote_header_name => {
+                super::disposition::output(self.disposition.as_deref(), url_name, cfg)?
+            }
+            other => other.clone(),
+        };
+        let mut sink = Sink::open(&output, total, cfg.progress && !cfg.trace)?;
+        if cfg.remote_header_name && !cfg.clobber {
+            sink.never_replace();
+        }
+        let sink = self.sink.insert(sink);
         if cfg.include {
             match sink.write_head(head) {
                 Ok(()) => {}
@@ -510,6 +521,7 @@ pub fn exchange(
         sink: None,
         status: None,
         framing: Framing::None,
+        disposition: None,
     };
     loop {
         let slice = &socket.buf[socket.start..socket.end];
