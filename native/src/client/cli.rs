@@ -15,7 +15,8 @@ Forms:
 
 Exit codes:
     0  the server answered 2xx or 3xx (or 1xx/101)
-    1  a local file could not be read or written
+    1  a local file could not be read or written, or -J would overwrite a file
+       (without --clobber)
     2  usage error (bad flags, URL, method or header), or an -O name with control
        characters or bidi controls; two sources for one body; -u USER without a
        terminal to ask for the password; a netrc file open to other users
@@ -138,6 +139,16 @@ pub struct Args {
     /// newline). `@FILE` reads the format from FILE, `@-` from stdin.
     #[arg(short = 'w', long = "write-out", value_name = "FORMAT")]
     pub write_out: Option<String>,
+
+    /// With -O: save under the name in the response's Content-Disposition instead (its last
+    /// path segment; a hidden, empty or unsafe name falls back to the URL's, saying so).
+    /// An existing file is never overwritten (exit 1) unless --clobber.
+    #[arg(short = 'J', long = "remote-header-name")]
+    pub remote_header_name: bool,
+
+    /// With -J: overwrite a file of the same name.
+    #[arg(long = "clobber")]
+    pub clobber: bool,
 
     /// Write the response head before the body.
     #[arg(short = 'i', long = "include")]

@@ -107,6 +107,10 @@ pub struct Config {
     pub jobs: Vec<(Url, Output)>,
     /// How many URLs are fetched at once (`-Z`, `--parallel-max`); 1 without `-Z`.
     pub parallel: usize,
+    /// `-J`: the `-O` name comes from Content-Disposition.
+    pub remote_header_name: bool,
+    /// `--clobber`: `-J` may overwrite an existing file.
+    pub clobber: bool,
     /// `-w`: the format to print after the body.
     pub write_out: Option<String>,
     /// `-u`: the login and maybe the password.
@@ -296,6 +300,9 @@ impl Config {
 
         let is_file = matches!(output, Output::File(_));
         let netrc = netrc_use(&args);
+        if args.remote_header_name && !args.remote_name {
+            return Err(Failure::usage("-J names the file of -O: give -O too"));
+        }
         if args.write_out.as_deref() == Some("@-") && body.reads_stdin() {
             return Err(Failure::usage(
                 "-w @- and the request body cannot both read stdin",
@@ -373,6 +380,8 @@ impl Config {
             },
             user: args.user.as_deref().map(super::auth::UserFlag::parse),
             netrc,
+            remote_header_name: args.remote_header_name,
+            clobber: args.clobber,
             authorization: None,
             write_out,
         })
@@ -797,6 +806,8 @@ mod tests {
             &["-F", "a", "http://h/"],
             &["-F", "a=@-", "-F", "b=@-", "http://h/"],
             &["-w", "@-", "-T", "-", "http://h/"],
+            &["-J", "http://h/x"],
+            &["-J", "-o", "f", "http://h/x"],
             &["-w", "@-", "-d", "@-", "http://h/"],
         ] {
             let err = config(argv).expect_err(&format!("{argv:?}"));

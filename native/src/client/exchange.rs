@@ -324,6 +324,8 @@ struct Reception<'c> {
     status: Option<u16>,
     framing: Framing,
     facts: HeadFacts,
+    /// The final head's Content-Disposition, for `-J`.
+    disposition: Option<Vec<u8>>,
 }
 
 impl Reception<'_> {
@@ -352,6 +354,7 @@ impl Reception<'_> {
                     ),
                     retry_after: h.header_str("retry-after").map(str::to_string),
                 };
+                self.disposition = h.header("content-disposition").map(<[u8]>::to_vec);
                 Next::Final
             }
             Event::ChunkHeader { size, extensions } => {
@@ -432,6 +435,13 @@ impl Reception<'_> {
             Framing::Length(n) => Some(n),
             _ => None,
         };
+        // -J: the name from Content-Disposition, made safe (a resumed download keeps its own).
+        let output = match &cfg.output {
+            Output::File(url_name) if cfg.remote_header_name => {
+                super::disposition::output(self.disposition.as_deref(), url_name, cfg)?
+            }
+            other => other.clone(),
+        };
         let plan = match (self.attempt.resume, &cfg.output) {
             (Some(r), Output::File(_)) => r.plan(
                 self.attempt.ask.as_ref(),
@@ -459,9 +469,12 @@ impl Reception<'_> {
                 if let Some(n) = total {
                     check_max_filesize(cfg, n, true)?;
                 }
-                let mut sink = Sink::open(&cfg.output, total, progress)?;
+                let mut sink = Sink::open(&output, total, progress)?;
                 if let Some(keep) = keep {
                     sink.keep_on_failure(keep);
+                }
+                if cfg.remote_header_name && !cfg.clobber {
+                    sink.never_replace();
                 }
                 sink
             }
@@ -804,6 +817,7 @@ impl Exchange<'_> {
             status: None,
             framing: Framing::None,
             facts: HeadFacts::default(),
+            disposition: None,
         };
         loop {
             let slice = &socket.buf[socket.start..socket.end];

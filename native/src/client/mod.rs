@@ -18,7 +18,7 @@
 //! - [`show`]: `-v` and `--trace` text, sanitized.
 //! - [`body_data`]: `-d`, `--data-binary`, `--json` bodies, streamed with their length.
 //! - [`multipart`]: `-F` forms, streamed with their length.
-//! - [`writeout`]: `-w` and its variables.
+//! - [`writeout`]: `-w` and its variables; [`disposition`]: `-J`'s safe file name.
 //! - [`auth`]: `-u` and the password prompt; [`netrc`]: `-n`, `--netrc-file`.
 
 pub mod auth;
@@ -26,6 +26,7 @@ pub mod body_data;
 pub mod cli;
 pub mod config;
 pub mod connect;
+pub mod disposition;
 pub mod error;
 pub mod exchange;
 pub mod multi;

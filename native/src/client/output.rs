@@ -70,6 +70,8 @@ pub struct Sink {
     written: u64,
     progress: Option<ProgressBar>,
     want_progress: bool,
+    /// Never rename over an existing file (`-J` without `--clobber`).
+    no_replace: bool,
 }
 
 /// A write to stdout failed because the reader went away: stop quietly.
@@ -127,6 +129,7 @@ impl Sink {
             written: 0,
             progress: None,
             want_progress,
+            no_replace: false,
         };
         if let Some(n) = total.filter(|&n| n >= PROGRESS_ABOVE) {
             sink.start_progress(Some(n));
@@ -173,11 +176,18 @@ impl Sink {
             written: 0,
             progress: None,
             want_progress: progress && io::stderr().is_terminal(),
+            no_replace: false,
         };
         if let Some(n) = total.filter(|&n| n >= PROGRESS_ABOVE) {
             sink.start_progress(Some(offset + n));
         }
         Ok(sink)
+    }
+
+    /// The finished download must not replace a file that appeared meanwhile: the rename
+    /// fails instead (`RENAME_NOREPLACE`), and the temporary is removed.
+    pub fn never_replace(&mut self) {
+        self.no_replace = true;
     }
 
     /// Whether the output is a terminal that gets text (control characters escaped), not
@@ -295,7 +305,13 @@ impl Sink {
         self.out.flush().map_err(|e| self.write_error(e))?;
         if let Some((temp, dest)) = self.temp.take() {
             let mut guard = PARTIAL.lock().unwrap_or_else(|e| e.into_inner());
-            let renamed = fs::rename(&temp, &dest);
+            let renamed = if self.no_replace {
+                use rustix::fs::{renameat_with, RenameFlags, CWD};
+                renameat_with(CWD, &temp, CWD, &dest, RenameFlags::NOREPLACE)
+                    .map_err(io::Error::from)
+            } else {
+                fs::rename(&temp, &dest)
+            };
             match (&renamed, self.keep.take()) {
                 (Ok(()), Some(keep)) => super::resume::completed(&keep),
                 (Ok(()), None) => {}
@@ -433,4 +449,28 @@ fn create_temp(dest: &Path) -> Result<(File, PathBuf), Failure> {
         "cannot create a temporary file in {}",
         dir.display()
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn never_replace_keeps_a_file_that_appeared_meanwhile() {
+        let dir = std::env::temp_dir().join(format!("sink-noreplace-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let dest = dir.join("f");
+        let mut sink = Sink::open(&Output::File(dest.clone()), None, false).unwrap();
+        sink.never_replace();
+        sink.write_body(b"new").unwrap();
+        fs::write(&dest, b"theirs").unwrap();
+        assert!(matches!(sink.finish(), Err(WriteFailure::Failed(_))));
+        assert_eq!(fs::read(&dest).unwrap(), b"theirs");
+        assert_eq!(
+            fs::read_dir(&dir).unwrap().count(),
+            1,
+            "the temporary is gone"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
 }
