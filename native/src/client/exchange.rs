@@ -738,7 +738,12 @@ impl Exchange<'_> {
         } = *self;
         let head = request_head(cfg, url, method, &body, attempt, proxy, &mut conn)?;
         if cfg.verbose {
-            show::eprint_lines("> ", show::head_lines(&head));
+            let lines = show::head_lines(&head);
+            if proxy.is_some_and(|p| p.authorization.is_some()) {
+                show::eprint_lines("> ", proxy::hide_credentials(lines));
+            } else {
+                show::eprint_lines("> ", lines);
+            }
         }
         socket
             .stream
