@@ -173,9 +173,18 @@ fn credentials_in_the_proxy_url_and_https_through_a_connect_tunnel() {
     let run = client(["-s", "-x", &proxy.url(), &server.url("/a.txt")]).run();
     run.assert_code(8);
     let with_creds = format!("http://al%69ce:s3cr3t@127.0.0.1:{}", proxy.port);
-    let run = client(["-s", "-x", &with_creds, &server.url("/a.txt")]).run();
+    let run = client(["-s", "-v", "-x", &with_creds, &server.url("/a.txt")]).run();
     run.assert_code(0);
     assert_eq!(run.stdout, b"over tls\n");
+    assert!(
+        run.stderr.contains("> Proxy-Authorization: (hidden)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("YWxpY2U"),
+        "the credentials are not shown"
+    );
 
     // https:// through CONNECT, to a TLS server made for the test.
     let tls_root = TempDir::new("proxy-tls");

@@ -791,7 +791,12 @@ impl Exchange<'_> {
         let head = request_head(cfg, url, method, &body, attempt, proxy, &mut conn)?;
         writeout::mark(Mark::PreTransfer);
         if cfg.verbose {
-            show::eprint_lines("> ", show::head_lines(&head));
+            let lines = show::head_lines(&head);
+            if proxy.is_some_and(|p| p.authorization.is_some()) {
+                show::eprint_lines("> ", proxy::hide_credentials(lines));
+            } else {
+                show::eprint_lines("> ", lines);
+            }
         }
         socket
             .stream

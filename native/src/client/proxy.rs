@@ -204,6 +204,16 @@ fn in_network(ip: IpAddr, net: IpAddr, bits: u32) -> bool {
     }
 }
 
+/// Request head lines for `-v`, the Proxy-Authorization value replaced with `(hidden)`.
+pub fn hide_credentials(lines: Vec<String>) -> impl Iterator<Item = String> {
+    lines.into_iter().map(|l| match l.split_once(':') {
+        Some((n, _)) if n.eq_ignore_ascii_case("proxy-authorization") => {
+            format!("{n}: (hidden)")
+        }
+        _ => l,
+    })
+}
+
 /// A refused or unreachable proxy: a network failure (exit 4) that names it.
 pub fn unreachable(proxy: &Proxy, f: Failure) -> Failure {
     Failure {
@@ -241,15 +251,7 @@ pub fn tunnel(
     )
     .map_err(|e| Failure::usage(format!("cannot write the CONNECT request: {e}")))?;
     if verbose {
-        let shown = show::head_lines(&out)
-            .into_iter()
-            .map(|l| match l.split_once(':') {
-                Some((n, _)) if n.eq_ignore_ascii_case("proxy-authorization") => {
-                    format!("{n}: (hidden)")
-                }
-                _ => l,
-            });
-        show::eprint_lines("> ", shown);
+        show::eprint_lines("> ", hide_credentials(show::head_lines(&out)));
     }
     let name = proxy.name();
     let net = |e: std::io::Error, doing: &str| {
