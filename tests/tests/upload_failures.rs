@@ -89,12 +89,15 @@ fn a_name_longer_than_the_filesystem_takes_is_414_and_leaves_no_directories() {
 
 #[test]
 fn a_name_with_the_upload_temporary_prefix_is_403() {
-    let server = Server::start(&["--quiet"]);
-    let (status, _) = failing_put(&server, "/.simplehttp-upload-0123456789abcdef", b"x");
-    assert_eq!(status, 403);
-    let (status, _) = failing_put(&server, "/d/.simplehttp-upload-x/f", b"x");
-    assert_eq!(status, 403);
-    assert_eq!(tree(server.root.path()), Vec::<String>::new());
+    // Hidden as a dot name by default (404); with --hidden, the store still refuses it.
+    for (flags, want) in [(&["--quiet"][..], 404), (&["--quiet", "--hidden"][..], 403)] {
+        let server = Server::start(flags);
+        let (status, _) = failing_put(&server, "/.simplehttp-upload-0123456789abcdef", b"x");
+        assert_eq!(status, want, "{flags:?}");
+        let (status, _) = failing_put(&server, "/d/.simplehttp-upload-x/f", b"x");
+        assert_eq!(status, want, "{flags:?}");
+        assert_eq!(tree(server.root.path()), Vec::<String>::new());
+    }
 }
 
 #[test]
