@@ -105,15 +105,17 @@ function spawnServer(cmd, args) {
 /**
  * Starts headless Chromium with a fresh profile. Returns { context, page, problems, close }:
  * `problems` collects every console error or warning, page error, failed request and HTTP
- * error status, so that a test can insist there were none.
+ * error status, so that a test can insist there were none. `options` go to playwright's
+ * context (`httpCredentials`, say).
  */
-export async function openBrowser() {
+export async function openBrowser(options = {}) {
   const profile = mkdtempSync(join(tmpdir(), "simplehttp-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 900 },
+    ...options,
   });
   const problems = [];
   const watch = (page) => {
