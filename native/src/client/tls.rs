@@ -142,7 +142,7 @@ pub fn client_config(
             None => Vec::new(),
         };
         let inner = WebPkiServerVerifier::builder_with_provider(
-            Arc::new(roots(settings, verbose)?),
+            Arc::new(roots(settings, &given, verbose)?),
             provider,
         )
         .build()
@@ -156,8 +156,12 @@ pub fn client_config(
     Ok(config)
 }
 
-/// The system's trust anchors, and those of `--cacert`.
-fn roots(settings: &TlsSettings, verbose: bool) -> Result<RootCertStore, Failure> {
+/// The system's trust anchors, and `given`: the certificates of `--cacert`, read once.
+fn roots(
+    settings: &TlsSettings,
+    given: &[CertificateDer<'static>],
+    verbose: bool,
+) -> Result<RootCertStore, Failure> {
     let mut roots = RootCertStore::empty();
     let native = rustls_native_certs::load_native_certs();
     let (added, _unusable) = roots.add_parsable_certificates(native.certs);
@@ -175,7 +179,7 @@ fn roots(settings: &TlsSettings, verbose: bool) -> Result<RootCertStore, Failure
         );
     }
     if let Some(path) = &settings.cacert {
-        for cert in read_cacert(path)? {
+        for cert in given.iter().cloned() {
             roots.add(cert).map_err(|e| {
                 Failure::local(format!(
                     "--cacert {}: a certificate cannot be trusted: {e}",
