@@ -30,16 +30,39 @@ Examples:
                                           let a page of that origin fetch the files
   curl -T notes.txt http://127.0.0.1:8080/notes.txt      upload a file
   curl -X DELETE http://127.0.0.1:8080/notes.txt         remove it
+";
 
-Exit status:
-  0  stopped by Ctrl-C or SIGTERM after finishing the requests in flight
-  1  an unexpected error while running
-  2  bad command line
-  3  cannot listen on an address (port in use, or below 1024 without privileges)
-  4  the root directory cannot be served (missing, not a directory, unreadable)
-  5  the TLS certificate or key cannot be used (unreadable, not PEM, expired, or a key
-     that is not the certificate's)
-  130  a second Ctrl-C or SIGTERM during the grace period: stopped at once";
+/// `--help`'s closing text: the examples, then every exit code with its meaning (from
+/// [`Exit`](super::exit::Exit), so the two cannot drift apart).
+#[must_use]
+pub fn after_help() -> String {
+    let mut s = String::from(EXAMPLES);
+    s.push_str("\nExit status:\n");
+    s.push_str(&exit_status_help());
+    s
+}
+
+/// The exit-code table, one code a line, wrapped at 90 columns.
+#[must_use]
+pub fn exit_status_help() -> String {
+    use super::exit::Exit;
+    let mut s = String::new();
+    for e in Exit::ALL {
+        let mut line = format!("{:>3}  ", e.code());
+        for word in e.meaning().split(' ') {
+            if line.len() + 1 + word.len() > 90 {
+                s.push_str(line.trim_end());
+                s.push('\n');
+                line = " ".repeat(7);
+            }
+            line.push_str(word);
+            line.push(' ');
+        }
+        s.push_str(line.trim_end());
+        s.push('\n');
+    }
+    s
+}
 
 /// `simple-server [PORT]`: serves a directory over HTTP/1.1; PUT uploads, DELETE removes.
 #[derive(Debug, Parser)]
@@ -47,7 +70,7 @@ Exit status:
     name = "simple-server",
     version,
     about = "Serves a directory over HTTP/1.1: GET and HEAD read files and listings, PUT uploads, DELETE removes.",
-    after_help = EXAMPLES
+    after_help = after_help()
 )]
 pub struct Cli {
     /// TCP port to listen on (0 picks a free one and prints it).

@@ -2,6 +2,7 @@
 
 use super::access::{load_file, Access};
 use super::cli::Cli;
+use super::exit::Failure;
 use super::tls::CertSource;
 use simplehttp_core::decide::{Cors, ExtraHeader};
 use simplehttp_core::{Auth, Limits, Policy, LOOPBACK_HOSTS};
@@ -65,50 +66,39 @@ impl Config {
     }
 }
 
-/// A setting that cannot be used, with the exit code it earns.
-#[derive(Debug)]
-pub struct ConfigError {
-    /// One line saying what is wrong.
-    pub message: String,
-    /// 2 for a bad flag, 4 for an unusable root.
-    pub code: u8,
-}
-
 /// The environment variable that may hold `USER:PASS` for `--auth`.
 pub const AUTH_ENV: &str = "SIMPLE_SERVER_AUTH";
 
 impl Config {
     /// Resolves and checks the flags, with `SIMPLE_SERVER_AUTH` from the environment.
-    pub fn from_cli(cli: Cli) -> Result<Config, ConfigError> {
+    pub fn from_cli(cli: Cli) -> Result<Config, Failure> {
         Self::from_cli_env(cli, std::env::var_os(AUTH_ENV))
     }
 
     /// Resolves and checks the flags; `env_auth` is the value of `SIMPLE_SERVER_AUTH`.
-    pub fn from_cli_env(cli: Cli, env_auth: Option<OsString>) -> Result<Config, ConfigError> {
-        let usage = |message: String| ConfigError { message, code: 2 };
+    pub fn from_cli_env(cli: Cli, env_auth: Option<OsString>) -> Result<Config, Failure> {
+        let usage = |why: String| Failure::usage(why);
         let root_arg = match cli.root {
             Some(r) => r,
-            None => std::env::current_dir().map_err(|e| ConfigError {
-                message: format!(
+            None => std::env::current_dir().map_err(|e| {
+                Failure::root(format!(
                     "cannot read the current directory: {}",
                     super::io_reason(&e)
-                ),
-                code: 4,
+                ))
             })?,
         };
-        let root = std::fs::canonicalize(&root_arg).map_err(|e| ConfigError {
-            message: format!(
+        let root = std::fs::canonicalize(&root_arg).map_err(|e| {
+            Failure::root(format!(
                 "cannot serve {}: {}",
                 root_arg.display(),
                 super::io_reason(&e)
-            ),
-            code: 4,
+            ))
         })?;
         if !root.is_dir() {
-            return Err(ConfigError {
-                message: format!("cannot serve {}: not a directory", root.display()),
-                code: 4,
-            });
+            return Err(Failure::root(format!(
+                "cannot serve {}: not a directory",
+                root.display()
+            )));
         }
         let auth = users(&cli.auth, cli.auth_file.as_deref(), env_auth)
             .map_err(usage)?
@@ -485,12 +475,8 @@ mod tests {
         for bad in ["", "a:80", "a/b", "[fe80::1]:80", "[nope]", "a b", "*"] {
             let argv = ["simple-server", "0", "--root", "/", "--allow-host", bad];
             let err = Config::from_cli(Cli::parse_from(argv)).unwrap_err();
-            assert_eq!(err.code, 2, "{bad:?}");
-            assert!(
-                err.message.starts_with("--allow-host wants"),
-                "{}",
-                err.message
-            );
+            assert_eq!(err.exit, super::super::exit::Exit::Usage, "{bad:?}");
+            assert!(err.why.starts_with("--allow-host wants"), "{}", err.why);
         }
     }
 
@@ -504,8 +490,8 @@ mod tests {
         use simplehttp_core::{Presented, Verdict};
         let mut argv = vec!["simple-server", "0", "--root", "/"];
         argv.extend_from_slice(args);
-        let c = Config::from_cli_env(Cli::parse_from(argv), env.map(Into::into))
-            .map_err(|e| e.message)?;
+        let c =
+            Config::from_cli_env(Cli::parse_from(argv), env.map(Into::into)).map_err(|e| e.why)?;
         Ok(c.policy.auth.map(|auth| {
             let granted = tries
                 .iter()

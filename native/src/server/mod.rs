@@ -11,6 +11,7 @@
 //! - [`log`]: the access log.
 //! - [`tls`]: HTTPS: the certificate, and rustls between a connection's socket and engine.
 //! - [`announce`]: the URLs the start lines list, and `--qr`'s code.
+//! - [`exit`]: the exit codes, and the one printer of why the server stops.
 //!
 //! Every protocol decision (parsing, framing, what to answer) is the core's; this module
 //! moves bytes, files and time.
@@ -21,6 +22,7 @@ pub mod cli;
 pub mod commit;
 pub mod config;
 pub mod conn;
+pub mod exit;
 pub mod fs_store;
 pub mod listen;
 pub mod log;
@@ -30,6 +32,7 @@ pub mod worker;
 
 use cli::Cli;
 use config::Config;
+use exit::{Exit, Failure};
 use mio::{Poll, Waker};
 use std::io;
 use std::process::ExitCode;
@@ -45,19 +48,6 @@ macro_rules! say {
         let _ = writeln!(std::io::stderr(), $($arg)*);
     }};
 }
-
-/// Exit status: stopped by a signal after finishing the requests in flight.
-pub const EXIT_OK: u8 = 0;
-/// Exit status: an unexpected error while running.
-pub const EXIT_ERROR: u8 = 1;
-/// Exit status: bad command line (clap uses it too).
-pub const EXIT_USAGE: u8 = 2;
-/// Exit status: cannot listen on an address.
-pub const EXIT_LISTEN: u8 = 3;
-/// Exit status: the root cannot be served.
-pub const EXIT_ROOT: u8 = 4;
-/// Exit status: the TLS certificate or key cannot be used.
-pub const EXIT_TLS: u8 = 5;
 
 /// A short, lower-case reason for an I/O error, without the "(os error N)" suffix.
 #[must_use]
@@ -109,14 +99,16 @@ pub fn hide_auth_argument() -> io::Result<bool> {
 
 /// Runs the server with the parsed command line until SIGINT or SIGTERM.
 pub fn run(cli: Cli) -> ExitCode {
+    match start(cli) {
+        Ok(exit) => exit.into(),
+        Err(failure) => failure.report(),
+    }
+}
+
+fn start(cli: Cli) -> Result<Exit, Failure> {
     if let Some(user) = &cli.hash_password {
-        return match password::print_line(user) {
-            Ok(()) => ExitCode::from(EXIT_OK),
-            Err(e) => {
-                say!("simple-server: {e}");
-                ExitCode::from(EXIT_USAGE)
-            }
-        };
+        password::print_line(user).map_err(Failure::usage)?;
+        return Ok(Exit::Stopped);
     }
     if !cli.auth.is_empty() {
         if let Err(e) = hide_auth_argument() {
@@ -128,20 +120,7 @@ pub fn run(cli: Cli) -> ExitCode {
             );
         }
     }
-    let config = match Config::from_cli(cli) {
-        Ok(c) => c,
-        Err(e) => {
-            say!("simple-server: {}", e.message);
-            return ExitCode::from(e.code);
-        }
-    };
-    match serve(config) {
-        Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            say!("simple-server: {}", io_reason(&e));
-            ExitCode::from(EXIT_ERROR)
-        }
-    }
+    serve(Config::from_cli(cli)?)
 }
 
 /// `--qr`: the first URL another machine can open, as a QR code on stdout when it is a
@@ -193,16 +172,13 @@ fn wall_now() -> simplehttp_core::Timestamp {
     )
 }
 
-fn serve(config: Config) -> io::Result<u8> {
+fn serve(config: Config) -> Result<Exit, Failure> {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     raise_nofile_limit();
     let (tls, fingerprint) = match config.tls.clone().map(|s| tls::Certs::load(s, wall_now())) {
         None => (None, None),
         Some(Ok(loaded)) => (Some(Arc::new(loaded.certs)), loaded.fingerprint),
-        Some(Err(e)) => {
-            say!("simple-server: {e}");
-            return Ok(EXIT_TLS);
-        }
+        Some(Err(e)) => return Err(Failure::new(Exit::Tls, e.to_string())),
     };
     let bound = match listen::bind_all(
         &config.addrs,
@@ -211,10 +187,7 @@ fn serve(config: Config) -> io::Result<u8> {
         config.default_addrs,
     ) {
         Ok(b) => b,
-        Err(e) => {
-            say!("simple-server: {}", e.describe());
-            return Ok(EXIT_LISTEN);
-        }
+        Err(e) => return Err(Failure::new(Exit::Listen, e.describe())),
     };
     // Which IPv6 sockets also take IPv4 (`::` alone, unless the system says otherwise).
     let bound_addrs: Vec<(std::net::SocketAddr, bool)> = bound
@@ -365,12 +338,17 @@ fn serve(config: Config) -> io::Result<u8> {
                 // A second signal stops at once.
                 if signals.forever().next().is_some() {
                     say!("simple-server: stopping now");
-                    std::process::exit(130);
+                    std::process::exit(Exit::Interrupted.code().into());
                 }
             }
         })
     };
-    let mut failed = false;
+    // Why the server failed, if it did: the first worker's reason; the others are logged.
+    let mut failure: Option<Failure> = None;
+    let mut fail = |why: String| match &failure {
+        None => failure = Some(Failure::new(Exit::Failed, why)),
+        Some(_) => say!("simple-server: {why}"),
+    };
     let mut running = handles.len();
     loop {
         match stop.recv() {
@@ -378,7 +356,6 @@ fn serve(config: Config) -> io::Result<u8> {
             Ok(false) => {
                 running -= 1;
                 if running == 0 {
-                    failed = true;
                     shared.shutdown.store(true, Ordering::SeqCst);
                     break;
                 }
@@ -391,16 +368,19 @@ fn serve(config: Config) -> io::Result<u8> {
     for handle in handles {
         match handle.join() {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                say!("simple-server: worker stopped: {}", io_reason(&e));
-                failed = true;
-            }
-            Err(_) => failed = true,
+            Ok(Err(e)) => fail(format!("a worker stopped: {}", io_reason(&e))),
+            Err(_) => fail("a worker stopped: it panicked".into()),
         }
+    }
+    if running == 0 && failure.is_none() {
+        failure = Some(Failure::new(Exit::Failed, "every worker stopped"));
     }
     // Uploads handed over before the workers stopped are committed before exiting.
     commits.finish();
     signals_handle.close();
     drop(watcher);
-    Ok(if failed { EXIT_ERROR } else { EXIT_OK })
+    match failure {
+        None => Ok(Exit::Stopped),
+        Some(f) => Err(f),
+    }
 }
