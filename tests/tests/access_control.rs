@@ -247,12 +247,8 @@ fn hash_password(user: &str, password: &str) -> (String, String, Option<i32>) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(password.as_bytes())
-        .unwrap();
+    // A refused user name ends the process before it reads stdin: the pipe may be broken.
+    let _ = child.stdin.take().unwrap().write_all(password.as_bytes());
     let out = child.wait_with_output().unwrap();
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),
