@@ -126,11 +126,18 @@ impl Server {
     fn spawn(root: TempDir, args: &[&str], adjust: impl FnOnce(&mut Command)) -> Server {
         let mut cmd = Command::new(bin_path("simple-server"));
         cmd.arg("0").arg("--root").arg(root.path());
-        cmd.args(args)
-            .stdin(Stdio::null())
+        cmd.args(args);
+        adjust(&mut cmd);
+        Self::launch(root, cmd)
+    }
+
+    /// Runs `cmd`, which starts simple-server on `root` (directly or through a wrapper
+    /// that execs it), and waits for its start line.
+    #[must_use]
+    pub fn launch(root: TempDir, mut cmd: Command) -> Server {
+        cmd.stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
-        adjust(&mut cmd);
         let mut child = cmd.spawn().expect("spawn simple-server");
         let stderr = child.stderr.take().expect("stderr");
         let log = Arc::new(Mutex::new(Vec::new()));

@@ -99,6 +99,13 @@ pub struct Cli {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
 
+    /// Join the port of another simple-server already listening there (SO_REUSEPORT)
+    /// instead of refusing it: for a restart without downtime, start the new one with
+    /// --share-port, then stop the old one with SIGTERM. Without it, a port in use is
+    /// refused (exit 3), so two servers never split a port's traffic by mistake.
+    #[arg(long)]
+    pub share_port: bool,
+
     /// Refuse PUT and DELETE (405).
     #[arg(long)]
     pub read_only: bool,

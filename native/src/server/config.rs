@@ -22,6 +22,11 @@ pub struct Config {
     pub addrs: Vec<IpAddr>,
     /// Whether `addrs` are the defaults (an unavailable ::1 is then skipped quietly).
     pub default_addrs: bool,
+    /// `--share-port`: join a port another simple-server listens on.
+    pub share_port: bool,
+    /// Listening sockets passed by a service manager (socket activation, `LISTEN_FDS`):
+    /// used instead of binding `addrs`, which are then their addresses.
+    pub inherited: Option<std::sync::Arc<Vec<std::net::TcpListener>>>,
     /// Worker threads.
     pub threads: usize,
     /// What writes are allowed.
@@ -127,8 +132,27 @@ impl Config {
         let idle_timeout = secs("idle-timeout", cli.idle_timeout)?;
         let body_timeout = secs("body-timeout", cli.body_timeout)?;
         let shutdown_grace = secs("shutdown-grace", cli.shutdown_grace)?;
-        let default_addrs = cli.bind.is_empty();
-        let mut addrs = if default_addrs {
+        let inherited = super::listen::inherited().map_err(|why| {
+            Failure::new(
+                super::exit::Exit::Listen,
+                format!("socket activation: {why}"),
+            )
+        })?;
+        if inherited.is_some() && (!cli.bind.is_empty() || cli.share_port) {
+            return Err(usage(
+                "--bind and --share-port cannot be used with sockets passed by the service \
+                 manager (LISTEN_FDS): the sockets say where to listen"
+                    .into(),
+            ));
+        }
+        let mut port = cli.port;
+        let default_addrs = cli.bind.is_empty() && inherited.is_none();
+        let mut addrs = if let Some(sockets) = &inherited {
+            let local: Vec<SocketAddr> =
+                sockets.iter().filter_map(|s| s.local_addr().ok()).collect();
+            port = local.first().map_or(port, SocketAddr::port);
+            local.iter().map(SocketAddr::ip).collect()
+        } else if default_addrs {
             vec![
                 IpAddr::V4(Ipv4Addr::LOCALHOST),
                 IpAddr::V6(Ipv6Addr::LOCALHOST),
@@ -187,10 +211,12 @@ impl Config {
         };
         Ok(Config {
             tls,
-            port: cli.port,
+            port,
             root,
             addrs,
             default_addrs,
+            share_port: cli.share_port,
+            inherited: inherited.map(std::sync::Arc::new),
             threads,
             policy,
             limits,

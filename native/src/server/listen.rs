@@ -1,5 +1,6 @@
 //! Listening sockets: one per worker and address, all on the same port (SO_REUSEPORT), so
-//! the kernel spreads new connections over the workers.
+//! the kernel spreads new connections over the workers; or the sockets a service manager
+//! passed in (socket activation, [`inherited`]), shared by the workers.
 
 use socket2::{Domain, Protocol, Socket, Type};
 use std::io;
@@ -66,6 +67,91 @@ fn listener(addr: SocketAddr, v6_only: bool) -> io::Result<Socket> {
     Ok(socket)
 }
 
+/// The listening sockets passed by a service manager (systemd's socket activation:
+/// `LISTEN_PID` is this process and `LISTEN_FDS` counts descriptors from 3), or `None`
+/// when there are none for this process. The variables are removed, so that nothing this
+/// process starts takes them for its own. Each descriptor must be a listening TCP socket;
+/// the error says which is not.
+///
+/// Call it before any other thread starts: it changes the environment.
+#[allow(unsafe_code)]
+pub fn inherited() -> Result<Option<Vec<std::net::TcpListener>>, String> {
+    const FIRST: i32 = 3;
+    let pid = std::env::var("LISTEN_PID").ok();
+    let fds = std::env::var("LISTEN_FDS").ok();
+    let (Some(pid), Some(fds)) = (pid, fds) else {
+        return Ok(None);
+    };
+    if pid.trim().parse::<u32>().ok() != Some(std::process::id()) {
+        // Meant for another process (a parent that did not clear them).
+        return Ok(None);
+    }
+    for name in ["LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"] {
+        std::env::remove_var(name);
+    }
+    let n: i32 = fds
+        .trim()
+        .parse()
+        .ok()
+        .filter(|n| (1..=64).contains(n))
+        .ok_or_else(|| {
+            format!("LISTEN_FDS wants the number of sockets passed (1 to 64), got {fds:?}")
+        })?;
+    let mut sockets = Vec::new();
+    for fd in FIRST..FIRST + n {
+        use std::os::fd::{BorrowedFd, FromRawFd as _, OwnedFd};
+        let what = format!("descriptor {fd} of LISTEN_FDS");
+        // Check that it is open before taking it: taking a closed one would close another.
+        // SAFETY: the descriptor is only borrowed for the check.
+        if rustix::io::fcntl_getfd(unsafe { BorrowedFd::borrow_raw(fd) }).is_err() {
+            return Err(format!("{what} is not open"));
+        }
+        // SAFETY: the service manager handed this open descriptor to this process, and
+        // nothing else in it owns it (LISTEN_FDS is read once: the variables are gone).
+        let socket = Socket::from(unsafe { OwnedFd::from_raw_fd(fd) });
+        let listening = socket.r#type().ok() == Some(Type::STREAM)
+            && socket.is_listener().unwrap_or(false)
+            && socket
+                .local_addr()
+                .ok()
+                .is_some_and(|a| a.as_socket().is_some());
+        if !listening {
+            return Err(format!("{what} is not a listening TCP socket"));
+        }
+        socket
+            .set_nonblocking(true)
+            .and_then(|()| socket.set_cloexec(true))
+            .map_err(|e| format!("{what}: {}", super::io_reason(&e)))?;
+        sockets.push(std::net::TcpListener::from(socket));
+    }
+    Ok(Some(sockets))
+}
+
+/// The workers' share of inherited sockets: each worker polls its own duplicate of every
+/// one, and the kernel's single accept queue per socket hands each connection to one.
+pub fn share_inherited(
+    sockets: &[std::net::TcpListener],
+    workers: usize,
+) -> Result<Bound, BindError> {
+    let mut addrs = Vec::new();
+    for s in sockets {
+        let addr = s.local_addr().map_err(|error| BindError {
+            addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+            error,
+        })?;
+        addrs.push(addr);
+    }
+    let mut per_worker = Vec::with_capacity(workers);
+    for _ in 0..workers {
+        let mut mine = Vec::with_capacity(sockets.len());
+        for (s, &addr) in sockets.iter().zip(&addrs) {
+            mine.push(s.try_clone().map_err(|error| BindError { addr, error })?);
+        }
+        per_worker.push(mine);
+    }
+    Ok(Bound { addrs, per_worker })
+}
+
 /// Binds (without listening or sharing) to see whether `addr` is free.
 fn probe(addr: SocketAddr, v6_only: bool) -> io::Result<()> {
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
@@ -92,18 +178,21 @@ pub struct Bound {
 
 /// Binds `workers` sockets on each of `ips` at `port`. With port 0 the first socket picks a
 /// free port and the others use it. When `skip_unavailable` is set, an address this
-/// machine does not have (e.g. ::1 without IPv6) is left out instead of failing.
+/// machine does not have (e.g. ::1 without IPv6) is left out instead of failing. With
+/// `share`, a port another process of this user listens on with SO_REUSEPORT (another
+/// simple-server) is joined, for a restart without downtime; otherwise it is refused.
 pub fn bind_all(
     ips: &[IpAddr],
     port: u16,
     workers: usize,
     skip_unavailable: bool,
+    share: bool,
 ) -> Result<Bound, BindError> {
     // An ephemeral port free on the first address may be taken on another: try again.
     let attempts = if port == 0 { 8 } else { 1 };
     let mut last = None;
     for _ in 0..attempts {
-        match try_bind(ips, port, workers, skip_unavailable) {
+        match try_bind(ips, port, workers, skip_unavailable, share) {
             Ok(b) => return Ok(b),
             Err(e) if port == 0 && e.error.kind() == io::ErrorKind::AddrInUse => last = Some(e),
             Err(e) => return Err(e),
@@ -120,6 +209,7 @@ fn try_bind(
     mut port: u16,
     workers: usize,
     skip_unavailable: bool,
+    share: bool,
 ) -> Result<Bound, BindError> {
     let v6_only = ips.iter().any(IpAddr::is_ipv4) || ips.len() > 1;
     let mut addrs = Vec::new();
@@ -132,7 +222,7 @@ fn try_bind(
             // SO_REUSEPORT would let this server share a port another one (of the same
             // user) listens on, splitting the traffic between them: check first with a
             // socket that cannot share.
-            let probed = if w == 0 && port != 0 {
+            let probed = if w == 0 && port != 0 && !share {
                 probe(addr, v6_only)
             } else {
                 Ok(())
@@ -202,7 +292,7 @@ mod tests {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     #[test]
     fn accepted_sockets_inherit_nodelay() {
-        let bound = bind_all(&["127.0.0.1".parse().unwrap()], 0, 1, false).unwrap();
+        let bound = bind_all(&["127.0.0.1".parse().unwrap()], 0, 1, false, false).unwrap();
         let listener = &bound.per_worker[0][0];
         listener.set_nonblocking(false).unwrap();
         let _client = std::net::TcpStream::connect(bound.addrs[0]).unwrap();
@@ -212,11 +302,36 @@ mod tests {
 
     #[test]
     fn a_port_in_use_is_refused_even_by_reuseport_sockets() {
-        let first = bind_all(&["127.0.0.1".parse().unwrap()], 0, 2, false).unwrap();
+        let first = bind_all(&["127.0.0.1".parse().unwrap()], 0, 2, false, false).unwrap();
         assert_eq!(first.per_worker.len(), 2);
         let port = first.addrs[0].port();
         assert_ne!(port, 0);
-        let second = bind_all(&["127.0.0.1".parse().unwrap()], port, 2, false).unwrap_err();
+        let second = bind_all(&["127.0.0.1".parse().unwrap()], port, 2, false, false).unwrap_err();
         assert_eq!(second.error.kind(), io::ErrorKind::AddrInUse);
+    }
+
+    #[test]
+    fn share_joins_a_port_another_instance_listens_on() {
+        let ip = ["127.0.0.1".parse().unwrap()];
+        let first = bind_all(&ip, 0, 1, false, false).unwrap();
+        let port = first.addrs[0].port();
+        let second = bind_all(&ip, port, 2, false, true).unwrap();
+        assert_eq!(second.addrs[0].port(), port);
+        // Once the first is closed, the second alone takes the port's connections.
+        drop(first);
+        let _client = std::net::TcpStream::connect(second.addrs[0]).unwrap();
+    }
+
+    #[test]
+    fn workers_share_inherited_sockets_as_duplicates() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        let bound = share_inherited(&[l], 3).unwrap();
+        assert_eq!(bound.addrs, [addr]);
+        assert_eq!(bound.per_worker.len(), 3);
+        let _client = std::net::TcpStream::connect(addr).unwrap();
+        bound.per_worker[2][0].set_nonblocking(false).unwrap();
+        let (_, peer) = bound.per_worker[2][0].accept().unwrap();
+        assert!(peer.ip().is_loopback());
     }
 }

@@ -180,12 +180,18 @@ fn serve(config: Config) -> Result<Exit, Failure> {
         Some(Ok(loaded)) => (Some(Arc::new(loaded.certs)), loaded.fingerprint),
         Some(Err(e)) => return Err(Failure::new(Exit::Tls, e.to_string())),
     };
-    let bound = match listen::bind_all(
-        &config.addrs,
-        config.port,
-        config.threads,
-        config.default_addrs,
-    ) {
+    let mut config = config;
+    let bound = match config.inherited.take() {
+        Some(sockets) => listen::share_inherited(&sockets, config.threads),
+        None => listen::bind_all(
+            &config.addrs,
+            config.port,
+            config.threads,
+            config.default_addrs,
+            config.share_port,
+        ),
+    };
+    let bound = match bound {
         Ok(b) => b,
         Err(e) => return Err(Failure::new(Exit::Listen, e.describe())),
     };

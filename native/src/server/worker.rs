@@ -30,6 +30,9 @@ const CACHE_IDLE: Duration = Duration::from_millis(50);
 const ACCEPT_BATCH: usize = 64;
 /// How long accepting pauses when the process is out of file descriptors.
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
+/// At shutdown, at most this many batches of [`ACCEPT_BATCH`] queued connections are
+/// accepted from each listener before it closes.
+const DRAIN_ROUNDS: usize = 16;
 
 /// What all workers share.
 #[derive(Debug)]
@@ -172,12 +175,6 @@ pub fn run(
         if grace_deadline.is_none() && shared.shutdown.load(Ordering::Relaxed) {
             grace_deadline = Some(ctx.now + config.shutdown_grace);
             ctx.shutting_down = true;
-            // Stop accepting: the listening sockets close here.
-            for l in &mut listeners {
-                if let Some(mut l) = l.take() {
-                    let _ = poll.registry().deregister(&mut l);
-                }
-            }
             // Idle connections go now; the others after their response.
             for (i, slot) in conns.iter_mut().enumerate() {
                 if slot.as_ref().is_some_and(|c| c.is_idle()) {
@@ -186,6 +183,35 @@ pub fn run(
                     live -= 1;
                 }
             }
+            // Stop accepting: the listening sockets close here. What is already queued on
+            // them is accepted first and served in the grace period: closing a listener
+            // resets the connections in its queue, and with --share-port or inherited
+            // sockets another instance takes the port's next ones.
+            for i in 0..listeners.len() {
+                let mut rounds = 0;
+                while accept_paused_until.is_none() && rounds < DRAIN_ROUNDS {
+                    rounds += 1;
+                    accept_more.retain(|&j| j != i);
+                    accept_paused_until = accept_all(
+                        &mut listeners,
+                        i,
+                        &poll,
+                        &mut conns,
+                        &mut free,
+                        &mut live,
+                        &mut again,
+                        &mut accept_more,
+                        &mut ctx,
+                    );
+                    if !accept_more.contains(&i) {
+                        break;
+                    }
+                }
+                if let Some(mut l) = listeners[i].take() {
+                    let _ = poll.registry().deregister(&mut l);
+                }
+            }
+            accept_more.clear();
         }
 
         for done in committed.try_iter() {
