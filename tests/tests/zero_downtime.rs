@@ -293,3 +293,40 @@ fn bad_socket_activation_is_one_line_at_start() {
     assert!(err.contains("LISTEN_FDS"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+#[test]
+fn systemd_socket_activate_hands_its_socket_to_the_server() {
+    // systemd's own tool for trying socket activation by hand: it listens, and at the
+    // first connection execs the server with the socket at descriptor 3 and
+    // LISTEN_FDS/LISTEN_PID set; that first connection is then the server's to answer.
+    let port = simplehttp_tests::client_util::free_port();
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let first = std::thread::spawn(move || {
+        let end = Instant::now() + Duration::from_secs(10);
+        loop {
+            match get_version(addr) {
+                Err(e) if e.starts_with("connect") && Instant::now() < end => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                other => return other,
+            }
+        }
+    });
+    let root = root("v1");
+    let mut cmd = Command::new("systemd-socket-activate");
+    cmd.arg("-l")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg(bin_path("simple-server"))
+        .arg("--root")
+        .arg(root.path())
+        .args(["--allow-host", "t"]);
+    let server = Server::launch(root, cmd);
+    assert_eq!(server.port, port, "{:?}", server.log());
+    assert_eq!(first.join().unwrap().as_deref(), Ok("v1\n"));
+    assert_eq!(get_version(addr).as_deref(), Ok("v1\n"));
+    assert!(
+        server.log().iter().all(|l| !l.contains("warning")),
+        "{:?}",
+        server.log()
+    );
+}

@@ -28,6 +28,11 @@ Examples:
                                           each address and a QR code for a phone
   simple-server 8080 --cors-origin http://localhost:3000 --header 'Cache-Control: no-cache'
                                           let a page of that origin fetch the files
+  simple-server 8080 --share-port         start beside a running instance on 8080, for a
+                                          restart without downtime; then SIGTERM the old one
+  systemd-socket-activate -l 127.0.0.1:8080 simple-server
+                                          take the listening socket from a service manager
+                                          (LISTEN_FDS: PORT is then ignored)
   curl -T notes.txt http://127.0.0.1:8080/notes.txt      upload a file
   curl -X DELETE http://127.0.0.1:8080/notes.txt         remove it
 ";
