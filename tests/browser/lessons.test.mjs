@@ -60,15 +60,17 @@ describe("the explorer's lessons", { timeout: 300_000 }, () => {
     assert.equal(typo[0], "warning");
     assert.equal(typo[1], "\u26A0 warning", "the level is a mark and a word, not only a colour");
     assert.match(typo[3], /^One edit from Content-Length: .*\.$/, "one sentence");
+    // The body, read as a next request, is refused.
+    assert.deepEqual(await page.$$eval("#exchanges .exchange", (xs) => xs.map((x) => x.dataset.status)), ["201", "400"]);
     assert.equal(typo[4], "RFC 9110 §5.1, RFC 9112 §6.3");
     assert.equal(await page.getAttribute("#expert li[data-name=NearKnownName] .lint-rfc a", "href"),
       "https://www.rfc-editor.org/rfc/rfc9110#section-5.1");
     await page.click("#expert li[data-name=NearKnownName] button");
-    assert.equal(await current(), "field: Content-Lenght: 5");
+    assert.equal(await current(), "field: Content-Lenght: 7");
     assert.equal(await editorSelection(), "Content-Lenght", "its bytes are selected in the editor");
     assert.match(await page.textContent("#byte-at"), /^byte 48 /);
     await page.click("#expert li[data-name=NextMessageFollows] button");
-    assert.equal(await editorSelection(), "hello", "the bytes read as the next request");
+    assert.equal(await editorSelection(), "hello\n", "the bytes read as the next request");
     assert.equal(await page.evaluate(() => document.activeElement.dataset?.name ?? document.activeElement.closest("li")?.dataset.name),
       "NextMessageFollows", "the button keeps the focus");
     for (const [id, name, bytes] of [
@@ -120,7 +122,7 @@ describe("the explorer's lessons", { timeout: 300_000 }, () => {
     await preset("request", "put-continue");
     assert.deepEqual(await turns(), ["request", "continue", "request-body", "response", "open"]);
     assert.match(await page.textContent("#conversation li.t-continue"), /HTTP\/1\.1 100 Continue \(interim\)/);
-    assert.match(await page.textContent("#conversation li.t-request-body"), /the body of request 1 \(5 bytes, sent once 100 Continue came\)/);
+    assert.match(await page.textContent("#conversation li.t-request-body"), /the body of request 1 \(5 bytes, read once the 100 Continue went out\)/);
     assert.match(await page.textContent("#conversation li.t-open"), /waits for the next request/);
 
     await preset("request", "pipelined");

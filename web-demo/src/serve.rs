@@ -394,7 +394,7 @@ pub fn serve(input: &[u8], files: &[Entry], read_only: bool, now: u64, eof: bool
     }
     if !conn.is_closed() && !server_closed {
         let waiting = if conn.is_idle() && at == input.len() {
-            "the next request: the connection is persistent, so it stays open".into()
+            "the next request (the connection is persistent)".into()
         } else {
             format!(
                 "the rest of request {}: it is incomplete",

@@ -39,10 +39,10 @@ export const PRESETS = [
   // Accepted, but flagged by expert info (simplehttp-core's lint).
   {
     id: "typo",
-    name: "expert info: Content-Lenght typo, the body read as a next request",
-    text: `PUT /docs/typo.txt HTTP/1.1\n${H}Content-Lenght: 5\n\nhello`,
+    name: "expert info: Content-Lenght typo, the body read as a next request (201, 400)",
+    text: `PUT /docs/typo.txt HTTP/1.1\n${H}Content-Lenght: 7\n\nhello\n`,
   },
-  { id: "leading-crlf", name: "expert info: empty lines before the request line", text: `\n\nGET /hello.txt HTTP/1.1\n${H}\n` },
+  { id: "leading-crlf", name: "expert info: empty lines before the request line (200)", text: `\n\nGET /hello.txt HTTP/1.1\n${H}\n` },
   {
     id: "repeated-length",
     name: "expert info: Content-Length twice, equal values (201)",
@@ -50,7 +50,7 @@ export const PRESETS = [
   },
   {
     id: "host-differs",
-    name: "expert info: Host unlike the absolute-form target",
+    name: "expert info: Host unlike the absolute-form target (200)",
     text: "GET http://example.com/hello.txt HTTP/1.1\nHost: other.example\n\n",
   },
   {

@@ -69,7 +69,7 @@ export function renderConversation(box, outcome, h, { read, show }) {
     switch (t.kind) {
       case "request": {
         const what = t.head ? requestName(t.message) : `the body of request ${t.message + 1}`;
-        const after = !t.head && prev?.kind === "continue" ? ", sent once 100 Continue came" : "";
+        const after = !t.head && prev?.kind === "continue" ? ", read once the 100 Continue went out" : "";
         const li = item("client", t.head ? "request" : "request-body",
           el("p", {}, el("strong", { textContent: what }), ` (${plural(t.to - t.from, "byte")}${after}) `, showBtn(what, t.from, t.to)));
         li.dataset.message = t.message;
