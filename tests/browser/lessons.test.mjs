@@ -73,6 +73,8 @@ describe("the explorer's lessons", { timeout: 300_000 }, () => {
     assert.equal(await editorSelection(), "hello\n", "the bytes read as the next request");
     assert.equal(await page.evaluate(() => document.activeElement.dataset?.name ?? document.activeElement.closest("li")?.dataset.name),
       "NextMessageFollows", "the button keeps the focus");
+    await preset("request", "get");
+    assert.equal(await page.textContent("#byte-at"), "", "a new input forgets the byte cursor of the last");
     for (const [id, name, bytes] of [
       ["leading-crlf", "LeadingEmptyLines", "\n\n"],
       ["repeated-length", "RepeatedContentLength", "Content-Length: 5\n"],

@@ -1133,6 +1133,7 @@ function run() {
   renderBytes();
   renderDetail();
   renderExpertPanel();
+  sayCursor();
   if (!responseMode()) {
     renderExchanges();
     renderConversation(ui.conversation, state.outcome, helpers, { read: readAsClient, show: showMessage });
@@ -1159,6 +1160,7 @@ function loadPreset(id) {
   ui.preset.value = p.id;
   ui.editor.value = p.text;
   state.cuts = [];
+  state.cursor = -1;
   if (responseMode()) {
     ui.method.value = p.method || "GET";
     ui.eof.checked = !!p.eof;
@@ -1183,6 +1185,7 @@ function switchSide(mode, open = null) {
   ui.method.value = k.method;
   ui.crlf.checked = k.crlf;
   state.cuts = k.cuts;
+  state.cursor = -1;
   state.current = 0;
   run();
 }

@@ -51,7 +51,7 @@ export function renderConversation(box, outcome, h, { read, show }) {
   };
   const items = [];
   const item = (side, kind, ...content) => {
-    const who = side === "client" ? "client \u2192 server" : side === "server" ? "server \u2192 client" : "connection";
+    const who = { client: "client \u2192 server", server: "server \u2192 client", inside: "in the server" }[side] ?? "connection";
     const li = el("li", { className: `turn from-${side} t-${kind}` },
       el("span", { className: "who", textContent: who }), el("div", { className: "what" }, ...content));
     li.dataset.kind = kind;
@@ -77,7 +77,7 @@ export function renderConversation(box, outcome, h, { read, show }) {
       }
       case "refused": {
         const e = xs[t.message]?.error;
-        item("server", "refused", el("p", {}, el("strong", { textContent: `The server's parser refuses request ${t.message + 1}` }),
+        item("inside", "refused", el("p", {}, el("strong", { textContent: `The server's parser refuses request ${t.message + 1}` }),
           e ? `: ${e.text} (` : "", e ? el("code", { textContent: e.name }) : "", e ? "), " : " ",
           e ? rfcLinks(e.rfc) : "", ` — from byte ${t.from} on.`));
         break;
@@ -112,7 +112,7 @@ export function renderConversation(box, outcome, h, { read, show }) {
         break;
       case "dropped":
         item("client", "dropped", el("p", {}, el("strong", { textContent: `Bytes ${t.from}–${t.to}` }),
-          ": read and dropped while closing; never parsed as a request."));
+          ": read and dropped while the server closes."));
         break;
       case "open":
         item("none", "open", el("p", {}, el("strong", { textContent: "The connection stays open" }), `: the server waits for ${t.waiting}.`));
