@@ -171,6 +171,9 @@ describe("the explorer's lessons", { timeout: 300_000 }, () => {
     await preset("request", "put-continue");
     await page.click("#conversation li.t-continue button.read-client");
     assert.match(await page.textContent("#steplist li:first-child"), /^interim head: HTTP\/1\.1 100 Continue/);
+    const after = await page.$$eval("#steplist li", (lis) => lis.map((li) => li.textContent));
+    assert.ok(after.some((l) => /^head: HTTP\/1\.1 201 Created/.test(l)), `then the final response: ${after.join(" | ")}`);
+    assert.equal(await page.inputValue("#method"), "PUT");
     await page.check("#mode-request");
     await preset("request", "get");
     await page.click("#exchanges button.read-client");

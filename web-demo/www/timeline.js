@@ -83,10 +83,16 @@ export function renderConversation(box, outcome, h, { read, show }) {
         break;
       }
       case "continue": {
-        const what = `the 100 Continue for request ${t.message + 1}`;
+        // The client reads the interim response and then the final one on the same
+        // connection: the button opens both, as the client receives them.
+        const final = xs[t.message];
+        const what = final ? `the 100 Continue and response ${t.message + 1}` : `the 100 Continue for request ${t.message + 1}`;
+        const bytes = new Uint8Array(t.bytes.length + (final?.response.length ?? 0));
+        bytes.set(t.bytes);
+        if (final) bytes.set(final.response, t.bytes.length);
         item("server", "continue",
           el("p", {}, el("strong", { textContent: statusLine(t.bytes) }), " (interim): the client may send the body now — ", rfcLinks("RFC 9110 §10.1.1, §15.2.1"), " "),
-          readButton(el, what, t.bytes, (text) => read({ text, method: methodOf(xs[t.message]), eof: false, what })));
+          readButton(el, what, bytes, (text) => read({ text, method: methodOf(final), eof: !!final?.close, what })));
         break;
       }
       case "response": {
