@@ -232,6 +232,40 @@ describe("the explorer's lessons", { timeout: 300_000 }, () => {
     assert.match(await page.textContent("#byte-at"), /^byte 50 \(0x32\): 0x62 'b'/);
   });
 
+  it("links the caret and the steps in a 5 MiB paste, in about the time of a small one", async () => {
+    await load();
+    const n = 5 * 1024 * 1024;
+    await page.evaluate((n) => {
+      const e = document.getElementById("editor");
+      // The last byte of the body's two is "é": 5 MiB of bytes in one character fewer.
+      e.value = `PUT /big.bin HTTP/1.1\nHost: x\nContent-Length: ${n}\n\n${"a".repeat(n - 2)}\u00e9`;
+      e.dispatchEvent(new InputEvent("input", { inputType: "insertFromPaste", bubbles: true }));
+    }, n);
+    const times = [];
+    for (const sel of ["#last", "#prev", "#first", "#next", "#last", "#prev"]) {
+      times.push(await page.evaluate((sel) => {
+        const t = performance.now();
+        document.querySelector(sel).click();
+        void document.body.offsetHeight;
+        return performance.now() - t;
+      }, sel));
+    }
+    console.log(`5 MiB paste: a step, its bytes selected in the editor, took ${times.map((t) => t.toFixed(1)).join(", ")} ms`);
+    assert.ok(Math.max(...times) < 1000);
+    assert.equal(await current(), "body: 5242880 bytes");
+    const [a, b, len] = await page.evaluate(() => {
+      const e = document.getElementById("editor");
+      return [e.selectionStart, e.selectionEnd, e.value.length];
+    });
+    assert.deepEqual([b, len], [len, len], "the body runs to the end of the text");
+    assert.equal(len - a, n - 1, "5 MiB of bytes: the last character is two of them");
+    // The caret at the end of the text: the body's step.
+    await page.click("#first");
+    await page.focus("#editor");
+    await page.keyboard.press("Control+End");
+    assert.equal(await current(), "body: 5242880 bytes");
+  });
+
   it("fits a 360 px window with the new panels; screenshots at 360, 768 and 1280 px", async () => {
     await load();
     for (const [mode, id, name] of [["request", "pipelined", "pipelined"], ["request", "typo", "typo"], ["response", "r-405-bare", "response-lint"]]) {

@@ -871,6 +871,7 @@ function showBytes(a, b) {
   state.cursor = a;
   const k = stepOfByte(a);
   if (k >= 0) select(k);
+  else renderBytes(false);
   selectInEditor([a, b]);
   sayCursor();
 }
