@@ -103,6 +103,9 @@ describe("the explorer for every reader", { timeout: 300_000 }, () => {
     for (const [mode, preset, segment] of [
       ["request", "get", "9"], ["request", "chunked", "0"], ["request", "smuggle", "0"], ["request", "bare-lf", "0"],
       ["request", "pipelined", "0"], ["response", "r-chunked", "7"], ["response", "r-malformed", "0"],
+      // Expert info at every level, and the conversation (100 Continue, a refusal, the close).
+      ["request", "typo", "0"], ["request", "put-continue", "0"], ["response", "r-cacheable", "0"],
+      ["response", "r-405-bare", "0"], ["response", "r-bare", "0"],
     ]) {
       await page.check(`#mode-${mode}`);
       await page.selectOption("#preset", preset);
@@ -122,6 +125,15 @@ describe("the explorer for every reader", { timeout: 300_000 }, () => {
     // A typo the expert info flags.
     await page.fill("#editor", "POST /a HTTP/1.1\nHost: x\nContent-Lenght: 5\n\nhello");
     await check("a flagged typo");
+    // The expert info's levels and the conversation's turns are checked as drawn, and each
+    // level's colours were checked above; here they must also be there to check.
+    for (const sel of ["#expert li.lv-warning .lv", "#exchanges li.lv-good .lv", "#exchanges li.lv-note .lv", "#conversation li.t-response"]) {
+      if (sel.includes("#exchanges")) await page.selectOption("#preset", "get");
+      assert.ok(await page.locator(sel).count() > 0, `${sel} is drawn`);
+    }
+    await page.selectOption("#preset", "smuggle");
+    assert.ok(await page.locator("#conversation li.t-server-closed").count() > 0);
+    await check("a refused request's conversation");
     assert.deepEqual(bad, [], JSON.stringify(bad, null, 1));
   });
 

@@ -201,6 +201,10 @@ describe("web explorer", { timeout: 120_000 }, () => {
     "bare-lf": [400],
     "many-headers": [431],
     pipelined: [200, 200, 404],
+    typo: [201, 400],
+    "leading-crlf": [200],
+    "repeated-length": [201],
+    "host-differs": [200],
   };
 
   it("answers every preset with the status simple-server gives", async () => {

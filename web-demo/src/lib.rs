@@ -16,8 +16,11 @@
 //! - `serveRequests(bytes: Uint8Array, files: Entry[], readOnly: boolean, now: number, eof?: boolean)`:
 //!   answers each request as `simple-server` would, against an in-memory store holding
 //!   `files` (`{ path, dir, data: Uint8Array | string, modified }`, `modified` and `now` in
-//!   seconds since the Unix epoch). Returns `{ exchanges, stopped, files, rejected }`; see
-//!   [`serve_requests`].
+//!   seconds since the Unix epoch). Returns `{ exchanges, turns, stopped, files, rejected }`;
+//!   `turns` is the conversation in the order the engine went: `request` (`message`, `from`,
+//!   `to`, `head`), `refused`, `continue` (its `bytes`), `response` (`exchange`),
+//!   `client-closed`, `server-closed` (`why`, `rfc`, `lingering`), `dropped`, `open`
+//!   (`waiting`). See [`serve_requests`].
 //! - `coreVersion()`: the version of `simplehttp-core`.
 
 pub mod explore;
@@ -26,7 +29,7 @@ pub mod serve;
 use core::ops::Range;
 use explore::{FieldRecord, LintRecord, Reads, Record, What};
 use js_sys::{Array, Object, Reflect, Uint8Array};
-use serve::{Entry, Exchange, Outcome};
+use serve::{Entry, Exchange, Outcome, Turn};
 use simplehttp_core::Limits;
 use wasm_bindgen::prelude::*;
 
@@ -269,6 +272,64 @@ fn exchange_to_js(e: &Exchange) -> JsValue {
     o.into()
 }
 
+fn turn_to_js(t: &Turn) -> JsValue {
+    let o = Object::new();
+    let kind = match t {
+        Turn::Request {
+            message,
+            from,
+            to,
+            head,
+        } => {
+            set(&o, "message", *message as f64);
+            set(&o, "from", *from as f64);
+            set(&o, "to", *to as f64);
+            set(&o, "head", *head);
+            "request"
+        }
+        Turn::Refused { message, from } => {
+            set(&o, "message", *message as f64);
+            set(&o, "from", *from as f64);
+            "refused"
+        }
+        Turn::Continue { message, bytes } => {
+            set(&o, "message", *message as f64);
+            set(&o, "bytes", Uint8Array::from(bytes.as_slice()));
+            "continue"
+        }
+        Turn::Response { exchange } => {
+            set(&o, "exchange", *exchange as f64);
+            "response"
+        }
+        Turn::ClientClosed { at, mid_request } => {
+            set(&o, "at", *at as f64);
+            set(&o, "midRequest", *mid_request);
+            "client-closed"
+        }
+        Turn::ServerClosed {
+            lingering,
+            why,
+            rfc,
+        } => {
+            set(&o, "lingering", *lingering);
+            set(&o, "why", why.as_str());
+            set(&o, "rfc", *rfc);
+            "server-closed"
+        }
+        Turn::Dropped { from, to } => {
+            set(&o, "from", *from as f64);
+            set(&o, "to", *to as f64);
+            "dropped"
+        }
+        Turn::Open { waiting } => {
+            set(&o, "waiting", waiting.as_str());
+            "open"
+        }
+    };
+    set(&o, "kind", kind);
+    o.into()
+}
+
 /// Answers every request in `bytes` as `simple-server` would: the core parses it, `decide`s
 /// against an in-memory store holding `files`, and the plan is carried out (PUT and DELETE
 /// change the store). `now` is the time in seconds since the Unix epoch (the page passes
@@ -288,6 +349,7 @@ pub fn serve_requests(
     let files: Vec<Entry> = files.iter().filter_map(|f| entry_from_js(&f)).collect();
     let Outcome {
         exchanges,
+        turns,
         stopped,
         files,
         rejected,
@@ -304,6 +366,7 @@ pub fn serve_requests(
         "exchanges",
         exchanges.iter().map(exchange_to_js).collect::<Array>(),
     );
+    set(&o, "turns", turns.iter().map(turn_to_js).collect::<Array>());
     set(
         &o,
         "stopped",

@@ -5,7 +5,7 @@
 use crate::explore::{lint_response, LintRecord};
 use simplehttp_core::server::{Action, ConnEvent, Now, ServerConfig, ServerConnection, Transmit};
 use simplehttp_core::store::MemoryStore;
-use simplehttp_core::{Event, Limits, Method, ResponseParser};
+use simplehttp_core::{Event, Limits, Method, RequestParser, ResponseParser, Step};
 use simplehttp_core::{
     FileStore, Kind, ParseError, Policy, StoreError, StorePath, Timestamp, Upload,
 };
@@ -79,11 +79,82 @@ impl From<ParseError> for Refusal {
     }
 }
 
+/// One thing that happened on the connection, in the order the engine did it: the
+/// conversation between the client (the input) and the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Turn {
+    /// The server read bytes `from..to` of the input as part of request `message`; `head`
+    /// when a request head began in them (later turns of the same request carry its body,
+    /// after a `100 Continue` for instance).
+    Request {
+        /// Which request (0 for the first).
+        message: usize,
+        /// First byte read.
+        from: usize,
+        /// One past the last byte read.
+        to: usize,
+        /// A request head began in these bytes.
+        head: bool,
+    },
+    /// The server's parser refused the bytes from `from` on, as request `message`.
+    Refused {
+        /// Which request.
+        message: usize,
+        /// Where the refused request starts.
+        from: usize,
+    },
+    /// The server sent an interim `100 Continue`: these bytes.
+    Continue {
+        /// Which request it answers.
+        message: usize,
+        /// Its bytes.
+        bytes: Vec<u8>,
+    },
+    /// The server sent the final response of exchange `exchange` (an index into
+    /// [`Outcome::exchanges`]).
+    Response {
+        /// Which exchange.
+        exchange: usize,
+    },
+    /// The client closed its side after its last byte.
+    ClientClosed {
+        /// Where: the end of the input.
+        at: usize,
+        /// A request was under way (not read whole).
+        mid_request: bool,
+    },
+    /// The server closed the connection (`lingering`: it shut its write side first and
+    /// reads and drops what still comes, so the client reads the response, not a reset).
+    ServerClosed {
+        /// It shut down its write side and lingers before the close.
+        lingering: bool,
+        /// Why, in words, from what the engine did.
+        why: String,
+        /// The RFC section behind it.
+        rfc: &'static str,
+    },
+    /// Bytes `from..to` the server read and dropped while closing.
+    Dropped {
+        /// First byte dropped.
+        from: usize,
+        /// One past the last.
+        to: usize,
+    },
+    /// The input ended with the connection still open.
+    Open {
+        /// What the server waits for, in words.
+        waiting: String,
+    },
+}
+
 /// Everything that happened to the input, and the store afterwards.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     /// The exchanges, in order.
     pub exchanges: Vec<Exchange>,
+    /// The conversation: requests read, interim and final responses sent, and the close,
+    /// in the order the engine did them.
+    pub turns: Vec<Turn>,
     /// Why the server stopped reading, when not at a clean end of the input.
     pub stopped: Option<String>,
     /// The store after the requests (PUT and DELETE change it), sorted by path.
@@ -174,8 +245,12 @@ pub fn serve(input: &[u8], files: &[Entry], read_only: bool, now: u64, eof: bool
     // Whether the close reached the engine, and whether a request was under way then.
     let mut eof_sent = false;
     let mut closed_mid_request = false;
+    let mut turns: Vec<Turn> = Vec::new();
+    // Whether the server's close is in `turns` yet.
+    let mut server_closed = false;
     for _ in 0..4 * input.len() + 64 {
         let mut busy = false;
+        let mut closing = false;
         while let Some(action) = conn.poll_action() {
             busy = true;
             let outcome = match action {
@@ -187,9 +262,21 @@ pub fn serve(input: &[u8], files: &[Entry], read_only: bool, now: u64, eof: bool
                     continue;
                 }
                 Action::Remove(path) => store.remove(&path),
-                Action::ShutdownWrite | Action::Close => continue,
+                Action::ShutdownWrite | Action::Close => {
+                    closing = true;
+                    continue;
+                }
             };
             conn.handle_outcome(outcome, &store, now);
+        }
+        if closing && !server_closed {
+            server_closed = true;
+            let (why, rfc) = close_why(input, &turns, &exchanges, eof_sent, closed_mid_request);
+            turns.push(Turn::ServerClosed {
+                lingering: !conn.is_closed(),
+                why,
+                rfc,
+            });
         }
         // Each output, then what it says: a new response starts with its head.
         loop {
@@ -219,21 +306,30 @@ pub fn serve(input: &[u8], files: &[Entry], read_only: bool, now: u64, eof: bool
                         rule,
                         close,
                         head_len,
-                    } => exchanges.push(Exchange {
-                        message: exchanges.len(),
-                        request: requests.get(exchanges.len()).cloned(),
-                        status,
-                        rule: rule.name(),
-                        explain: rule.explain(),
-                        rfc: rule.rfc(),
-                        sent_continue: core::mem::take(&mut sent_continue),
-                        close,
-                        error: refused.take().map(Refusal::from),
-                        response: Vec::new(),
-                        head_len,
-                        lints: Vec::new(),
-                    }),
+                    } => {
+                        turns.push(Turn::Response {
+                            exchange: exchanges.len(),
+                        });
+                        exchanges.push(Exchange {
+                            message: exchanges.len(),
+                            request: requests.get(exchanges.len()).cloned(),
+                            status,
+                            rule: rule.name(),
+                            explain: rule.explain(),
+                            rfc: rule.rfc(),
+                            sent_continue: core::mem::take(&mut sent_continue),
+                            close,
+                            error: refused.take().map(Refusal::from),
+                            response: Vec::new(),
+                            head_len,
+                            lints: Vec::new(),
+                        });
+                    }
                     ConnEvent::Malformed(e) => {
+                        turns.push(Turn::Refused {
+                            message: exchanges.len(),
+                            from: at,
+                        });
                         refused = Some(e);
                         stopped = Some(format!(
                             "the request was refused ({e}): the server closes the connection"
@@ -241,7 +337,12 @@ pub fn serve(input: &[u8], files: &[Entry], read_only: bool, now: u64, eof: bool
                     }
                 }
             }
-            if let (false, Some(last)) = (interim, exchanges.last_mut()) {
+            if interim {
+                turns.push(Turn::Continue {
+                    message: requests.len().saturating_sub(1),
+                    bytes: piece,
+                });
+            } else if let Some(last) = exchanges.last_mut() {
                 last.response.append(&mut piece);
             }
         }
@@ -250,6 +351,7 @@ pub fn serve(input: &[u8], files: &[Entry], read_only: bool, now: u64, eof: bool
         }
         if conn.wants_input() && !conn.is_closed() {
             let got = conn.handle_bytes(&input[at..], &store, now);
+            let head = got.request_line.is_some();
             let n = took(
                 got,
                 &input[at..],
@@ -259,6 +361,7 @@ pub fn serve(input: &[u8], files: &[Entry], read_only: bool, now: u64, eof: bool
                 &store,
                 now,
             );
+            note_read(&mut turns, requests.len(), at..at + n, head, server_closed);
             at += n;
             busy |= n > 0 || !conn.wants_input();
         }
@@ -267,8 +370,13 @@ pub fn serve(input: &[u8], files: &[Entry], read_only: bool, now: u64, eof: bool
             eof_sent = true;
             busy = true;
             closed_mid_request = at < input.len() || !conn.is_idle();
+            turns.push(Turn::ClientClosed {
+                at: input.len(),
+                mid_request: closed_mid_request,
+            });
             let got = conn.handle_eof(&input[at..], &store, now);
-            at += took(
+            let head = got.request_line.is_some();
+            let n = took(
                 got,
                 &input[at..],
                 &mut requests,
@@ -277,10 +385,23 @@ pub fn serve(input: &[u8], files: &[Entry], read_only: bool, now: u64, eof: bool
                 &store,
                 now,
             );
+            note_read(&mut turns, requests.len(), at..at + n, head, server_closed);
+            at += n;
         }
         if !busy {
             break;
         }
+    }
+    if !conn.is_closed() && !server_closed {
+        let waiting = if conn.is_idle() && at == input.len() {
+            "the next request (the connection is persistent)".into()
+        } else {
+            format!(
+                "the rest of request {}: it is incomplete",
+                exchanges.len() + 1
+            )
+        };
+        turns.push(Turn::Open { waiting });
     }
     if stopped.is_none() {
         if closed_mid_request && conn.is_closed() && refused.is_none() {
@@ -305,10 +426,114 @@ pub fn serve(input: &[u8], files: &[Entry], read_only: bool, now: u64, eof: bool
     }
     Outcome {
         exchanges,
+        turns,
         stopped,
         files: entries(&store),
         rejected,
     }
+}
+
+/// Adds bytes `read` of the input, read by the server with `requests` request heads seen
+/// so far (`head`: one began in them), to the conversation: a request's turn, or bytes
+/// dropped once the server is closing.
+fn note_read(
+    turns: &mut Vec<Turn>,
+    requests: usize,
+    read: core::ops::Range<usize>,
+    head: bool,
+    closing: bool,
+) {
+    if read.is_empty() {
+        return;
+    }
+    let message = requests.saturating_sub(1);
+    match turns.last_mut() {
+        Some(Turn::Dropped { to, .. }) if closing => *to = read.end,
+        _ if closing => turns.push(Turn::Dropped {
+            from: read.start,
+            to: read.end,
+        }),
+        Some(Turn::Request { message: m, to, .. }) if !head && *m == message => *to = read.end,
+        _ => turns.push(Turn::Request {
+            message,
+            from: read.start,
+            to: read.end,
+            head,
+        }),
+    }
+}
+
+/// Why the server closes, in words, from what the engine did: the client's close, a
+/// refused request, a request that asked for the close (the core's own
+/// [`RequestHead::keep_alive`](simplehttp_core::RequestHead::keep_alive)), or a response
+/// the engine marked as closing.
+fn close_why(
+    input: &[u8],
+    turns: &[Turn],
+    exchanges: &[Exchange],
+    client_closed: bool,
+    mid_request: bool,
+) -> (String, &'static str) {
+    let last = exchanges.last();
+    let n = exchanges.len();
+    if client_closed && mid_request {
+        return (
+            "the client closed in the middle of a request: no answer can go out, so the server \
+             closes too"
+                .into(),
+            "RFC 9112 §9.6",
+        );
+    }
+    if client_closed && !last.is_some_and(|x| x.close) {
+        return (
+            "the client closed its side between requests: a clean end".into(),
+            "RFC 9112 §9.6",
+        );
+    }
+    let Some(last) = last else {
+        return ("the connection ended".into(), "RFC 9112 §9.6");
+    };
+    if let Some(e) = &last.error {
+        return (
+            format!(
+                "it refused request {n} ({}): after an error the bytes that follow cannot be \
+                 trusted to start a request",
+                e.name
+            ),
+            "RFC 9112 §9.6",
+        );
+    }
+    // The request's own head, read by the core: did it ask to close?
+    let from = turns.iter().rev().find_map(|t| match t {
+        Turn::Request {
+            message,
+            from,
+            head: true,
+            ..
+        } if *message == last.message => Some(*from),
+        _ => None,
+    });
+    let asked = from.is_some_and(|from| {
+        let mut p = RequestParser::new(Limits::default());
+        matches!(p.handle_bytes(&input[from..]), Ok(Step { event: Event::Head(h), .. }) if !h.keep_alive())
+    });
+    if asked {
+        return (
+            format!(
+                "request {n} asked for it (Connection: close, or HTTP/1.0 without keep-alive), \
+                 and response {n} says Connection: close"
+            ),
+            "RFC 9112 §9.3, §9.6",
+        );
+    }
+    (
+        format!(
+            "response {n} ({}) closes it: the server does not read the rest of request {n}, \
+             so it could not tell where a next request begins",
+            last.rule
+        ),
+        "RFC 9112 §9.3, §9.6",
+    )
 }
 
 /// Expert info about the response of `x`, read as the client that sent its request does.
@@ -556,5 +781,106 @@ mod tests {
             (501, 501, "UnknownTransferCoding")
         );
         assert_eq!(r.rfc, "RFC 9112 §6.1");
+    }
+
+    fn kinds(out: &Outcome) -> Vec<String> {
+        out.turns
+            .iter()
+            .map(|t| match t {
+                Turn::Request { message, head, .. } => {
+                    format!("req{message}{}", if *head { "" } else { " body" })
+                }
+                Turn::Refused { message, .. } => format!("refused{message}"),
+                Turn::Continue { .. } => "100".into(),
+                Turn::Response { exchange } => format!("resp{exchange}"),
+                Turn::ClientClosed { .. } => "client-close".into(),
+                Turn::ServerClosed { .. } => "server-close".into(),
+                Turn::Dropped { .. } => "dropped".into(),
+                Turn::Open { .. } => "open".into(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_conversation_interleaves_pipelined_requests_and_their_answers() {
+        let input = b"GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\nHEAD /hello.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        let out = serve(input, &files(), false, NOW, false);
+        assert_eq!(
+            kinds(&out),
+            [
+                "req0",
+                "resp0",
+                "req1",
+                "resp1",
+                "req2",
+                "resp2",
+                "server-close"
+            ]
+        );
+        let Turn::Request { from, to, .. } = out.turns[2] else {
+            panic!()
+        };
+        assert_eq!(
+            &input[from..to],
+            b"HEAD /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+        );
+        let Turn::ServerClosed { why, .. } = &out.turns[6] else {
+            panic!()
+        };
+        assert!(why.contains("request 3 asked for it"), "{why}");
+    }
+
+    #[test]
+    fn the_conversation_shows_100_continue_before_the_body() {
+        let out = serve(
+            b"PUT /n.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\nhi",
+            &files(),
+            false,
+            NOW,
+            false,
+        );
+        assert_eq!(kinds(&out), ["req0", "100", "req0 body", "resp0", "open"]);
+        let Turn::Continue { bytes, .. } = &out.turns[1] else {
+            panic!()
+        };
+        assert_eq!(bytes, b"HTTP/1.1 100 Continue\r\n\r\n");
+    }
+
+    #[test]
+    fn the_conversation_says_who_closed_and_why() {
+        let out = serve(
+            b"GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n",
+            &files(),
+            false,
+            NOW,
+            true,
+        );
+        assert_eq!(
+            kinds(&out),
+            ["req0", "resp0", "client-close", "server-close"]
+        );
+        let Turn::ServerClosed { why, .. } = &out.turns[3] else {
+            panic!()
+        };
+        assert!(why.contains("a clean end"), "{why}");
+
+        let out = serve(
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            &files(),
+            false,
+            NOW,
+            false,
+        );
+        assert_eq!(kinds(&out)[..2], ["refused0", "resp0"]);
+        let why = out.turns.iter().find_map(|t| match t {
+            Turn::ServerClosed { why, .. } => Some(why.clone()),
+            _ => None,
+        });
+        assert!(
+            why.as_deref()
+                .is_some_and(|w| w.contains("refused request 1")),
+            "{:?}",
+            out.turns
+        );
     }
 }

@@ -95,6 +95,44 @@ fn serve_requests_answers_and_changes_the_store() {
 }
 
 #[wasm_bindgen_test]
+fn serve_requests_gives_the_conversation_in_order() {
+    use js_sys::Uint8Array;
+    use simplehttp_web_demo::serve_requests;
+
+    let wire =
+        b"PUT /n.txt HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nhi\
+                 GET /n.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    let out = serve_requests(wire, &Array::new(), false, 1_700_000_100.0, None);
+    let turns = Array::from(&get(&out, "turns"));
+    let kinds: Vec<String> = turns
+        .iter()
+        .filter_map(|t| get(&t, "kind").as_string())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "request",
+            "continue",
+            "request",
+            "response",
+            "request",
+            "response",
+            "server-closed"
+        ]
+    );
+    let interim = Uint8Array::from(get(&turns.get(1), "bytes")).to_vec();
+    assert_eq!(interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+    assert_eq!(
+        get(&turns.get(2), "head").as_bool(),
+        Some(false),
+        "the body, after it"
+    );
+    assert_eq!(get(&turns.get(5), "exchange").as_f64(), Some(1.0));
+    let why = get(&turns.get(6), "why").as_string().unwrap_or_default();
+    assert!(why.contains("request 2 asked for it"), "{why}");
+}
+
+#[wasm_bindgen_test]
 fn cuts_choose_where_reads_end() {
     let wire = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
     let steps = parse_request(wire, 0, None, Some(vec![3, 20]));

@@ -3,6 +3,9 @@
 // (parseRequest, serveRequests).
 import init, { parseRequest, parseResponse, serveRequests, coreVersion } from "./pkg/simplehttp_web_demo.js";
 import { CR_MARK, LF_MARK, DEFAULT_FILE_TEXTS, PRESETS, RESPONSE_PRESETS } from "./presets.js";
+import { findingList, renderExpert } from "./expert.js";
+import { methodOf, readButton, renderConversation } from "./timeline.js";
+import { byteToText, textToByte } from "./caret.js";
 export { PRESETS, RESPONSE_PRESETS };
 
 const enc = new TextEncoder();
@@ -43,6 +46,8 @@ const ui = {
   linkError: $("link-error"),
   linkNote: $("link-note"),
   byteAt: $("byte-at"),
+  expert: $("expert"),
+  conversation: $("conversation"),
 };
 
 const state = {
@@ -816,13 +821,91 @@ function renderSteps(follow = false) {
   ui.position.textContent = n ? `step ${state.current + 1} of ${n}` : "";
 }
 
-function select(i) {
+/** Selects step `i`; unless the editor's caret chose it (`from` "editor"), its bytes are
+ * selected in the editor too, without moving the focus. */
+function select(i, from = "") {
   if (!state.steps.length) return;
   state.current = Math.max(0, Math.min(state.steps.length - 1, i));
   renderSteps(true);
   renderBytes();
   renderDetail();
+  renderExpertPanel();
+  if (from !== "editor") selectInEditor(stepBytes(state.steps[state.current]));
   writeLink();
+}
+
+// ---------------------------------------------------------------------------------------
+// Expert info, the caret and the conversation (expert.js, caret.js, timeline.js)
+// ---------------------------------------------------------------------------------------
+
+const helpers = { el, rfcLinks };
+
+/** The bytes a step stands for in the editor: those it consumed, or the byte it refused. */
+function stepBytes(s) {
+  if (!s) return null;
+  if (s.end > s.start) return [s.start, s.end];
+  if (s.kind === "error" && s.at !== null) return [s.at, Math.min(total(), s.at + 1)];
+  return null;
+}
+
+/** Selects bytes [a, b) in the editor's text, leaving the focus where it is. */
+function selectInEditor(r) {
+  if (!r) return;
+  const t = ui.editor.value;
+  ui.editor.setSelectionRange(byteToText(t, r[0], ui.crlf.checked), byteToText(t, r[1], ui.crlf.checked, true));
+}
+
+/** The caret moved in the editor: the step that read the byte under it is selected. */
+function caretMoved() {
+  if (!total()) return;
+  const i = Math.min(total() - 1, textToByte(ui.editor.value, ui.editor.selectionStart, ui.crlf.checked));
+  state.cursor = i;
+  const k = stepOfByte(i);
+  if (k >= 0 && k !== state.current) select(k, "editor");
+  else renderBytes(false);
+  sayCursor();
+}
+
+/** Selects the bytes [a, b): the narrowest step holding the first, and the range in the editor. */
+function showBytes(a, b) {
+  state.cursor = a;
+  const k = stepOfByte(a);
+  if (k >= 0) select(k);
+  else renderBytes(false);
+  selectInEditor([a, b]);
+  sayCursor();
+}
+
+/** Draws the expert info of the selected step's message, when that message changed (so a
+ * button of the panel keeps the focus while it selects bytes). */
+/** Selects the bytes [a, b) of a message: the first step of its own that starts in them
+ * (a head, not one of its parts), and the range in the editor. */
+function showMessage(a, b) {
+  const k = state.steps.findIndex((s) => s.kind !== "part" && s.end > s.start && s.start >= a && s.start < b);
+  if (k >= 0) select(k);
+  selectInEditor([a, b]);
+}
+
+function renderExpertPanel() {
+  const s = state.steps[state.current];
+  const message = s ? s.message : 0;
+  if (state.expertOf?.steps === state.steps && state.expertOf.message === message) return;
+  state.expertOf = { steps: state.steps, message };
+  const had = ui.expert.contains(document.activeElement) ? document.activeElement.closest("li")?.dataset.name : null;
+  renderExpert(ui.expert, state.steps, message, responseMode() ? "response" : "request", helpers,
+    (f) => showBytes(f.at[0], f.at[1]));
+  // Focus on a button of the panel stays in the panel, never falls to the page.
+  if (had !== null && !ui.expert.contains(document.activeElement)) {
+    (ui.expert.querySelector(`li[data-name="${had}"] button`) ?? ui.expert.querySelector("button") ?? ui.steplist).focus({ preventScroll: true });
+  }
+}
+
+/** Opens a response of the server in response mode, as its client reads it. */
+function readAsClient({ text, method, eof }) {
+  const known = [...ui.method.options].some((o) => o.value === method);
+  switchSide("response", { text, preset: "", cuts: [], eof, method: known ? method : "GET", crlf: true });
+  ui.modeResponse.closest("section").scrollIntoView({ block: "start" });
+  ui.modeResponse.focus({ preventScroll: true });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -850,6 +933,8 @@ function renderExchanges() {
       el("pre", { className: "resp-head" }, rawBytes(head)),
       bodyView,
       ...notes.map((n) => el("p", { className: "note", textContent: n })),
+      x.lints.length ? findingList(x.lints, helpers, { className: "answer-lints" }) : null,
+      readButton(el, `response ${i + 1}`, x.response, (text) => readAsClient({ text, method: methodOf(x), eof: x.close })),
     );
     box.dataset.status = x.status;
     box.dataset.rule = x.rule;
@@ -1006,7 +1091,7 @@ function loadFromUrl() {
   }
   linkError(null);
   setMode(s.m === "response" ? "response" : "request");
-  if (["GET", "HEAD", "PUT", "POST"].includes(s.x)) ui.method.value = s.x;
+  if ([...ui.method.options].some((o) => o.value === s.x)) ui.method.value = s.x;
   ui.preset.value = presets().some((p) => p.id === s.p) ? s.p : "";
   ui.editor.value = String(s.t ?? "");
   ui.crlf.checked = s.c !== 0;
@@ -1048,8 +1133,11 @@ function run() {
   renderSteps(true);
   renderBytes();
   renderDetail();
+  renderExpertPanel();
+  sayCursor();
   if (!responseMode()) {
     renderExchanges();
+    renderConversation(ui.conversation, state.outcome, helpers, { read: readAsClient, show: showMessage });
     renderStore();
   }
   saveToUrl();
@@ -1073,10 +1161,32 @@ function loadPreset(id) {
   ui.preset.value = p.id;
   ui.editor.value = p.text;
   state.cuts = [];
+  state.cursor = -1;
   if (responseMode()) {
     ui.method.value = p.method || "GET";
     ui.eof.checked = !!p.eof;
   }
+  state.current = 0;
+  run();
+}
+
+/** Goes to the side `mode`, keeping what the side being left holds; it shows what it held
+ * when the user left it, or with `open`, that. */
+function switchSide(mode, open = null) {
+  state.kept[state.mode] = { text: ui.editor.value, preset: ui.preset.value, cuts: state.cuts, eof: ui.eof.checked, method: ui.method.value, crlf: ui.crlf.checked };
+  setMode(mode);
+  const k = open ?? state.kept[state.mode];
+  if (!k) {
+    loadPreset(presets()[0].id);
+    return;
+  }
+  ui.editor.value = k.text;
+  ui.preset.value = k.preset;
+  ui.eof.checked = k.eof;
+  ui.method.value = k.method;
+  ui.crlf.checked = k.crlf;
+  state.cuts = k.cuts;
+  state.cursor = -1;
   state.current = 0;
   run();
 }
@@ -1143,25 +1253,11 @@ async function main() {
   await init();
   ui.version.textContent = `simplehttp-core ${coreVersion()}`;
   setMode("request");
-  for (const r of [ui.modeRequest, ui.modeResponse]) {
-    r.addEventListener("change", () => {
-      // What the side being left holds is kept, and given back when the user returns.
-      state.kept[state.mode] = { text: ui.editor.value, preset: ui.preset.value, cuts: state.cuts, eof: ui.eof.checked, method: ui.method.value };
-      setMode(r.value);
-      const k = state.kept[state.mode];
-      if (!k) {
-        loadPreset(presets()[0].id);
-        return;
-      }
-      ui.editor.value = k.text;
-      ui.preset.value = k.preset;
-      ui.eof.checked = k.eof;
-      ui.method.value = k.method;
-      state.cuts = k.cuts;
-      state.current = 0;
-      run();
-    });
-  }
+  for (const r of [ui.modeRequest, ui.modeResponse]) r.addEventListener("change", () => switchSide(r.value));
+  ui.editor.addEventListener("click", caretMoved);
+  ui.editor.addEventListener("keyup", (e) => {
+    if (["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"].includes(e.key)) caretMoved();
+  });
   ui.method.addEventListener("change", run);
   ui.preset.addEventListener("change", () => ui.preset.value && loadPreset(ui.preset.value));
   ui.editor.addEventListener("input", () => {

@@ -36,6 +36,23 @@ export const PRESETS = [
   { id: "delete", name: "DELETE (204)", text: `DELETE /hello.txt HTTP/1.1\n${H}\n` },
   { id: "options", name: "OPTIONS (204)", text: `OPTIONS /hello.txt HTTP/1.1\n${H}\n` },
   { id: "unknown-method", name: "unknown method (405)", text: `BREW /pot HTTP/1.1\n${H}\n` },
+  // Accepted, but flagged by expert info (simplehttp-core's lint).
+  {
+    id: "typo",
+    name: "expert info: Content-Lenght typo, the body read as a next request (201, 400)",
+    text: `PUT /docs/typo.txt HTTP/1.1\n${H}Content-Lenght: 7\n\nhello\n`,
+  },
+  { id: "leading-crlf", name: "expert info: empty lines before the request line (200)", text: `\n\nGET /hello.txt HTTP/1.1\n${H}\n` },
+  {
+    id: "repeated-length",
+    name: "expert info: Content-Length twice, equal values (201)",
+    text: `PUT /docs/twice.txt HTTP/1.1\n${H}Content-Length: 5\nContent-Length: 5\n\nhello`,
+  },
+  {
+    id: "host-differs",
+    name: "expert info: Host unlike the absolute-form target (200)",
+    text: "GET http://example.com/hello.txt HTTP/1.1\nHost: other.example\n\n",
+  },
   {
     id: "chunked",
     name: "chunked PUT, extensions and trailers (201)",
@@ -75,6 +92,22 @@ export const RESPONSE_PRESETS = [
   { id: "r-304", name: "304 Not Modified (no body)", text: 'HTTP/1.1 304 Not Modified\nETag: "d-6553f100"\n\n' },
   { id: "r-continue", name: "100 Continue, then 201", method: "PUT", text: "HTTP/1.1 100 Continue\n\nHTTP/1.1 201 Created\nLocation: /notes.txt\nContent-Length: 0\n\n" },
   { id: "r-head", name: "response to HEAD (no body)", method: "HEAD", text: "HTTP/1.1 200 OK\nContent-Length: 13\n\n" },
+  // What a response says well or could say better (expert info).
+  {
+    id: "r-cacheable",
+    name: "expert info: validators, ranges and Vary (good)",
+    text: `HTTP/1.1 200 OK\nDate: ${THEN_HTTP}\nLast-Modified: ${THEN_HTTP}\nETag: "d-6553f100"\nCache-Control: max-age=60\nAccept-Ranges: bytes\nContent-Type: text/plain\nContent-Encoding: identity\nVary: Accept-Encoding\nContent-Length: 5\n\nhello`,
+  },
+  { id: "r-bare", name: "expert info: no Date, validator, freshness, ranges or type", text: "HTTP/1.1 200 OK\nContent-Length: 5\n\nhello" },
+  { id: "r-206-bare", name: "expert info: 206 without Content-Range", text: `HTTP/1.1 206 Partial Content\nDate: ${THEN_HTTP}\nContent-Type: text/plain\nContent-Length: 5\n\nhello` },
+  { id: "r-416-bare", name: "expert info: 416 without Content-Range", text: `HTTP/1.1 416 Range Not Satisfiable\nDate: ${THEN_HTTP}\nContent-Length: 0\n\n` },
+  {
+    id: "r-405-bare",
+    name: "expert info: 405 without Allow, Vary: *, gzip",
+    method: "PUT",
+    text: `HTTP/1.1 405 Method Not Allowed\nDate: ${THEN_HTTP}\nVary: *\nContent-Encoding: gzip\nContent-Length: 0\n\n`,
+  },
+  { id: "r-401-bare", name: "expert info: 401 without WWW-Authenticate", text: `HTTP/1.1 401 Unauthorized\nDate: ${THEN_HTTP}\nContent-Length: 0\n\n` },
   { id: "r-conflict", name: "Content-Length with Transfer-Encoding (refused)", text: "HTTP/1.1 200 OK\nContent-Length: 3\nTransfer-Encoding: chunked\n\n0\n\n" },
   { id: "r-malformed", name: "malformed status line (refused)", text: "HTTP/1.1 2OO OK\nContent-Length: 0\n\n" },
 ];
