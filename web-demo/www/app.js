@@ -1,8 +1,10 @@
 // The simplehttp explorer: the page around simplehttp-core's WebAssembly build.
 // No HTTP rule lives here: every step and every answer shown comes from the core
 // (parseRequest, serveRequests).
-import init, { parseRequest, parseResponse, serveRequests, coreVersion } from "./pkg/simplehttp_web_demo.js";
+import init, { parseRequest, parseResponse, serveRequests, coreVersion, messageLengthRules } from "./pkg/simplehttp_web_demo.js";
 import { CR_MARK, LF_MARK, DEFAULT_FILE_TEXTS, PRESETS, RESPONSE_PRESETS } from "./presets.js";
+import { renderParsers } from "./parsers.js";
+import { renderChecklist } from "./checklist.js";
 export { PRESETS, RESPONSE_PRESETS };
 
 const enc = new TextEncoder();
@@ -816,12 +818,18 @@ function renderSteps(follow = false) {
   ui.position.textContent = n ? `step ${state.current + 1} of ${n}` : "";
 }
 
+// The framing checklist (checklist.js) follows the selected step; the parser comparison
+// (parsers.js) follows the input.
+const lessons = () => ({ presetId: ui.preset.value, steps: state.steps, current: state.current, bytes: state.bytes,
+  responseMode: responseMode(), rules: state.rules ??= messageLengthRules(), el, rfcLinks });
+
 function select(i) {
   if (!state.steps.length) return;
   state.current = Math.max(0, Math.min(state.steps.length - 1, i));
   renderSteps(true);
   renderBytes();
   renderDetail();
+  renderChecklist($("checklist"), lessons());
   writeLink();
 }
 
@@ -1048,6 +1056,8 @@ function run() {
   renderSteps(true);
   renderBytes();
   renderDetail();
+  renderChecklist($("checklist"), lessons());
+  renderParsers($("parsers"), lessons());
   if (!responseMode()) {
     renderExchanges();
     renderStore();
