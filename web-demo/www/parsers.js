@@ -423,13 +423,15 @@ export function caseFor(presetId, steps, bytes) {
 }
 
 /** What simplehttp's parser did with the message, from its steps: `{ refuses, status, rfc,
- * text, rule }` for an error, else `{ accepts, length, why, rfc, rule }` for the first head. */
+ * text, rule }` for an error, else `{ accepts, length, why, rfc, rule, name, lints }` for the
+ * first head (`lints`: the texts of its expert info). */
 export function simplehttpOutcome(steps) {
   const err = steps.find((s) => s.kind === "error");
   if (err) return { refuses: err.code, status: err.status, rfc: err.rfc, text: err.error, rule: err.framingRule };
   const head = steps.find((s) => s.kind === "head" && !s.interim);
   if (!head) return null;
-  return { accepts: head.framing, length: head.length, why: head.framingWhy, rfc: head.framingRfc, rule: head.framingRule };
+  return { accepts: head.framing, length: head.length, why: head.framingWhy, rfc: head.framingRfc, rule: head.framingRule,
+    name: head.framingRuleName, lints: (head.lints ?? []).map((l) => l.text) };
 }
 
 /** Whether the live outcome is the one the table expects. */
@@ -464,7 +466,7 @@ export function renderParsers(box, { presetId, steps, bytes, responseMode, el, r
     box.append(el("p", { className: "muted", textContent: `This input is none of the ${CASES.length} ambiguous cases the table covers. Pick one of the presets after “smuggling attempt” in the list, or type one.` }));
     return;
   }
-  box.append(el("h3", { textContent: c.title }));
+  box.append(el("h3", { textContent: `${c.title.charAt(0).toUpperCase()}${c.title.slice(1)}` }));
   box.append(el("p", { className: "rfc-says" }, `${c.rfc.text} `), sourceList(el, c.rfc.sources));
 
   const live = simplehttpOutcome(steps);
@@ -485,7 +487,9 @@ export function renderParsers(box, { presetId, steps, bytes, responseMode, el, r
     if (live.rfc) shText.append(" — ", rfcLinks(live.rfc));
     if (live.rule) shText.append(` (RFC 9112 §6.3 rule ${live.rule})`);
   } else if (live) {
-    shText.append(`Reads it: ${live.accepts}${live.length !== null && live.length !== undefined ? ` (${live.length} bytes)` : ""}: ${live.why} — `, rfcLinks(live.rfc), ` (rule ${live.rule})`);
+    shText.append(`Reads it: ${live.accepts}${live.length !== null && live.length !== undefined ? ` (${live.length} bytes)` : ""}: ${live.why} — `,
+      el("code", { textContent: live.name ?? "" }), ", ", rfcLinks(live.rfc), ` rule ${live.rule}.`);
+    for (const t of live.lints) shText.append(el("p", { textContent: `Expert info: ${t}.` }));
   } else {
     shText.append("No whole head yet.");
   }

@@ -83,22 +83,22 @@ export const PRESETS = [
   {
     id: "chunk-lead-space", ambiguous: true,
     name: "chunk size with leading whitespace (400)",
-    text: `POST /upload HTTP/1.1\n${H}Transfer-Encoding: chunked\n\n 5\nhello\n0\n\n`,
+    text: `PUT /docs/chunk.txt HTTP/1.1\n${H}Transfer-Encoding: chunked\n\n 5\nhello\n0\n\n`,
   },
   {
     id: "chunk-trail-space", ambiguous: true,
     name: "chunk size with trailing whitespace (400)",
-    text: `POST /upload HTTP/1.1\n${H}Transfer-Encoding: chunked\n\n5 \nhello\n0\n\n`,
+    text: `PUT /docs/chunk.txt HTTP/1.1\n${H}Transfer-Encoding: chunked\n\n5 \nhello\n0\n\n`,
   },
   {
     id: "chunk-0x", ambiguous: true,
     name: "chunk size with a 0x prefix (400)",
-    text: `POST /upload HTTP/1.1\n${H}Transfer-Encoding: chunked\n\n0x5\nhello\n0\n\n`,
+    text: `PUT /docs/chunk.txt HTTP/1.1\n${H}Transfer-Encoding: chunked\n\n0x5\nhello\n0\n\n`,
   },
   {
     id: "chunk-overflow", ambiguous: true,
     name: "chunk size past 64 bits: 2^64 + 5 (400)",
-    text: `POST /upload HTTP/1.1\n${H}Transfer-Encoding: chunked\n\n10000000000000005\nhello\n0\n\n`,
+    text: `PUT /docs/chunk.txt HTTP/1.1\n${H}Transfer-Encoding: chunked\n\n10000000000000005\nhello\n0\n\n`,
   },
   {
     id: "chunk-ext", ambiguous: true,
