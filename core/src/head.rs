@@ -209,7 +209,112 @@ impl FramingRule {
             FramingRule::ResponseToClose => 8,
         }
     }
+
+    /// The variant's name, as written in the source (`"ContentLength"`), for programs and
+    /// pages: stable, and no `Debug` parsing.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            FramingRule::HeadResponse => "HeadResponse",
+            FramingRule::StatusWithoutBody => "StatusWithoutBody",
+            FramingRule::ConnectTunnel => "ConnectTunnel",
+            FramingRule::Chunked => "Chunked",
+            FramingRule::TransferEncodingToClose => "TransferEncodingToClose",
+            FramingRule::ContentLength => "ContentLength",
+            FramingRule::RequestWithoutLength => "RequestWithoutLength",
+            FramingRule::ResponseToClose => "ResponseToClose",
+        }
+    }
 }
+
+/// Which messages a rule of RFC 9112 §6.3's message-length list speaks of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Applies {
+    /// Requests only.
+    Requests,
+    /// Responses only.
+    Responses,
+    /// Requests and responses.
+    Both,
+}
+
+impl Applies {
+    /// `"requests"`, `"responses"` or `"both"`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applies::Requests => "requests",
+            Applies::Responses => "responses",
+            Applies::Both => "both",
+        }
+    }
+}
+
+/// One rule of RFC 9112 §6.3's ordered list of message-length rules, as this engine applies
+/// it: the first rule that applies decides how the body is delimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageLengthRule {
+    /// Its number in the list, 1 to 8 ([`FramingRule::number`] and
+    /// [`ParseError::message_length_rule`](crate::ParseError::message_length_rule) name
+    /// the rule that decided a message).
+    pub number: u8,
+    /// Which messages it speaks of.
+    pub applies: Applies,
+    /// What it says, and what this engine does, in words.
+    pub text: &'static str,
+}
+
+/// RFC 9112 §6.3's message-length rules, in the order they are tried. The parsers follow
+/// this list; a viewer shows it as a checklist.
+///
+/// ```
+/// use simplehttp_core::MESSAGE_LENGTH_RULES;
+/// assert_eq!(MESSAGE_LENGTH_RULES.len(), 8);
+/// assert!(MESSAGE_LENGTH_RULES.iter().enumerate().all(|(i, r)| usize::from(r.number) == i + 1));
+/// ```
+pub const MESSAGE_LENGTH_RULES: [MessageLengthRule; 8] = [
+    MessageLengthRule {
+        number: 1,
+        applies: Applies::Responses,
+        text: "a response to HEAD, or with status 1xx, 204 or 304, has no body, whatever its fields say",
+    },
+    MessageLengthRule {
+        number: 2,
+        applies: Applies::Responses,
+        text: "a 2xx response to CONNECT has no body: the connection becomes a tunnel",
+    },
+    MessageLengthRule {
+        number: 3,
+        applies: Applies::Both,
+        text: "Transfer-Encoding with Content-Length: Transfer-Encoding overrides, and the message ought to be handled as an error; this engine refuses it and closes the connection (a server answers 400)",
+    },
+    MessageLengthRule {
+        number: 4,
+        applies: Applies::Both,
+        text: "Transfer-Encoding whose final coding is chunked: the body is chunked; in a response whose final coding is not chunked the body runs until the connection closes; in such a request the length cannot be known: refused and closed (a server answers 400)",
+    },
+    MessageLengthRule {
+        number: 5,
+        applies: Applies::Both,
+        text: "an invalid Content-Length (not digits, or a list of differing values) is an unrecoverable error: refused and closed (a server answers 400)",
+    },
+    MessageLengthRule {
+        number: 6,
+        applies: Applies::Both,
+        text: "a valid Content-Length gives the body's length in bytes",
+    },
+    MessageLengthRule {
+        number: 7,
+        applies: Applies::Requests,
+        text: "a request with neither Transfer-Encoding nor Content-Length has no body (length 0)",
+    },
+    MessageLengthRule {
+        number: 8,
+        applies: Applies::Responses,
+        text: "a response with neither Transfer-Encoding nor Content-Length has a body that runs until the connection closes",
+    },
+];
 
 /// Where one field line sits in the buffer: offsets relative to the start of the head (or
 /// of the trailer section).
@@ -479,5 +584,54 @@ impl<'a> ResponseHead<'a> {
     #[must_use]
     pub fn status_line_span(&self) -> Range<usize> {
         self.status_line.0..self.status_line.1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_framing_rule_is_in_the_message_length_list_for_its_messages() {
+        use FramingRule::*;
+        let all = [
+            (HeadResponse, Applies::Responses),
+            (StatusWithoutBody, Applies::Responses),
+            (ConnectTunnel, Applies::Responses),
+            (Chunked, Applies::Both),
+            (TransferEncodingToClose, Applies::Both),
+            (ContentLength, Applies::Both),
+            (RequestWithoutLength, Applies::Requests),
+            (ResponseToClose, Applies::Responses),
+        ];
+        for (rule, applies) in all {
+            let listed = MESSAGE_LENGTH_RULES[usize::from(rule.number()) - 1];
+            assert_eq!(listed.number, rule.number(), "{}", rule.name());
+            assert_eq!(listed.applies, applies, "{}", rule.name());
+            assert!(!rule.name().is_empty() && !listed.text.is_empty());
+        }
+        for (i, r) in MESSAGE_LENGTH_RULES.iter().enumerate() {
+            assert_eq!(usize::from(r.number), i + 1);
+        }
+    }
+
+    #[test]
+    fn framing_faults_name_a_rule_that_speaks_of_both_directions() {
+        use crate::ParseError::*;
+        for e in [
+            ContentLengthWithTransferEncoding,
+            ChunkedNotLast,
+            UnknownTransferCoding,
+            InvalidContentLength,
+            ConflictingContentLength,
+        ] {
+            let n = e.message_length_rule().expect("a framing fault");
+            assert!((3..=5).contains(&n), "{}", e.name());
+            assert_eq!(
+                MESSAGE_LENGTH_RULES[usize::from(n) - 1].applies,
+                Applies::Both
+            );
+        }
+        assert_eq!(TransferEncodingInHttp10.message_length_rule(), None);
     }
 }

@@ -73,8 +73,8 @@ pub use decide::{
 };
 pub use error::{ParseError, UsageError};
 pub use head::{
-    Field, FieldSpan, Fields, Framing, FramingRule, Method, RequestHead, ResponseHead, TargetForm,
-    Version,
+    Applies, Field, FieldSpan, Fields, Framing, FramingRule, MessageLengthRule, Method,
+    RequestHead, ResponseHead, TargetForm, Version, MESSAGE_LENGTH_RULES,
 };
 pub use limits::Limits;
 pub use listing::Listing;

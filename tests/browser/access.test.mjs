@@ -137,6 +137,34 @@ describe("the explorer for every reader", { timeout: 300_000 }, () => {
     assert.deepEqual(bad, [], JSON.stringify(bad, null, 1));
   });
 
+  it("gives the framing checklist and the parser comparison AA contrast in every state they show", async () => {
+    await load();
+    const bad = [];
+    const seen = new Set();
+    const states = new Set();
+    const verdicts = new Set();
+    for (const [mode, preset] of [
+      ["request", "get"], ["request", "smuggle"], ["request", "cl-twice-equal"], ["request", "chunk-trail-space"],
+      ["request", "te-http10"], ["response", "r-304"], ["response", "r-conflict"], ["response", "r-close"],
+    ]) {
+      await page.check(`#mode-${mode}`);
+      await page.selectOption("#preset", preset);
+      await page.click("#last");
+      for (const s of await page.$$eval("#checklist li", (l) => l.map((li) => li.dataset.state))) states.add(s);
+      for (const v of await page.$$eval("#parsers tbody tr", (l) => l.map((tr) => tr.dataset.verdict))) verdicts.add(v);
+      const { out } = await page.evaluate(lowContrast);
+      for (const f of out.filter((f) => !seen.has(`${f.classes} ${f.fg} ${f.bg}`))) {
+        seen.add(`${f.classes} ${f.fg} ${f.bg}`);
+        bad.push({ where: preset, ...f });
+      }
+    }
+    // Every state of a rule and every verdict was on the page when contrast was computed.
+    for (const s of ["decided", "refused", "skipped", "later", "not-reached"]) assert.ok(states.has(s), `a rule ${s}`);
+    for (const v of ["refuses", "accepts"]) assert.ok(verdicts.has(v), `a verdict ${v}`);
+    assert.deepEqual(bad, [], JSON.stringify(bad, null, 1));
+    await page.check("#mode-request");
+  });
+
   it("shows a legend of what each colour of the bytes means, in the colours of the bytes", async () => {
     await load();
     assert.equal(await page.isVisible("#legend"), true);

@@ -133,6 +133,8 @@ pub struct Head {
     pub framing_rfc: &'static str,
     /// The number of that rule in RFC 9112 §6.3's list ([`FramingRule::number`]).
     pub framing_rule: u8,
+    /// The rule's name ([`FramingRule::name`]).
+    pub framing_rule_name: &'static str,
     /// Whether the connection may stay open.
     pub keep_alive: bool,
     /// Whether the client expects `100 Continue`.
@@ -173,6 +175,8 @@ pub struct Framing3 {
     pub rfc: &'static str,
     /// The number of that rule in RFC 9112 §6.3's list ([`FramingRule::number`]).
     pub rule: u8,
+    /// The rule's name ([`FramingRule::name`]).
+    pub rule_name: &'static str,
 }
 
 fn framing(f: Framing, rule: FramingRule) -> Framing3 {
@@ -188,6 +192,7 @@ fn framing(f: Framing, rule: FramingRule) -> Framing3 {
         why: rule.explain(),
         rfc: rule.rfc(),
         rule: rule.number(),
+        rule_name: rule.name(),
     }
 }
 
@@ -253,6 +258,7 @@ fn head(h: &RequestHead<'_>, input: &[u8], fallback: usize) -> Head {
         framing_why: h.framing_rule().explain(),
         framing_rfc: h.framing_rule().rfc(),
         framing_rule: h.framing_rule().number(),
+        framing_rule_name: h.framing_rule().name(),
         keep_alive: h.keep_alive(),
         expects_continue: h.expects_continue(),
     }
@@ -764,6 +770,7 @@ mod tests {
             panic!("{r:?}")
         };
         assert_eq!(h.framing_rule, 7, "no length: RFC 9112 §6.3 rule 7");
+        assert_eq!(h.framing_rule_name, "RequestWithoutLength");
         let names: Vec<_> = r[0]
             .lints
             .iter()
@@ -788,6 +795,7 @@ mod tests {
             panic!("{r:?}")
         };
         assert_eq!(h.framing.rule, 6);
+        assert_eq!(h.framing.rule_name, "ContentLength");
         assert!(r[0].lints.iter().any(|l| l.name == "NoValidator"), "{r:?}");
     }
 

@@ -21,6 +21,9 @@
 //!   `to`, `head`), `refused`, `continue` (its `bytes`), `response` (`exchange`),
 //!   `client-closed`, `server-closed` (`why`, `rfc`, `lingering`), `dropped`, `open`
 //!   (`waiting`). See [`serve_requests`].
+//! - `messageLengthRules()`: RFC 9112 §6.3's message-length rules in order,
+//!   `{ number, applies, text }`; a head's `framingRule` (with `framingRuleName`) and a
+//!   framing error's `framingRule` name the one that decided. See [`message_length_rules`].
 //! - `coreVersion()`: the version of `simplehttp-core`.
 
 pub mod explore;
@@ -106,6 +109,7 @@ fn record(r: &Record) -> Object {
             set(&o, "framingWhy", h.framing_why);
             set(&o, "framingRfc", h.framing_rfc);
             set(&o, "framingRule", f64::from(h.framing_rule));
+            set(&o, "framingRuleName", h.framing_rule_name);
             set(&o, "keepAlive", h.keep_alive);
             set(&o, "expectsContinue", h.expects_continue);
             "head"
@@ -129,6 +133,7 @@ fn record(r: &Record) -> Object {
             set(&o, "framingWhy", h.framing.why);
             set(&o, "framingRfc", h.framing.rfc);
             set(&o, "framingRule", f64::from(h.framing.rule));
+            set(&o, "framingRuleName", h.framing.rule_name);
             set(&o, "keepAlive", h.keep_alive);
             "head"
         }
@@ -412,6 +417,25 @@ pub fn parse_response(
     .iter()
     .map(|r| JsValue::from(record(r)))
     .collect()
+}
+
+/// RFC 9112 §6.3's message-length rules in the order the core's parsers try them
+/// ([`simplehttp_core::MESSAGE_LENGTH_RULES`]): `{ number, applies, text }` each, `applies`
+/// being `requests`, `responses` or `both`. A head's `framingRule` (or a framing error's)
+/// is the number of the rule that decided it.
+#[wasm_bindgen(js_name = messageLengthRules)]
+#[must_use]
+pub fn message_length_rules() -> Array {
+    simplehttp_core::MESSAGE_LENGTH_RULES
+        .iter()
+        .map(|r| {
+            let o = Object::new();
+            set(&o, "number", f64::from(r.number));
+            set(&o, "applies", r.applies.as_str());
+            set(&o, "text", r.text);
+            JsValue::from(o)
+        })
+        .collect()
 }
 
 /// The version of `simplehttp-core` inside this module.

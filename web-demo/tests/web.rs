@@ -3,7 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Array, Reflect};
-use simplehttp_web_demo::parse_request;
+use simplehttp_web_demo::{message_length_rules, parse_request};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -142,4 +142,27 @@ fn cuts_choose_where_reads_end() {
         .filter_map(|s| get(&s, "received").as_f64())
         .collect();
     assert_eq!(waits, [3.0, 20.0]);
+}
+
+#[wasm_bindgen_test]
+fn message_length_rules_come_in_order_and_heads_name_the_one_that_decided() {
+    let rules = message_length_rules();
+    assert_eq!(rules.length(), 8);
+    for (i, r) in rules.iter().enumerate() {
+        assert_eq!(get(&r, "number").as_f64(), Some((i + 1) as f64));
+        let applies = get(&r, "applies").as_string().expect("applies");
+        assert!(["requests", "responses", "both"].contains(&applies.as_str()));
+        assert!(!get(&r, "text").as_string().expect("text").is_empty());
+    }
+    assert_eq!(
+        get(&rules.get(6), "applies").as_string().as_deref(),
+        Some("requests")
+    );
+    let wire = b"PUT /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc";
+    let head = parse_request(wire, 0, None, None).get(0);
+    assert_eq!(get(&head, "framingRule").as_f64(), Some(6.0));
+    assert_eq!(
+        get(&head, "framingRuleName").as_string().as_deref(),
+        Some("ContentLength")
+    );
 }

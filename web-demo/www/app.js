@@ -1,11 +1,13 @@
 // The simplehttp explorer: the page around simplehttp-core's WebAssembly build.
 // No HTTP rule lives here: every step and every answer shown comes from the core
 // (parseRequest, serveRequests).
-import init, { parseRequest, parseResponse, serveRequests, coreVersion } from "./pkg/simplehttp_web_demo.js";
+import init, { parseRequest, parseResponse, serveRequests, coreVersion, messageLengthRules } from "./pkg/simplehttp_web_demo.js";
 import { CR_MARK, LF_MARK, DEFAULT_FILE_TEXTS, PRESETS, RESPONSE_PRESETS } from "./presets.js";
 import { findingList, renderExpert } from "./expert.js";
 import { methodOf, readButton, renderConversation } from "./timeline.js";
 import { byteToText, textToByte } from "./caret.js";
+import { renderParsers } from "./parsers.js";
+import { renderChecklist } from "./checklist.js";
 export { PRESETS, RESPONSE_PRESETS };
 
 const enc = new TextEncoder();
@@ -821,6 +823,11 @@ function renderSteps(follow = false) {
   ui.position.textContent = n ? `step ${state.current + 1} of ${n}` : "";
 }
 
+// The framing checklist (checklist.js) follows the selected step; the parser comparison
+// (parsers.js) follows the input.
+const lessons = () => ({ presetId: ui.preset.value, steps: state.steps, current: state.current, bytes: state.bytes,
+  responseMode: responseMode(), rules: state.rules ??= messageLengthRules(), el, rfcLinks });
+
 /** Selects step `i`; unless the editor's caret chose it (`from` "editor"), its bytes are
  * selected in the editor too, without moving the focus. */
 function select(i, from = "") {
@@ -831,6 +838,7 @@ function select(i, from = "") {
   renderDetail();
   renderExpertPanel();
   if (from !== "editor") selectInEditor(stepBytes(state.steps[state.current]));
+  renderChecklist($("checklist"), lessons());
   writeLink();
 }
 
@@ -1135,6 +1143,8 @@ function run() {
   renderDetail();
   renderExpertPanel();
   sayCursor();
+  renderChecklist($("checklist"), lessons());
+  renderParsers($("parsers"), lessons());
   if (!responseMode()) {
     renderExchanges();
     renderConversation(ui.conversation, state.outcome, helpers, { read: readAsClient, show: showMessage });

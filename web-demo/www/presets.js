@@ -59,13 +59,77 @@ export const PRESETS = [
     text: `PUT /log.txt HTTP/1.1\n${H}Transfer-Encoding: chunked\nTrailer: X-Checksum\n\n5;note=first\nhello\n6\n world\n0\nX-Checksum: 42\n\n`,
   },
   {
-    id: "smuggle",
+    id: "smuggle", ambiguous: true,
     name: "smuggling attempt: Content-Length + Transfer-Encoding (400)",
     text: `POST /upload HTTP/1.1\n${H}Content-Length: 6\nTransfer-Encoding: chunked\n\n0\n\nX`,
   },
+  // The ambiguous inputs request smuggling lives on (`ambiguous`): parsers.js says how other
+  // parsers read each of them.
+  {
+    id: "te-cl", ambiguous: true,
+    name: "smuggling attempt: Transfer-Encoding + Content-Length (400)",
+    text: `POST /upload HTTP/1.1\n${H}Transfer-Encoding: chunked\nContent-Length: 6\n\n0\n\nX`,
+  },
+  {
+    id: "cl-twice-equal", ambiguous: true,
+    name: "Content-Length twice, equal values (201)",
+    text: `PUT /docs/twice.txt HTTP/1.1\n${H}Content-Length: 5\nContent-Length: 5\n\nhello`,
+  },
+  {
+    id: "cl-twice-differ", ambiguous: true,
+    name: "Content-Length twice, different values (400)",
+    text: `POST /upload HTTP/1.1\n${H}Content-Length: 5\nContent-Length: 6\n\nhello!`,
+  },
+  {
+    id: "cl-list", ambiguous: true,
+    name: "Content-Length: 5, 5 (a list of equal values) (201)",
+    text: `PUT /docs/list.txt HTTP/1.1\n${H}Content-Length: 5, 5\n\nhello`,
+  },
+  { id: "bare-cr", ambiguous: true, name: "bare CR inside a field line (400)", text: `GET / HTTP/1.1\n${H}Foo: 1${CR_MARK}Bar: 2\n\n` },
+  { id: "obs-fold", ambiguous: true, name: "obs-fold: a field value continued on the next line (400)", text: `GET / HTTP/1.1\n${H}X-Folded: first\n  second\n\n` },
+  {
+    id: "space-colon", ambiguous: true,
+    name: "whitespace before the colon: \"Content-Length : 5\" (400)",
+    text: `POST /upload HTTP/1.1\n${H}Content-Length : 5\n\nhello`,
+  },
+  {
+    id: "chunked-not-last", ambiguous: true,
+    name: "Transfer-Encoding: chunked, gzip (chunked not last) (400)",
+    text: `POST /upload HTTP/1.1\n${H}Transfer-Encoding: chunked, gzip\n\n0\n\n`,
+  },
+  {
+    id: "chunk-lead-space", ambiguous: true,
+    name: "chunk size with leading whitespace (400)",
+    text: `PUT /docs/chunk.txt HTTP/1.1\n${H}Transfer-Encoding: chunked\n\n 5\nhello\n0\n\n`,
+  },
+  {
+    id: "chunk-trail-space", ambiguous: true,
+    name: "chunk size with trailing whitespace (400)",
+    text: `PUT /docs/chunk.txt HTTP/1.1\n${H}Transfer-Encoding: chunked\n\n5 \nhello\n0\n\n`,
+  },
+  {
+    id: "chunk-0x", ambiguous: true,
+    name: "chunk size with a 0x prefix (400)",
+    text: `PUT /docs/chunk.txt HTTP/1.1\n${H}Transfer-Encoding: chunked\n\n0x5\nhello\n0\n\n`,
+  },
+  {
+    id: "chunk-overflow", ambiguous: true,
+    name: "chunk size past 64 bits: 2^64 + 5 (400)",
+    text: `PUT /docs/chunk.txt HTTP/1.1\n${H}Transfer-Encoding: chunked\n\n10000000000000005\nhello\n0\n\n`,
+  },
+  {
+    id: "chunk-ext", ambiguous: true,
+    name: "chunk extension 5;name=value (201)",
+    text: `PUT /docs/ext.txt HTTP/1.1\n${H}Transfer-Encoding: chunked\n\n5;name=value\nhello\n0\n\n`,
+  },
+  {
+    id: "te-http10", ambiguous: true,
+    name: "Transfer-Encoding in an HTTP/1.0 request (400)",
+    text: `POST /upload HTTP/1.0\n${H}Transfer-Encoding: chunked\n\n5\nhello\n0\n\n`,
+  },
   { id: "escape", name: "path escape /../etc/passwd (400)", text: `GET /../etc/passwd HTTP/1.1\n${H}\n` },
   { id: "malformed", name: "malformed request line (400)", text: `GET /hello.txt  HTTP/1.1\n${H}\n` },
-  { id: "bare-lf", name: "bare LF line ending (400)", text: `GET / HTTP/1.1${LF_MARK}${H}\n` },
+  { id: "bare-lf", ambiguous: true, name: "bare LF line ending (400)", text: `GET / HTTP/1.1${LF_MARK}${H}\n` },
   {
     id: "many-headers",
     name: "101 header fields (431)",
