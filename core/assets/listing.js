@@ -7,6 +7,11 @@
   const table = document.getElementById("listing");
   if (!table) return;
   const writable = table.hasAttribute("data-writable");
+  // Unless the server takes them (--hidden), names starting with "." are answered 404:
+  // such a file or folder is left out, said once, rather than sent.
+  const takesDotNames = table.hasAttribute("data-hidden");
+  const dotted = (path) => !takesDotNames && path.split("/").some((s) => s.startsWith("."));
+  const LEFT_OUT = "left out: the server takes no names starting with a dot";
   const filter = document.getElementById("filter");
 
   const el = (tag, cls, text) => {
@@ -158,18 +163,21 @@
   // `items`: [{ file, path }] or [{ error, path }], path relative to this folder.
   async function upload(items) {
     for (const item of items) {
-      if (item.file) await put(item.file, item.path);
+      if (dotted(item.path)) report(item.path).done(false, LEFT_OUT);
+      else if (item.file) await put(item.file, item.path);
       else report(item.path).done(false, `failed: ${item.error}`);
     }
     await refresh();
   }
 
   // A dropped folder, walked: its files (names sorted) with their paths. An empty folder
-  // has nothing to send.
+  // has nothing to send; a dot-folder the server would refuse is not walked.
   async function walk(entry, prefix, out) {
     const path = prefix + entry.name;
     try {
-      if (entry.isFile) {
+      if (dotted(entry.name)) {
+        out.push({ path: entry.isDirectory ? `${path}/` : path });
+      } else if (entry.isFile) {
         out.push({ file: await new Promise((ok, no) => entry.file(ok, no)), path });
       } else if (entry.isDirectory) {
         const reader = entry.createReader();

@@ -393,11 +393,18 @@ impl Listing {
             "<input type=\"search\" id=\"filter\" class=\"filter\" placeholder=\"Filter names\" \
              aria-label=\"Filter names\" autocomplete=\"off\" hidden>\n",
         );
+        // For the script: whether to offer uploads, and whether the server takes dot-names
+        // (else a dropped folder's `.git` is left out rather than sent file by file to 404).
         let _ = write!(
             h,
-            "<table id=\"listing\"{}>\n<thead><tr>",
+            "<table id=\"listing\"{}{}>\n<thead><tr>",
             if self.view.writable {
                 " data-writable=\"\""
+            } else {
+                ""
+            },
+            if self.view.writable && self.view.hidden {
+                " data-hidden=\"\""
             } else {
                 ""
             }
@@ -891,6 +898,18 @@ mod tests {
         );
         assert!(
             h.contains("<table id=\"listing\" data-writable=\"\">"),
+            "{h}"
+        );
+        let with_dots = View {
+            writable: true,
+            hidden: true,
+            ..View::default()
+        };
+        let h =
+            String::from_utf8(Listing::with_view(StorePath::root(), mixed(), with_dots).to_bytes())
+                .unwrap();
+        assert!(
+            h.contains("<table id=\"listing\" data-writable=\"\" data-hidden=\"\">"),
             "{h}"
         );
     }

@@ -5,7 +5,7 @@
 // on disk byte for byte and in the refreshed list. At 360 px wide nothing overflows.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
@@ -27,6 +27,13 @@ describe("listing page: drag and drop", { timeout: 120_000 }, () => {
   let page;
   before(() => ({ browser, page } = suite));
 
+  /** Drops a file called `name` on the listing's table, as a drag from the desktop would. */
+  const dropOnTable = (name) =>
+    page.evaluate((name) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(["dropped on the table\n"], name, { type: "text/plain" }));
+      document.getElementById("listing").dispatchEvent(new DragEvent("drop", { bubbles: true, cancelable: true, dataTransfer: dt }));
+    }, name);
   const results = () =>
     page.$$eval("#results li", (lis) =>
       lis.map((li) => [li.querySelector(".name").textContent, li.querySelector(".status").textContent, li.querySelector("progress").value, li.className]),
@@ -118,6 +125,9 @@ describe("listing page: drag and drop", { timeout: 120_000 }, () => {
       "album/a.png": randomBytes(70_000),
       "album/more/c d.txt": Buffer.from("c and d\n"),
     };
+    // A dot-folder the server would answer 404 for, file by file: left out, said once.
+    mkdirSync(join(src, "album", ".git", "objects"), { recursive: true });
+    writeFileSync(join(src, "album", ".git", "objects", "x"), "object\n");
     mkdirSync(join(src, "album", "more"), { recursive: true });
     mkdirSync(join(src, "album", "empty"));
     for (const [p, bytes] of Object.entries(tree)) writeFileSync(join(src, p), bytes);
@@ -137,9 +147,12 @@ describe("listing page: drag and drop", { timeout: 120_000 }, () => {
     await cdp.send("Input.dispatchDragEvent", { type: "drop", ...at, data });
     await cdp.detach();
 
-    const want = ["report.pdf", "notes.md", "album/a.png", "album/b.txt", "album/more/c d.txt"];
+    const want = ["report.pdf", "notes.md", "album/.git/", "album/a.png", "album/b.txt", "album/more/c d.txt"];
     await page.waitForFunction((n) => document.querySelectorAll("#results li.ok, #results li.err").length === n, want.length, { timeout: 20_000 });
-    assert.deepEqual(await results(), want.map((p) => [p, "201 Created", 1, "ok"]));
+    assert.deepEqual(await results(), want.map((p) => p.includes(".git")
+      ? [p, "left out: the server takes no names starting with a dot", 1, "err"]
+      : [p, "201 Created", 1, "ok"]));
+    assert.equal(existsSync(join(root, "inbox", "album", ".git")), false);
     assert.equal(await page.$eval("#drop", (d) => d.classList.contains("over")), false);
     for (const [p, bytes] of Object.entries(tree)) assert.deepEqual(readFileSync(join(root, "inbox", p)), bytes, p);
     await page.waitForFunction(() => document.querySelectorAll("#listing tbody tr").length === 5);
@@ -155,6 +168,19 @@ describe("listing page: drag and drop", { timeout: 120_000 }, () => {
 
   it("a drop elsewhere on the page uploads too, and a drag of text is left alone", async () => {
     const { root, server } = await serve();
+    await load(server.url);
+    await dropOnTable(".env");
+    await page.waitForFunction(() => document.querySelector("#results li.err"));
+    assert.deepEqual(await results(), [[".env", "left out: the server takes no names starting with a dot", 1, "err"]]);
+    assert.equal(existsSync(join(root, ".env")), false);
+    // Under --hidden the page sends it, and the server takes it.
+    const hidden = await serve(["--hidden"]);
+    await load(hidden.server.url);
+    await dropOnTable(".env");
+    await page.waitForFunction(() => document.querySelector("#results li.ok"));
+    assert.deepEqual(await results(), [[".env", "201 Created", 1, "ok"]]);
+    assert.equal(readFileSync(join(hidden.root, ".env"), "utf8"), "dropped on the table\n");
+
     await load(server.url);
     const verdicts = await page.evaluate(() => {
       const fire = (type, target, dt) => {
