@@ -37,12 +37,23 @@
 
   const rows = () => [...table.tBodies[0].rows].filter((r) => !r.classList.contains("up"));
 
+  // How many names the filter lets through, told to screen readers as it changes.
+  const matches = el("p", "vh");
+  matches.id = "matches";
+  matches.setAttribute("aria-live", "polite");
+  filter.after(matches);
+
   function applyFilter() {
     const q = filter.value.trim().toLowerCase();
-    for (const row of rows()) {
+    let shown = 0;
+    const all = rows();
+    for (const row of all) {
       const name = row.cells[0].textContent.toLowerCase();
       row.hidden = q !== "" && !name.includes(q);
+      if (!row.hidden) shown += 1;
     }
+    const text = q === "" ? "" : `${shown} of ${all.length} name${all.length === 1 ? "" : "s"} match`;
+    if (matches.textContent !== text) matches.textContent = text;
   }
 
   // A file's URL, from its link (which the server percent-encoded).

@@ -150,12 +150,16 @@ describe("listing page: keyboard", { timeout: 120_000 }, () => {
     await page.focus("#filter");
     await page.keyboard.type("re");
     assert.deepEqual(await page.$$eval("#listing tbody tr:not([hidden]) a", (as) => as.map((a) => a.textContent)), ["readme.md"]);
+    // A screen reader hears how many are left.
+    assert.equal(await page.textContent("#matches"), "1 of 4 names match");
+    assert.equal(await page.getAttribute("#matches", "aria-live"), "polite");
     const stops = (await tabThrough()).map((s) => s.name);
     assert.deepEqual(stops, [...SORT_LINKS, "link: readme.md", "button: Delete readme.md"]);
     // Back to the filter, Escape empties it and every row is back in the order.
     await page.focus("#filter");
     await page.keyboard.press("Escape");
     assert.equal(await page.inputValue("#filter"), "");
+    assert.equal(await page.textContent("#matches"), "");
     assert.equal((await tabThrough()).length, 10);
   });
 
