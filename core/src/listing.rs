@@ -21,7 +21,10 @@
 //! total size. The script and stylesheet are not inline: they come from the reserved path
 //! (see [`assets`](crate::assets)), so the page's `Content-Security-Policy` can forbid
 //! every inline script and style. Under a writable root it holds an upload area the script
-//! shows (upload by `PUT`, delete by `DELETE`); a read-only page has none.
+//! shows (files picked, or files and folders dropped, each uploaded by `PUT`; delete by
+//! `DELETE` after a confirmation); a read-only page has none. Every control has a name
+//! saying what it acts on (the upload input names the folder, the sort links say in their
+//! `title` which way they sort, `../` is "Parent folder").
 //!
 //! # The JSON
 //! `[{"name":"a.txt","kind":"file","size":3,"modified":784111777,"etag":"\"3-2ebc98a1-0\""}, ...]`:
@@ -373,22 +376,35 @@ impl Listing {
         h.push_str("</span></p>\n</header>\n<main>\n");
         if self.view.writable {
             // Shown by the script, which does the uploading: without it, nothing to offer.
+            // The input's name says where the files go; the results are announced.
             h.push_str(
-                "<section id=\"upload\" class=\"upload\" hidden>\n\
-                 <label class=\"drop\" id=\"drop\">Drop files here or \
-                 <input type=\"file\" id=\"files\" multiple></label>\n\
-                 <ul id=\"results\" class=\"results\"></ul>\n</section>\n",
+                "<section id=\"upload\" class=\"upload\" aria-label=\"Upload\" hidden>\n\
+                 <label class=\"drop\" id=\"drop\"><span>Drop files or folders here, or</span> \
+                 <input type=\"file\" id=\"files\" multiple aria-label=\"Upload files to ",
+            );
+            h.push_str(&title);
+            h.push_str(
+                "\"></label>\n\
+                 <ul id=\"results\" class=\"results\" aria-label=\"Upload and delete results\" \
+                 aria-live=\"polite\"></ul>\n</section>\n",
             );
         }
         h.push_str(
             "<input type=\"search\" id=\"filter\" class=\"filter\" placeholder=\"Filter names\" \
              aria-label=\"Filter names\" autocomplete=\"off\" hidden>\n",
         );
+        // For the script: whether to offer uploads, and whether the server takes dot-names
+        // (else a dropped folder's `.git` is left out rather than sent file by file to 404).
         let _ = write!(
             h,
-            "<table id=\"listing\"{}>\n<thead><tr>",
+            "<table id=\"listing\"{}{}>\n<thead><tr>",
             if self.view.writable {
                 " data-writable=\"\""
+            } else {
+                ""
+            },
+            if self.view.writable && self.view.hidden {
+                " data-hidden=\"\""
             } else {
                 ""
             }
@@ -403,7 +419,7 @@ impl Listing {
         h.push_str("</tr></thead>\n<tbody>\n");
         if !self.dir.is_root() {
             h.push_str(
-                "<tr class=\"up\"><td><a href=\"../\">../</a></td><td></td><td></td></tr>\n",
+                "<tr class=\"up\"><td><a href=\"../\" aria-label=\"Parent folder\">../</a></td><td></td><td></td></tr>\n",
             );
         }
     }
@@ -424,15 +440,27 @@ impl Listing {
                 Order::Desc => " aria-sort=\"descending\"",
             });
         }
+        // The link's name stays the column's (it names the column head too); its title
+        // (the accessible description) says what following it does.
+        let lower = match key {
+            SortKey::Name => "name",
+            SortKey::Size => "size",
+            SortKey::Modified => "modification time",
+        };
+        let way = if next == "asc" {
+            "ascending"
+        } else {
+            "descending"
+        };
         let _ = write!(
             h,
-            "><a href=\"?sort={}&amp;order={next}\">{label}",
+            "><a href=\"?sort={}&amp;order={next}\" title=\"Sort by {lower}, {way}\">{label}",
             key.as_str()
         );
         if current {
             h.push_str(match self.view.order {
-                Order::Asc => " <span aria-hidden=\"true\">\u{25B2}</span>",
-                Order::Desc => " <span aria-hidden=\"true\">\u{25BC}</span>",
+                Order::Asc => "<span aria-hidden=\"true\"> \u{25B2}</span>",
+                Order::Desc => "<span aria-hidden=\"true\"> \u{25BC}</span>",
             });
         }
         h.push_str("</a></th>");
@@ -824,12 +852,18 @@ mod tests {
         let h = String::from_utf8(Listing::with_view(StorePath::root(), mixed(), view).to_bytes())
             .unwrap();
         assert!(
-            h.contains("<th class=\"name\"><a href=\"?sort=name&amp;order=asc\">Name</a></th>"),
+            h.contains(
+                "<th class=\"name\"><a href=\"?sort=name&amp;order=asc\" \
+                 title=\"Sort by name, ascending\">Name</a></th>"
+            ),
             "{h}"
         );
-        assert!(h.contains("<th class=\"size\" aria-sort=\"ascending\"><a href=\"?sort=size&amp;order=desc\">Size"), "{h}");
+        assert!(h.contains("<th class=\"size\" aria-sort=\"ascending\"><a href=\"?sort=size&amp;order=desc\" title=\"Sort by size, descending\">Size"), "{h}");
         assert!(
-            h.contains("<a href=\"?sort=modified&amp;order=asc\">Modified</a>"),
+            h.contains(
+                "<a href=\"?sort=modified&amp;order=asc\" \
+                 title=\"Sort by modification time, ascending\">Modified</a>"
+            ),
             "{h}"
         );
         assert!(
@@ -853,11 +887,29 @@ mod tests {
             String::from_utf8(Listing::with_view(StorePath::root(), mixed(), writable).to_bytes())
                 .unwrap();
         assert!(
-            h.contains("<section id=\"upload\" class=\"upload\" hidden>"),
+            h.contains("<section id=\"upload\" class=\"upload\" aria-label=\"Upload\" hidden>"),
+            "{h}"
+        );
+        assert!(
+            h.contains(
+                "<input type=\"file\" id=\"files\" multiple aria-label=\"Upload files to /\">"
+            ),
             "{h}"
         );
         assert!(
             h.contains("<table id=\"listing\" data-writable=\"\">"),
+            "{h}"
+        );
+        let with_dots = View {
+            writable: true,
+            hidden: true,
+            ..View::default()
+        };
+        let h =
+            String::from_utf8(Listing::with_view(StorePath::root(), mixed(), with_dots).to_bytes())
+                .unwrap();
+        assert!(
+            h.contains("<table id=\"listing\" data-writable=\"\" data-hidden=\"\">"),
             "{h}"
         );
     }
@@ -970,7 +1022,7 @@ mod tests {
         let listed = Listed::new(entries, 0, false);
         let h = String::from_utf8(Listing::new(dir, listed).to_bytes()).unwrap();
         assert!(h.contains("<title>Index of /d&amp;d/</title>"), "{h}");
-        assert!(h.contains("<a href=\"../\">../</a>"));
+        assert!(h.contains("<a href=\"../\" aria-label=\"Parent folder\">../</a>"));
         assert!(
             h.contains("<a href=\"./a%20b/\">a b/</a></td><td>-</td>"),
             "{h}"

@@ -780,7 +780,7 @@ fn listing_shows_entries_sorted_with_links() {
     };
     let html = String::from_utf8(listing.to_bytes()).unwrap();
     assert!(html.contains("<title>Index of /pics/</title>"), "{html}");
-    assert!(html.contains("<a href=\"../\">../</a>"));
+    assert!(html.contains("<a href=\"../\" aria-label=\"Parent folder\">../</a>"));
     let sub = html.find("href=\"./sub/\">sub/</a>").expect("sub/");
     let a = html
         .find("href=\"./a.png\">a.png</a></td><td title=\"4 bytes\">4 B</td><td><time datetime=\"2001-09-09T01:46:40Z\">2001-09-09 01:46 UTC</time>")

@@ -5,6 +5,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import assert from "node:assert/strict";
+import { after, afterEach, before } from "node:test";
 import { chromium } from "playwright-core";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -136,6 +138,64 @@ export async function openBrowser(options = {}) {
     rmSync(profile, { recursive: true, force: true });
   };
   return { context, page, problems, close };
+}
+
+/** Reports every Content-Security-Policy violation on any page of `browser` (from
+ * openBrowser) to its `problems`, so that a test's "no problems" covers the policy too. */
+export async function watchCsp(browser) {
+  await browser.context.exposeBinding("reportViolation", (_src, v) => browser.problems.push(`CSP violation: ${v}`));
+  await browser.context.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      window.reportViolation?.(`${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
+}
+
+/**
+ * The set-up of a describe() of listing-page tests: one browser for the suite with CSP
+ * violations among its problems, and after each test no problem left. `serve(args)` starts
+ * simple-server on a fresh root from `makeRoot()`, `load(url)` opens a page and waits for its
+ * script, `names()` lists the shown rows' names, `temp(prefix)` makes a folder; all are
+ * stopped or removed after the suite. `browser` and `page` are set once `before` has run.
+ */
+export function listingSuite(makeRoot) {
+  const servers = [];
+  const dirs = [];
+  const suite = {
+    browser: null,
+    page: null,
+    temp(prefix) {
+      const dir = mkdtempSync(join(tmpdir(), prefix));
+      dirs.push(dir);
+      return dir;
+    },
+    async serve(args = []) {
+      const root = makeRoot();
+      dirs.push(root);
+      const server = await startServer(["--root", root, ...args]);
+      servers.push(server);
+      return { root, server };
+    },
+    async load(url) {
+      await suite.page.goto(url);
+      await suite.page.waitForSelector("html[data-ready=true]");
+    },
+    names: () => suite.page.$$eval("#listing tbody tr:not([hidden]) td:first-child a", (as) => as.map((a) => a.textContent)),
+  };
+  before(async () => {
+    suite.browser = await openBrowser();
+    suite.page = suite.browser.page;
+    await watchCsp(suite.browser);
+  });
+  after(async () => {
+    await suite.browser?.close();
+    for (const s of servers) await s.stop();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  afterEach(() => {
+    assert.deepEqual(suite.browser.problems.splice(0), [], "the page logged errors, warnings or CSP violations");
+  });
+  return suite;
 }
 
 /** Saves a screenshot of `page` under target/browser-artifacts/ and returns its path. */

@@ -1,12 +1,13 @@
 // Access control in headless Chromium: a listing that needs Basic credentials (refused
 // with wrong ones, browsed and uploaded to with right ones), dotfiles left out of the page,
-// and under --auth alone, browsing without credentials while the first write is challenged.
+// and under --auth alone, browsing without credentials while the first write is challenged;
+// no CSP violation throughout.
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { openBrowser, screenshot, startServer } from "./harness.mjs";
+import { openBrowser, screenshot, startServer, watchCsp } from "./harness.mjs";
 
 const ALICE = { username: "alice", password: "s3cret" };
 
@@ -44,6 +45,7 @@ describe("access control in the browser", { timeout: 120_000 }, () => {
 
   async function browser(options) {
     const b = await openBrowser(options);
+    await watchCsp(b);
     browsers.push(b);
     return b;
   }
@@ -107,6 +109,8 @@ describe("access control in the browser", { timeout: 120_000 }, () => {
     await b.page.waitForFunction(() => document.querySelector("#results li.ok"));
     assert.equal(await b.page.textContent("#results li .status"), "201 Created");
     assert.equal(readFileSync(join(root, "yes.txt"), "utf8"), "yes\n");
+    // The list is refreshed after the result is shown.
+    await b.page.waitForFunction(() => document.querySelectorAll("#listing tbody tr").length === 3);
     assert.deepEqual(await names(b.page), ["docs/", "notes.txt", "yes.txt"]);
     assert.deepEqual(unexpected(b.problems.splice(0)), []);
   });

@@ -75,7 +75,9 @@ fn sort_links_reorder_the_page() {
     let server = server(&[]);
     let page = text(&server.get("/").body);
     assert!(
-        page.contains(r#"<a href="?sort=size&amp;order=asc">Size</a>"#),
+        page.contains(
+            r#"<a href="?sort=size&amp;order=asc" title="Sort by size, ascending">Size</a>"#
+        ),
         "{page}"
     );
     let order = |page: &str| -> Vec<usize> {
@@ -89,7 +91,9 @@ fn sort_links_reorder_the_page() {
     assert!(o[0] < o[1] && o[1] < o[3] && o[3] < o[2], "{page}");
     // The link's target, as a browser would follow it.
     let by_size = text(&server.get("/?sort=size&order=desc").body);
-    assert!(by_size.contains(r#"aria-sort="descending"><a href="?sort=size&amp;order=asc">"#));
+    assert!(by_size.contains(
+        r#"aria-sort="descending"><a href="?sort=size&amp;order=asc" title="Sort by size, ascending">Size<span aria-hidden="true"> ▼</span></a>"#
+    ));
     let o = order(&by_size);
     assert!(o[0] < o[1] && o[1] < o[3] && o[3] < o[2], "{by_size}");
     let by_size = text(&server.get("/?sort=size&order=asc").body);
