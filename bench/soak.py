@@ -182,6 +182,8 @@ def run(server_cmd, seconds, www, log):
         if port is None:
             return {"error": "the server did not start; see " + err_path}
         size = os.path.getsize(os.path.join(www, "10m.bin"))
+        time.sleep(0.5)
+        idle_before = {"rss_kib": _rss_kib(proc.pid), "fds": _fds(proc.pid)}
         count = _Count()
         start = time.monotonic()
         end = start + seconds
@@ -213,6 +215,9 @@ def run(server_cmd, seconds, www, log):
                     f"{len(count.errors)} failures")
         for t in loads:
             t.join(timeout=60)
+        # Idle again: every client has closed; what the server still holds is its own.
+        time.sleep(2)
+        idle_after = {"rss_kib": _rss_kib(proc.pid), "fds": _fds(proc.pid)}
         if proc.poll() is not None:
             count.bad("server", f"exited with {proc.returncode} during the soak")
     finally:
@@ -243,6 +248,10 @@ def run(server_cmd, seconds, www, log):
         "fds_end": last and last["fds"],
         "rss_growth": growth("rss_kib"),
         "fds_growth": growth("fds"),
+        "fds_range": [min(x["fds"] for x in samples), max(x["fds"] for x in samples)]
+        if samples else None,
+        "idle_before": idle_before,
+        "idle_after": idle_after,
     }
 
 
@@ -256,6 +265,14 @@ def markdown(soak):
     f = soak["fds_growth"]
     errors = soak["errors"]
     err = "none" if not errors else f"{len(errors)}: " + "; ".join(errors[:5])
+    idle = ""
+    before, after = soak.get("idle_before"), soak.get("idle_after")
+    if before and after:
+        lo, hi = soak["fds_range"]
+        idle = (f"\nUnder load the descriptors move with the connections open at the moment "
+                f"(between {lo} and {hi} over the run). Idle, before the load and 2 s after it: "
+                f"{before['fds']} and {after['fds']} descriptors, RSS {before['rss_kib']:,} and "
+                f"{after['rss_kib']:,} KiB.\n")
     return f"""## Soak ({soak['seconds'] / 60:.0f} minutes, `bench/run --soak`)
 
 simple-server with its defaults under four loads at once: wrk keep-alive (32 connections),
@@ -266,6 +283,6 @@ and deleted. Measured {soak.get('date', '')}.
 |---|---:|---:|---:|
 | RSS | {soak['rss_kib_1min']:,} KiB | {soak['rss_kib_end']:,} KiB | {'n/a' if g is None else f'{g * 100:+.1f} %'} |
 | open descriptors | {soak['fds_1min']} | {soak['fds_end']} | {'n/a' if f is None else f'{f * 100:+.1f} %'} |
-
+{idle}
 Requests: {lines}. Failed requests: {err}.
 """
