@@ -711,14 +711,23 @@ impl CountingServer {
                             .unwrap_or("")
                             .to_string();
                         let path = line.split(' ').nth(1).unwrap_or("").to_string();
-                        let status = if path.contains("missing") {
-                            "404 Not Found"
+                        // /go-X redirects to /X with its path as the body; /big-go-X
+                        // too, with a body of 100 KiB.
+                        let (status, body) = if path.contains("missing") {
+                            ("404 Not Found".to_string(), path.clone())
+                        } else if let Some((big, to)) = path.split_once("go-") {
+                            let body = if big == "/big-" {
+                                "x".repeat(100 * 1024)
+                            } else {
+                                path.clone()
+                            };
+                            (format!("302 Found\r\nLocation: /{to}"), body)
                         } else {
-                            "200 OK"
+                            ("200 OK".to_string(), path.clone())
                         };
                         let reply = format!(
-                            "HTTP/1.1 {status}\r\nContent-Length: {}\r\n\r\n{path}",
-                            path.len()
+                            "HTTP/1.1 {status}\r\nContent-Length: {}\r\n\r\n{body}",
+                            body.len()
                         );
                         if s.write_all(reply.as_bytes()).is_err() {
                             break;
@@ -789,6 +798,31 @@ fn several_urls_go_in_order_over_one_connection() {
     run.assert_code(0);
     assert_eq!(std::fs::read(dir.join("y.txt")).unwrap(), b"/y.txt");
     assert_eq!(server.counts().0, 3, "one connection per run");
+}
+
+#[test]
+fn a_small_redirect_body_is_read_past_and_the_connection_kept() {
+    let server = CountingServer::start(Duration::ZERO);
+    let run = client(["-s", "-L", &server.url("/go-a"), &server.url("/b")]).run();
+    run.assert_code(0);
+    assert_eq!(
+        run.stdout, b"/a/b",
+        "the redirect's own body is not written"
+    );
+    assert_eq!(
+        server.counts().0,
+        1,
+        "the redirect, its target and the next URL on one connection"
+    );
+    // A redirect with a large body is not read through: the connection is closed.
+    let run = client(["-s", "-L", &server.url("/big-go-a"), &server.url("/b")]).run();
+    run.assert_code(0);
+    assert_eq!(run.stdout, b"/a/b");
+    assert_eq!(
+        server.counts().0,
+        3,
+        "a new connection after the large body"
+    );
 }
 
 #[test]
