@@ -904,12 +904,29 @@ fn a_kept_alive_connection_closed_by_the_server_is_replaced() {
 
 #[test]
 fn with_continue_a_download_stopped_by_max_time_is_kept_to_resume() {
-    let server = RawServer::one(|mut s, _| {
-        send(
-            &mut s,
-            b"HTTP/1.1 200 OK\r\nETag: \"e1\"\r\nContent-Length: 1000\r\n\r\n",
-        );
-        send(&mut s, &[b'a'; 300]);
+    // A Content-Length body (spliced to the file once the buffer is empty) and a chunked
+    // one (written through the buffer, flushed when the server falls silent).
+    stopped_by_max_time_is_kept(
+        b"HTTP/1.1 200 OK\r\nETag: \"e1\"\r\nContent-Length: 1000\r\n\r\n",
+        |s| send(s, &[b'a'; 300]),
+    );
+    stopped_by_max_time_is_kept(
+        b"HTTP/1.1 200 OK\r\nETag: \"e1\"\r\nTransfer-Encoding: chunked\r\n\r\n",
+        |s| {
+            send(s, b"64\r\n");
+            send(s, &[b'a'; 100]);
+            std::thread::sleep(Duration::from_millis(20));
+            send(s, b"\r\nc8\r\n");
+            send(s, &[b'a'; 200]);
+            send(s, b"\r\n");
+        },
+    );
+}
+
+fn stopped_by_max_time_is_kept(head: &'static [u8], body: fn(&mut TcpStream)) {
+    let server = RawServer::one(move |mut s, _| {
+        send(&mut s, head);
+        body(&mut s);
         // Stall until the client gives up.
         s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
         let _ = read_all(&mut s);

@@ -191,13 +191,22 @@ impl Socket {
     /// Whether an idle kept-alive connection is still open: nothing to read yet (the server
     /// did not close it, nor send what no request asked for).
     fn is_idle_open(&self) -> bool {
-        let tcp = self.stream.tcp();
-        if self.start != self.end || tcp.set_nonblocking(true).is_err() {
-            return false;
-        }
+        self.start == self.end && !self.has_bytes_now()
+    }
+
+    /// Whether a read would return at once: bytes (or the end, or an error) are waiting on
+    /// the socket. Under TLS, decrypted bytes may be waiting in rustls too; this does not
+    /// see them. One peek that does not wait, rather than switching the socket to
+    /// non-blocking and back (three system calls).
+    fn has_bytes_now(&self) -> bool {
+        use rustix::net::{recv, RecvFlags};
         let mut probe = [0u8; 1];
-        let open = matches!(tcp.peek(&mut probe), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
-        tcp.set_nonblocking(false).is_ok() && open
+        let peeked = recv(
+            self.stream.tcp(),
+            &mut probe[..],
+            RecvFlags::PEEK | RecvFlags::DONTWAIT,
+        );
+        !matches!(peeked, Err(e) if e == rustix::io::Errno::AGAIN)
     }
 
     /// [`fill`](Socket::fill), giving up after `wait` without a byte.
@@ -913,6 +922,11 @@ impl Exchange<'_> {
                             }
                         }
                     }
+                    // Bytes of a download kept to resume wait in the write buffer only while
+                    // more arrive: after a short silence they go to the file (Sink::flush_kept).
+                    if rx.sink.as_ref().is_some_and(Sink::holds_kept) && KEEP_WAIT < wait.0 {
+                        wait = (KEEP_WAIT, Wait::Flush);
+                    }
                     let read = if wait.0.is_zero() {
                         Err(io::ErrorKind::TimedOut.into())
                     } else {
@@ -931,6 +945,17 @@ impl Exchange<'_> {
                             *received |= n > 0;
                             if n > 0 {
                                 writeout::mark(Mark::StartTransfer);
+                            }
+                        }
+                        Err(e) if is_timeout(&e) && wait.1 == Wait::Flush => {
+                            match rx.sink.as_mut().map(Sink::flush_kept) {
+                                None | Some(Ok(())) => {}
+                                Some(Err(WriteFailure::Closed(_))) => {
+                                    return Ok(Outcome::StdoutClosed {
+                                        status: rx.status.unwrap_or(0),
+                                    })
+                                }
+                                Some(Err(WriteFailure::Failed(f))) => return Err(f),
                             }
                         }
                         Err(e) if is_timeout(&e) && wait.1 == Wait::Continue => {
@@ -1127,7 +1152,14 @@ enum Wait {
     Head,
     /// Time to send the body without `100 Continue`.
     Continue,
+    /// Time to write a download kept to resume from the buffer to its file.
+    Flush,
 }
+
+/// How long a download kept to resume (`-C -`, `--retry`) holds received bytes in its write
+/// buffer while none arrive; then they go to the file, where Ctrl-C and `-m` find them. A
+/// stall lasts this much beyond `--timeout` before it is reported.
+const KEEP_WAIT: Duration = Duration::from_millis(50);
 
 fn is_timeout(e: &io::Error) -> bool {
     matches!(
