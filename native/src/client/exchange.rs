@@ -191,7 +191,7 @@ impl Socket {
     /// Whether an idle kept-alive connection is still open: nothing to read yet (the server
     /// did not close it, nor send what no request asked for).
     fn is_idle_open(&self) -> bool {
-        self.start == self.end && !self.has_bytes_now()
+        self.start == self.end && !self.stream.holds_received() && !self.has_bytes_now()
     }
 
     /// Whether a read would return at once: bytes (or the end, or an error) are waiting on
