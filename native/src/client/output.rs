@@ -657,6 +657,69 @@ mod tests {
     use super::*;
 
     #[test]
+    fn spliced_bytes_follow_buffered_ones_into_the_file_and_a_pipe() {
+        use std::net::{TcpListener, TcpStream};
+        let body: Vec<u8> = (0..700_000u32).map(|i| (i % 251) as u8).collect();
+        let dir = std::env::temp_dir().join(format!("sink-splice-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let dest = dir.join("f");
+        let (r, w) = rustix::pipe::pipe().unwrap();
+        for to_pipe in [false, true] {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let mut tx = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+            let (rx, _) = listener.accept().unwrap();
+            let sent = body.clone();
+            let writer = std::thread::spawn(move || tx.write_all(&sent[5..]).unwrap());
+            let mut sink = if to_pipe {
+                // A FIFO is written in place: spliced straight into it.
+                let fd = rustix::io::dup(&w).unwrap();
+                let mut sink = Sink::open(&Output::File(dest.clone()), None, false).unwrap();
+                drop(std::mem::replace(
+                    &mut sink.out,
+                    BufWriter::new(File::from(fd)),
+                ));
+                if let Some((temp, _)) = sink.temp.take() {
+                    unregister(&mut PARTIAL.lock().unwrap(), &temp);
+                    fs::remove_file(&temp).unwrap();
+                }
+                sink
+            } else {
+                Sink::open(&Output::File(dest.clone()), None, false).unwrap()
+            };
+            let reader = to_pipe.then(|| {
+                let fd = rustix::io::dup(&r).unwrap();
+                let want = body.len();
+                std::thread::spawn(move || {
+                    let mut got = vec![0; want];
+                    io::Read::read_exact(&mut File::from(fd), &mut got).unwrap();
+                    got
+                })
+            });
+            // Five bytes through the write buffer first (as with the head's first read).
+            sink.write_body(&body[..5]).unwrap();
+            let mut moved = 5;
+            while moved < body.len() {
+                match sink.splice_from(&rx, body.len() - moved) {
+                    Ok(Some(n)) if n > 0 => moved += n,
+                    other => panic!("splice: {other:?}"),
+                }
+            }
+            writer.join().unwrap();
+            assert_eq!(sink.written(), body.len() as u64);
+            match (&sink.splice, to_pipe) {
+                (Some(Splice::Direct), true) | (Some(Splice::Via(..)), false) => {}
+                _ => panic!("not spliced the expected way (to a pipe: {to_pipe})"),
+            }
+            sink.finish().unwrap();
+            match reader {
+                Some(t) => assert!(t.join().unwrap() == body, "the pipe got the body"),
+                None => assert!(fs::read(&dest).unwrap() == body, "the file holds the body"),
+            }
+        }
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn never_replace_keeps_a_file_that_appeared_meanwhile() {
         let dir = std::env::temp_dir().join(format!("sink-noreplace-{}", std::process::id()));
         fs::create_dir_all(&dir).unwrap();
