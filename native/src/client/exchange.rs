@@ -209,6 +209,20 @@ impl Socket {
         !matches!(peeked, Err(e) if e == rustix::io::Errno::AGAIN)
     }
 
+    /// Hands the bytes received and not yet consumed to the engine (and the end of the
+    /// stream, once the server closed it).
+    fn feed<'a>(
+        &'a self,
+        conn: &'a mut ClientConnection,
+    ) -> Result<simplehttp_core::client::Step<'a>, ClientError> {
+        let slice = &self.buf[self.start..self.end];
+        if self.eof {
+            conn.handle_eof(slice)
+        } else {
+            conn.handle_bytes(slice)
+        }
+    }
+
     /// [`fill`](Socket::fill), giving up after `wait` without a byte.
     fn fill_within(&mut self, wait: Duration) -> io::Result<usize> {
         self.set_wait(wait)?;
@@ -840,13 +854,7 @@ impl Exchange<'_> {
             disposition: None,
         };
         loop {
-            let slice = &socket.buf[socket.start..socket.end];
-            let step = if socket.eof {
-                conn.handle_eof(slice)
-            } else {
-                conn.handle_bytes(slice)
-            };
-            let (consumed, next) = match step {
+            let (consumed, next) = match socket.feed(&mut conn) {
                 Ok(step) => (step.consumed, rx.on_event(step.event)?),
                 Err(e) => {
                     if cfg.trace {
@@ -1089,13 +1097,9 @@ fn drain(
     let until = Instant::now() + DRAIN_WAIT.min(cfg.timeout);
     let mut body = 0u64;
     loop {
-        let slice = &socket.buf[socket.start..socket.end];
-        let step = if socket.eof {
-            conn.handle_eof(slice)
-        } else {
-            conn.handle_bytes(slice)
+        let Ok(step) = socket.feed(&mut conn) else {
+            return;
         };
-        let Ok(step) = step else { return };
         let (consumed, more, end) = match step.event {
             Event::NeedMore => (step.consumed, true, false),
             Event::End => (step.consumed, false, true),
