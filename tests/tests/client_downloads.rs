@@ -715,6 +715,11 @@ impl CountingServer {
                         // too, with a body of 100 KiB.
                         let (status, body) = if path.contains("missing") {
                             ("404 Not Found".to_string(), path.clone())
+                        } else if path.contains("busy") {
+                            (
+                                "503 Service Unavailable\r\nRetry-After: 0".to_string(),
+                                path.clone(),
+                            )
                         } else if let Some((big, to)) = path.split_once("go-") {
                             let body = if big == "/big-" {
                                 "x".repeat(100 * 1024)
@@ -823,6 +828,12 @@ fn a_small_redirect_body_is_read_past_and_the_connection_kept() {
         3,
         "a new connection after the large body"
     );
+
+    // The statuses retried: each try on the same connection.
+    let run = client(["-s", "--retry", "2", &server.url("/busy")]).run();
+    run.assert_code(8);
+    assert_eq!(run.stdout, b"/busy", "only the last try's body is written");
+    assert_eq!(server.counts().0, 4, "three tries on one connection");
 }
 
 #[test]
