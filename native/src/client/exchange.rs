@@ -1069,9 +1069,9 @@ fn splice_body(
 }
 
 /// Most body bytes read past to keep a connection after a response whose body is not
-/// wanted (a redirect followed, a status retried, a 416 on a complete download). curl
-/// drains what is already there and closes otherwise; a short error page or redirect body
-/// costs less to read than a new connection (and a TLS handshake).
+/// wanted (a redirect followed, a status retried, a 416 on a complete download): a short
+/// error page or redirect body costs less to read than a new connection (and a TLS
+/// handshake); a large one would cost more.
 const DRAIN_MAX: u64 = 64 * 1024;
 
 /// How long reading past such a body may take before the connection is closed instead.
