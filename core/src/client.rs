@@ -337,6 +337,10 @@ pub enum ClientError {
         /// The bytes sent.
         sent: u64,
     },
+    /// (Misuse) response body bytes were passed by the caller
+    /// ([`ClientConnection::pass_body`]) outside a Content-Length body, or more of them
+    /// than it has left.
+    PassedPastBody,
 }
 
 impl ClientError {
@@ -357,7 +361,8 @@ impl ClientError {
             | NotReusable(_)
             | NoBody
             | BodyTooLong { .. }
-            | BodyTooShort { .. } => true,
+            | BodyTooShort { .. }
+            | PassedPastBody => true,
         }
     }
 }
@@ -401,6 +406,9 @@ impl fmt::Display for ClientError {
             BodyTooShort { declared, sent } => {
                 write!(f, "the body ended after {sent} of its {declared} bytes")
             }
+            PassedPastBody => f.write_str(
+                "response body bytes passed outside a content-length body, or past its end",
+            ),
         }
     }
 }
@@ -780,6 +788,44 @@ impl ClientConnection {
         })
     }
 
+    /// While the final response's Content-Length body is being read: how many of its bytes
+    /// are still due. A shell may move them itself rather than pass them through
+    /// [`handle_bytes`](ClientConnection::handle_bytes) (splicing them from the socket
+    /// straight to a file, without copying them into its memory), then tells the engine with
+    /// [`pass_body`](ClientConnection::pass_body). `None` for a chunked or close-delimited
+    /// body, outside a body, and once every byte of it has come (`End` is next).
+    #[must_use]
+    pub fn body_left(&self) -> Option<u64> {
+        match self.s.phase {
+            Phase::Body => self.parser.as_ref().and_then(ResponseParser::body_left),
+            _ => None,
+        }
+    }
+
+    /// The shell moved `n` bytes of the Content-Length body (at most
+    /// [`body_left`](ClientConnection::body_left)) itself: the engine counts them as if
+    /// `handle_bytes` had returned them as [`Event::Data`]. Once none are left, the next
+    /// `handle_bytes` returns [`Event::End`] (and an `handle_eof` before that is the
+    /// truncation it would have been).
+    ///
+    /// # Errors
+    /// [`ClientError::PassedPastBody`] outside a Content-Length body, or for more bytes than
+    /// it has left. Errors are sticky.
+    pub fn pass_body(&mut self, n: u64) -> Result<(), ClientError> {
+        if let Phase::Failed(e) = self.s.phase {
+            return Err(e);
+        }
+        let passed = match (self.s.phase, self.parser.as_mut()) {
+            (Phase::Body, Some(p)) => p.pass_body(n).is_ok(),
+            _ => false,
+        };
+        if !passed {
+            return Err(self.s.fail(ClientError::PassedPastBody));
+        }
+        self.s.received += n;
+        Ok(())
+    }
+
     /// Where the parse error was found: an offset into the `buf` of the call that returned it.
     #[must_use]
     pub fn error_offset(&self) -> Option<usize> {
@@ -1071,6 +1117,62 @@ mod tests {
     fn run_case(c: &Case, pieces: &[usize]) -> Run {
         let mut conn = fresh(c.method, c.body, c.expect);
         feed(&mut conn, c.wire, pieces, c.eof)
+    }
+
+    #[test]
+    fn body_bytes_moved_by_the_shell_count_as_data() {
+        let get = Request::new(Method::Get, "/", &[("Host", "h")]);
+        let mut conn = ClientConnection::new(Limits::default());
+        let mut out = Vec::new();
+        conn.send_request(&get, &mut out).unwrap();
+        assert_eq!(conn.body_left(), None, "no head yet");
+        let wire = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc";
+        let head = conn.handle_bytes(wire).unwrap().consumed;
+        assert_eq!(conn.body_left(), Some(10));
+        let step = conn.handle_bytes(&wire[head..]).unwrap();
+        assert!(matches!(step.event, Event::Data(b"abc")));
+        assert_eq!(conn.body_left(), Some(7));
+        conn.pass_body(4).unwrap();
+        assert_eq!(conn.body_left(), Some(3));
+        conn.pass_body(3).unwrap();
+        assert_eq!(conn.body_left(), None, "nothing is due: End comes next");
+        assert!(matches!(conn.handle_bytes(b"").unwrap().event, Event::End));
+        assert_eq!(conn.body_left(), None);
+        assert_eq!(conn.reuse(), Reuse::KeepAlive);
+
+        // The same body cut short by the server after the moved bytes is a truncation.
+        let mut conn = ClientConnection::new(Limits::default());
+        conn.send_request(&get, &mut out).unwrap();
+        let wire = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n";
+        let _ = conn.handle_bytes(wire).unwrap();
+        conn.pass_body(6).unwrap();
+        assert_eq!(
+            conn.handle_eof(b"").err(),
+            Some(ClientError::ClosedInBody {
+                received: 6,
+                framing: Framing::Length(10)
+            })
+        );
+
+        // Past the end, or outside a Content-Length body: misuse, and sticky.
+        let mut conn = ClientConnection::new(Limits::default());
+        conn.send_request(&get, &mut out).unwrap();
+        let _ = conn
+            .handle_bytes(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n")
+            .unwrap();
+        assert_eq!(conn.pass_body(3), Err(ClientError::PassedPastBody));
+        assert!(ClientError::PassedPastBody.is_misuse());
+        assert_eq!(
+            conn.handle_bytes(b"ab").err(),
+            Some(ClientError::PassedPastBody)
+        );
+        let mut conn = ClientConnection::new(Limits::default());
+        conn.send_request(&get, &mut out).unwrap();
+        let _ = conn
+            .handle_bytes(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+            .unwrap();
+        assert_eq!(conn.body_left(), None);
+        assert_eq!(conn.pass_body(0), Err(ClientError::PassedPastBody));
     }
 
     #[test]
@@ -1646,6 +1748,7 @@ mod tests {
                 declared: 2,
                 sent: 1,
             },
+            ClientError::PassedPastBody,
         ];
         for e in errors {
             let s = alloc::format!("{e}");

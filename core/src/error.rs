@@ -241,12 +241,18 @@ impl core::error::Error for ParseError {}
 pub enum UsageError {
     /// `start_next` was called before the current message reached `End`.
     MessageNotFinished,
+    /// Body bytes were passed by the caller while no Content-Length body was being read,
+    /// or more of them than it has left.
+    NotInBody,
 }
 
 impl fmt::Display for UsageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             UsageError::MessageNotFinished => f.write_str("the current message is not finished"),
+            UsageError::NotInBody => {
+                f.write_str("more body bytes passed than the content-length has left")
+            }
         }
     }
 }

@@ -711,14 +711,28 @@ impl CountingServer {
                             .unwrap_or("")
                             .to_string();
                         let path = line.split(' ').nth(1).unwrap_or("").to_string();
-                        let status = if path.contains("missing") {
-                            "404 Not Found"
+                        // /go-X redirects to /X with its path as the body; /big-go-X
+                        // too, with a body of 100 KiB.
+                        let (status, body) = if path.contains("missing") {
+                            ("404 Not Found".to_string(), path.clone())
+                        } else if path.contains("busy") {
+                            (
+                                "503 Service Unavailable\r\nRetry-After: 0".to_string(),
+                                path.clone(),
+                            )
+                        } else if let Some((big, to)) = path.split_once("go-") {
+                            let body = if big == "/big-" {
+                                "x".repeat(100 * 1024)
+                            } else {
+                                path.clone()
+                            };
+                            (format!("302 Found\r\nLocation: /{to}"), body)
                         } else {
-                            "200 OK"
+                            ("200 OK".to_string(), path.clone())
                         };
                         let reply = format!(
-                            "HTTP/1.1 {status}\r\nContent-Length: {}\r\n\r\n{path}",
-                            path.len()
+                            "HTTP/1.1 {status}\r\nContent-Length: {}\r\n\r\n{body}",
+                            body.len()
                         );
                         if s.write_all(reply.as_bytes()).is_err() {
                             break;
@@ -789,6 +803,37 @@ fn several_urls_go_in_order_over_one_connection() {
     run.assert_code(0);
     assert_eq!(std::fs::read(dir.join("y.txt")).unwrap(), b"/y.txt");
     assert_eq!(server.counts().0, 3, "one connection per run");
+}
+
+#[test]
+fn a_small_redirect_body_is_read_past_and_the_connection_kept() {
+    let server = CountingServer::start(Duration::ZERO);
+    let run = client(["-s", "-L", &server.url("/go-a"), &server.url("/b")]).run();
+    run.assert_code(0);
+    assert_eq!(
+        run.stdout, b"/a/b",
+        "the redirect's own body is not written"
+    );
+    assert_eq!(
+        server.counts().0,
+        1,
+        "the redirect, its target and the next URL on one connection"
+    );
+    // A redirect with a large body is not read through: the connection is closed.
+    let run = client(["-s", "-L", &server.url("/big-go-a"), &server.url("/b")]).run();
+    run.assert_code(0);
+    assert_eq!(run.stdout, b"/a/b");
+    assert_eq!(
+        server.counts().0,
+        3,
+        "a new connection after the large body"
+    );
+
+    // The statuses retried: each try on the same connection.
+    let run = client(["-s", "--retry", "2", &server.url("/busy")]).run();
+    run.assert_code(8);
+    assert_eq!(run.stdout, b"/busy", "only the last try's body is written");
+    assert_eq!(server.counts().0, 4, "three tries on one connection");
 }
 
 #[test]
@@ -870,12 +915,29 @@ fn a_kept_alive_connection_closed_by_the_server_is_replaced() {
 
 #[test]
 fn with_continue_a_download_stopped_by_max_time_is_kept_to_resume() {
-    let server = RawServer::one(|mut s, _| {
-        send(
-            &mut s,
-            b"HTTP/1.1 200 OK\r\nETag: \"e1\"\r\nContent-Length: 1000\r\n\r\n",
-        );
-        send(&mut s, &[b'a'; 300]);
+    // A Content-Length body (spliced to the file once the buffer is empty) and a chunked
+    // one (written through the buffer, flushed when the server falls silent).
+    stopped_by_max_time_is_kept(
+        b"HTTP/1.1 200 OK\r\nETag: \"e1\"\r\nContent-Length: 1000\r\n\r\n",
+        |s| send(s, &[b'a'; 300]),
+    );
+    stopped_by_max_time_is_kept(
+        b"HTTP/1.1 200 OK\r\nETag: \"e1\"\r\nTransfer-Encoding: chunked\r\n\r\n",
+        |s| {
+            send(s, b"64\r\n");
+            send(s, &[b'a'; 100]);
+            std::thread::sleep(Duration::from_millis(20));
+            send(s, b"\r\nc8\r\n");
+            send(s, &[b'a'; 200]);
+            send(s, b"\r\n");
+        },
+    );
+}
+
+fn stopped_by_max_time_is_kept(head: &'static [u8], body: fn(&mut TcpStream)) {
+    let server = RawServer::one(move |mut s, _| {
+        send(&mut s, head);
+        body(&mut s);
         // Stall until the client gives up.
         s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
         let _ = read_all(&mut s);

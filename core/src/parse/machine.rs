@@ -131,6 +131,29 @@ impl Machine {
         Ok(step(n, event))
     }
 
+    /// Bytes of a Content-Length body still due, while reading one.
+    pub(crate) fn length_left(&self) -> Option<u64> {
+        match self.state {
+            State::Body(Decoder::Length { remaining }) => Some(remaining),
+            _ => None,
+        }
+    }
+
+    /// The caller moved `n` bytes of a Content-Length body past the parser (at most
+    /// [`length_left`](Machine::length_left)), as if they had come out as `Data`.
+    pub(crate) fn pass_body(&mut self, n: u64) -> Result<(), UsageError> {
+        match &mut self.state {
+            State::Body(Decoder::Length { remaining }) if n <= *remaining => {
+                *remaining -= n;
+                if *remaining == 0 {
+                    self.state = State::Body(Decoder::Finished);
+                }
+                Ok(())
+            }
+            _ => Err(UsageError::NotInBody),
+        }
+    }
+
     /// After `End`, back to reading a head.
     pub(crate) fn start_next(&mut self) -> Result<(), UsageError> {
         match self.state {

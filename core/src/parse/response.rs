@@ -137,6 +137,28 @@ impl ResponseParser {
         Ok(())
     }
 
+    /// While reading a Content-Length body: how many of its bytes are still due. The
+    /// caller may move them itself, without passing them through the parser (splicing them
+    /// from the socket to a file, say), and then says so with
+    /// [`pass_body`](ResponseParser::pass_body). `None` for other framings, outside a
+    /// body, and once every byte of it has come (`End` is next).
+    #[must_use]
+    pub fn body_left(&self) -> Option<u64> {
+        self.m.length_left()
+    }
+
+    /// The caller moved `n` bytes of the Content-Length body (at most
+    /// [`body_left`](ResponseParser::body_left)) past the parser: the state is as if
+    /// `handle_bytes` had returned them as `Data`. The next call that reaches the end of the
+    /// body returns `End`.
+    ///
+    /// # Errors
+    /// [`UsageError::NotInBody`] outside a Content-Length body, or for more bytes than it
+    /// has left; nothing changes then.
+    pub fn pass_body(&mut self, n: u64) -> Result<(), UsageError> {
+        self.m.pass_body(n)
+    }
+
     /// Where the error was found: an offset into the `buf` of the call that returned it.
     #[must_use]
     pub fn error_offset(&self) -> Option<usize> {

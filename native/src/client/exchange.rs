@@ -21,7 +21,7 @@
 use super::body_data;
 use super::config::{BodySource, Config, Output, USER_AGENT};
 use super::error::Failure;
-use super::output::{Sink, WriteFailure};
+use super::output::{Sink, SpliceFailure, WriteFailure};
 use super::proxy::{self, Proxy};
 use super::resume::{self, Ask, Plan, Resume};
 use super::show;
@@ -191,22 +191,51 @@ impl Socket {
     /// Whether an idle kept-alive connection is still open: nothing to read yet (the server
     /// did not close it, nor send what no request asked for).
     fn is_idle_open(&self) -> bool {
-        let tcp = self.stream.tcp();
-        if self.start != self.end || tcp.set_nonblocking(true).is_err() {
-            return false;
-        }
+        self.start == self.end && !self.stream.holds_received() && !self.has_bytes_now()
+    }
+
+    /// Whether a read would return at once: bytes (or the end, or an error) are waiting on
+    /// the socket. Under TLS, decrypted bytes may be waiting in rustls too; this does not
+    /// see them. One peek that does not wait, rather than switching the socket to
+    /// non-blocking and back (three system calls).
+    fn has_bytes_now(&self) -> bool {
+        use rustix::net::{recv, RecvFlags};
         let mut probe = [0u8; 1];
-        let open = matches!(tcp.peek(&mut probe), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
-        tcp.set_nonblocking(false).is_ok() && open
+        let peeked = recv(
+            self.stream.tcp(),
+            &mut probe[..],
+            RecvFlags::PEEK | RecvFlags::DONTWAIT,
+        );
+        !matches!(peeked, Err(e) if e == rustix::io::Errno::AGAIN)
+    }
+
+    /// Hands the bytes received and not yet consumed to the engine (and the end of the
+    /// stream, once the server closed it).
+    fn feed<'a>(
+        &'a self,
+        conn: &'a mut ClientConnection,
+    ) -> Result<simplehttp_core::client::Step<'a>, ClientError> {
+        let slice = &self.buf[self.start..self.end];
+        if self.eof {
+            conn.handle_eof(slice)
+        } else {
+            conn.handle_bytes(slice)
+        }
     }
 
     /// [`fill`](Socket::fill), giving up after `wait` without a byte.
     fn fill_within(&mut self, wait: Duration) -> io::Result<usize> {
+        self.set_wait(wait)?;
+        self.fill()
+    }
+
+    /// Makes each read give up after `wait` without a byte.
+    fn set_wait(&mut self, wait: Duration) -> io::Result<()> {
         if wait != self.read_timeout {
             self.stream.tcp().set_read_timeout(Some(wait))?;
             self.read_timeout = wait;
         }
-        self.fill()
+        Ok(())
     }
 
     fn fill(&mut self) -> io::Result<usize> {
@@ -825,13 +854,7 @@ impl Exchange<'_> {
             disposition: None,
         };
         loop {
-            let slice = &socket.buf[socket.start..socket.end];
-            let step = if socket.eof {
-                conn.handle_eof(slice)
-            } else {
-                conn.handle_bytes(slice)
-            };
-            let (consumed, next) = match step {
+            let (consumed, next) = match socket.feed(&mut conn) {
                 Ok(step) => (step.consumed, rx.on_event(step.event)?),
                 Err(e) => {
                     if cfg.trace {
@@ -864,19 +887,27 @@ impl Exchange<'_> {
                             ["the server answered before the body was sent: not sending it"],
                         );
                     }
-                    if may_redirect {
-                        if let Some(r) = conn.redirect() {
-                            return Ok(Outcome::Redirect {
-                                status: r.status,
-                                location: r.location.to_string(),
-                                method: r.method.as_str().to_string(),
-                                resend_body: r.resend_body,
-                            });
+                    let redirect = may_redirect.then(|| conn.redirect()).flatten().map(|r| {
+                        Outcome::Redirect {
+                            status: r.status,
+                            location: r.location.to_string(),
+                            method: r.method.as_str().to_string(),
+                            resend_body: r.resend_body,
                         }
-                    }
-                    match rx.open_sink(&socket.buf[head])? {
+                    });
+                    let next = match redirect {
+                        Some(outcome) => Err(outcome),
+                        None => rx.open_sink(&socket.buf[head])?,
+                    };
+                    match next {
                         Ok(next) => next,
-                        Err(outcome) => return Ok(outcome),
+                        // The body is not wanted: a small one is read past, so the next
+                        // request (the redirect's, the retry's, the next URL's) can go on
+                        // the same connection.
+                        Err(outcome) => {
+                            drain(cfg, pool, key, socket, conn, rx.framing);
+                            return Ok(outcome);
+                        }
                     }
                 }
                 other => other,
@@ -899,16 +930,40 @@ impl Exchange<'_> {
                             }
                         }
                     }
+                    // Bytes of a download kept to resume wait in the write buffer only while
+                    // more arrive: after a short silence they go to the file (Sink::flush_kept).
+                    if rx.sink.as_ref().is_some_and(Sink::holds_kept) && KEEP_WAIT < wait.0 {
+                        wait = (KEEP_WAIT, Wait::Flush);
+                    }
                     let read = if wait.0.is_zero() {
                         Err(io::ErrorKind::TimedOut.into())
                     } else {
-                        socket.fill_within(wait.0)
+                        match splice_body(cfg, &mut socket, &mut conn, &mut rx, wait.0)? {
+                            Spliced::Not => socket.fill_within(wait.0),
+                            Spliced::Read(r) => r,
+                            Spliced::StdoutClosed => {
+                                return Ok(Outcome::StdoutClosed {
+                                    status: rx.status.unwrap_or(0),
+                                })
+                            }
+                        }
                     };
                     match read {
                         Ok(n) => {
                             *received |= n > 0;
                             if n > 0 {
                                 writeout::mark(Mark::StartTransfer);
+                            }
+                        }
+                        Err(e) if is_timeout(&e) && wait.1 == Wait::Flush => {
+                            match rx.sink.as_mut().map(Sink::flush_kept) {
+                                None | Some(Ok(())) => {}
+                                Some(Err(WriteFailure::Closed(_))) => {
+                                    return Ok(Outcome::StdoutClosed {
+                                        status: rx.status.unwrap_or(0),
+                                    })
+                                }
+                                Some(Err(WriteFailure::Failed(f))) => return Err(f),
                             }
                         }
                         Err(e) if is_timeout(&e) && wait.1 == Wait::Continue => {
@@ -955,6 +1010,130 @@ impl Exchange<'_> {
     }
 }
 
+/// Most body bytes one splice moves.
+const SPLICE_MAX: usize = 1 << 20;
+
+/// What [`splice_body`] did.
+enum Spliced {
+    /// Nothing: the body is read into the buffer as usual.
+    Not,
+    /// Body bytes went from the socket to the output (0: the server closed), or reading the
+    /// socket failed, as a read would have.
+    Read(io::Result<usize>),
+    /// The reader of stdout went away.
+    StdoutClosed,
+}
+
+/// Moves the next piece of a Content-Length body from the socket straight to the output
+/// (`splice`: the bytes never enter this process), when nothing needs to see them: plain
+/// HTTP, the receive buffer empty, no `--trace`, and an output that takes a splice (a file,
+/// `/dev/null`, a pipe; not a terminal). The engine is told how many bytes passed.
+fn splice_body(
+    cfg: &Config,
+    socket: &mut Socket,
+    conn: &mut ClientConnection,
+    rx: &mut Reception<'_>,
+    wait: Duration,
+) -> Result<Spliced, Failure> {
+    let (Stream::Plain(_), Some(sink), Some(left)) =
+        (&socket.stream, &mut rx.sink, conn.body_left())
+    else {
+        return Ok(Spliced::Not);
+    };
+    if cfg.trace || left == 0 || socket.start != socket.end || socket.eof {
+        return Ok(Spliced::Not);
+    }
+    if let Err(e) = socket.set_wait(wait) {
+        return Ok(Spliced::Read(Err(e)));
+    }
+    let max = usize::try_from(left).unwrap_or(usize::MAX).min(SPLICE_MAX);
+    let n = match sink.splice_from(socket.stream.tcp(), max) {
+        Ok(None) => return Ok(Spliced::Not),
+        Ok(Some(n)) => n,
+        Err(SpliceFailure::Read(e)) => return Ok(Spliced::Read(Err(e))),
+        Err(SpliceFailure::Write(WriteFailure::Closed(_))) => return Ok(Spliced::StdoutClosed),
+        Err(SpliceFailure::Write(WriteFailure::Failed(f))) => return Err(f),
+    };
+    if n == 0 {
+        socket.eof = true;
+        return Ok(Spliced::Read(Ok(0)));
+    }
+    if sink.in_place() {
+        ON_STDOUT.with(|w| w.set(true));
+    }
+    conn.pass_body(n as u64)
+        .map_err(|e| Failure::protocol(e.to_string()))?;
+    socket.consumed_total += n as u64;
+    check_max_filesize(cfg, sink.written(), false)?;
+    Ok(Spliced::Read(Ok(n)))
+}
+
+/// Most body bytes read past to keep a connection after a response whose body is not
+/// wanted (a redirect followed, a status retried, a 416 on a complete download): a short
+/// error page or redirect body costs less to read than a new connection (and a TLS
+/// handshake); a large one would cost more.
+const DRAIN_MAX: u64 = 64 * 1024;
+
+/// How long reading past such a body may take before the connection is closed instead.
+const DRAIN_WAIT: Duration = Duration::from_secs(1);
+
+/// Reads the rest of a response whose body is not wanted, when it is small and its end is
+/// known (a length of at most [`DRAIN_MAX`], or chunks adding up to no more), then puts the
+/// connection back in `pool` if the engine says it can carry another request. Anything
+/// else (a close-delimited body, a larger one, a slow server, an error) drops it, closing.
+fn drain(
+    cfg: &Config,
+    pool: &mut Pool,
+    key: String,
+    mut socket: Socket,
+    mut conn: ClientConnection,
+    framing: Framing,
+) {
+    match framing {
+        Framing::None | Framing::Chunked => {}
+        Framing::Length(n) if n <= DRAIN_MAX => {}
+        Framing::Length(_) | Framing::Close => return,
+    }
+    let until = Instant::now() + DRAIN_WAIT.min(cfg.timeout);
+    let mut body = 0u64;
+    loop {
+        let Ok(step) = socket.feed(&mut conn) else {
+            return;
+        };
+        let (consumed, more, end) = match step.event {
+            Event::NeedMore => (step.consumed, true, false),
+            Event::End => (step.consumed, false, true),
+            Event::Data(d) => {
+                body += d.len() as u64;
+                (step.consumed, false, false)
+            }
+            _ => (step.consumed, false, false),
+        };
+        socket.start += consumed;
+        if end {
+            break;
+        }
+        if body > DRAIN_MAX {
+            return;
+        }
+        if more {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() || !matches!(socket.fill_within(left), Ok(n) if n > 0) {
+                return;
+            }
+        }
+    }
+    if conn.reuse() == Reuse::KeepAlive && socket.start == socket.end {
+        if cfg.verbose {
+            show::eprint_lines(
+                "* ",
+                ["read past the unwanted body: keeping the connection"],
+            );
+        }
+        pool.put(key, socket, conn);
+    }
+}
+
 /// `--max-filesize`: refuses a body of `size` bytes (`declared` by Content-Length, or
 /// received so far) over the limit; the output's temporary file goes with the error.
 fn check_max_filesize(cfg: &Config, size: u64, declared: bool) -> Result<(), Failure> {
@@ -977,7 +1156,14 @@ enum Wait {
     Head,
     /// Time to send the body without `100 Continue`.
     Continue,
+    /// Time to write a download kept to resume from the buffer to its file.
+    Flush,
 }
+
+/// How long a download kept to resume (`-C -`, `--retry`) holds received bytes in its write
+/// buffer while none arrive; then they go to the file, where Ctrl-C and `-m` find them. A
+/// stall lasts this much beyond `--timeout` before it is reported.
+const KEEP_WAIT: Duration = Duration::from_millis(50);
 
 fn is_timeout(e: &io::Error) -> bool {
     matches!(

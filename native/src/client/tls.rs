@@ -31,7 +31,7 @@ pub enum Stream {
     /// `http://`.
     Plain(TcpStream),
     /// `https://`, after the handshake.
-    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, ReadAhead>>),
 }
 
 impl Stream {
@@ -39,8 +39,69 @@ impl Stream {
     pub fn tcp(&self) -> &TcpStream {
         match self {
             Stream::Plain(s) => s,
-            Stream::Tls(s) => &s.sock,
+            Stream::Tls(s) => &s.sock.tcp,
         }
+    }
+
+    /// Whether bytes already received wait beneath the stream (encrypted ones, read ahead):
+    /// the socket alone does not show them.
+    pub fn holds_received(&self) -> bool {
+        match self {
+            Stream::Plain(_) => false,
+            Stream::Tls(s) => s.sock.start < s.sock.end,
+        }
+    }
+}
+
+/// The TCP socket under TLS, read in large pieces: rustls asks for one record (16 KiB) at a
+/// time, which would cost a system call per record; this takes whatever the socket holds,
+/// up to [`READ_AHEAD`], in one, and hands it out record by record. Writes go straight
+/// through.
+pub struct ReadAhead {
+    tcp: TcpStream,
+    buf: Box<[u8]>,
+    start: usize,
+    end: usize,
+}
+
+/// Most encrypted bytes read from the socket at once.
+const READ_AHEAD: usize = 256 * 1024;
+
+impl ReadAhead {
+    fn new(tcp: TcpStream) -> ReadAhead {
+        ReadAhead {
+            tcp,
+            buf: vec![0; READ_AHEAD].into_boxed_slice(),
+            start: 0,
+            end: 0,
+        }
+    }
+}
+
+impl Read for ReadAhead {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.start == self.end {
+            if out.len() >= self.buf.len() {
+                return self.tcp.read(out);
+            }
+            let n = self.tcp.read(&mut self.buf)?;
+            self.start = 0;
+            self.end = n;
+        }
+        let n = out.len().min(self.end - self.start);
+        out[..n].copy_from_slice(&self.buf[self.start..self.start + n]);
+        self.start += n;
+        Ok(n)
+    }
+}
+
+impl Write for ReadAhead {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.tcp.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.tcp.flush()
     }
 }
 
@@ -263,7 +324,10 @@ pub fn handshake(
     if verbose {
         show::eprint_lines("* ", describe(&conn));
     }
-    Ok(Stream::Tls(Box::new(rustls::StreamOwned::new(conn, tcp))))
+    Ok(Stream::Tls(Box::new(rustls::StreamOwned::new(
+        conn,
+        ReadAhead::new(tcp),
+    ))))
 }
 
 fn set_timeouts(tcp: &TcpStream, wait: Duration) -> io::Result<()> {
