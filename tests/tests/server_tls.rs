@@ -281,6 +281,29 @@ fn refuses_tls_1_0_and_1_1_and_says_http_1_1() {
 }
 
 #[test]
+fn picks_aes_128_gcm_over_the_clients_order() {
+    let (server, c, _d) = tls_server(&[]);
+    // openssl (as curl and wget) lists AES-256 first; the server's order wins.
+    let suites = "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256";
+    let (ok, out) = s_client(&server, &c, &["-tls1_3", "-ciphersuites", suites]);
+    assert!(ok, "{out}");
+    assert!(out.contains("Cipher is TLS_AES_128_GCM_SHA256"), "{out}");
+    let tls12 = "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256";
+    let (ok, out) = s_client(&server, &c, &["-tls1_2", "-cipher", tls12]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("Cipher is ECDHE-ECDSA-AES128-GCM-SHA256"),
+        "{out}"
+    );
+    // A client with only the others is still served.
+    for only in ["TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"] {
+        let (ok, out) = s_client(&server, &c, &["-tls1_3", "-ciphersuites", only]);
+        assert!(ok, "{only}: {out}");
+        assert!(out.contains(&format!("Cipher is {only}")), "{only}: {out}");
+    }
+}
+
+#[test]
 fn plain_http_to_the_tls_port_gets_a_readable_400() {
     let (server, _c, _d) = tls_server(&[]);
     let mut sock = server.connect();

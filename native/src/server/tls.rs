@@ -121,14 +121,37 @@ fn server_config(
     chain: Vec<CertificateDer<'static>>,
     key: PrivateKeyDer<'static>,
 ) -> Result<Arc<rustls::ServerConfig>, rustls::Error> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+    let mut provider = rustls::crypto::ring::default_provider();
+    provider.cipher_suites = preferred_suites();
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(provider))
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
         .with_no_client_auth()
         // Checks that the key is the certificate's (`CertifiedKey::keys_match`).
         .with_single_cert(chain, key)?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    // Our order, not the client's: curl, wget and OpenSSL-based clients list AES-256
+    // first, and AES-128-GCM costs less for the same protection in practice.
+    config.ignore_client_order = true;
     Ok(Arc::new(config))
+}
+
+/// rustls' ring suites (all AEAD with forward secrecy), AES-128-GCM first: fewer AES
+/// rounds for every record, and the handshake's key schedule on SHA-256 (which CPUs
+/// accelerate) instead of SHA-384. As Go's crypto/tls and Mozilla's recommended
+/// configurations order them.
+fn preferred_suites() -> Vec<rustls::SupportedCipherSuite> {
+    use rustls::crypto::ring::cipher_suite as cs;
+    vec![
+        cs::TLS13_AES_128_GCM_SHA256,
+        cs::TLS13_AES_256_GCM_SHA384,
+        cs::TLS13_CHACHA20_POLY1305_SHA256,
+        cs::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        cs::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        cs::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        cs::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        cs::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        cs::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    ]
 }
 
 fn pem_reason(e: &pem::Error) -> String {
