@@ -7,6 +7,13 @@ usage: tls_client.py COMMAND PORT CAFILE
              TLS connection: prints everything read until the server closes
   garbage    finishes the handshake, then writes random bytes to the socket under TLS:
              prints "closed" when the server ends the connection
+  trickle    a GET sent one byte per TLS record, 2 ms apart, then a GET with
+             Connection: close in one record: prints everything read until the server
+             closes, then the seconds it took
+  truncated  after the handshake, the start of an application-data record and the TCP
+             write side shut, in one segment: prints the seconds until the server closes
+  halfclose  a GET, then the TCP write side shut (no close_notify), in one segment:
+             prints everything read until the server closes, then the seconds it took
 """
 
 import http.client
@@ -14,6 +21,7 @@ import os
 import socket
 import ssl
 import sys
+import time
 
 
 def context(cafile):
@@ -52,6 +60,48 @@ def main():
                 break
             out += got
         sys.stdout.write(out.decode("latin-1"))
+    elif command in ("trickle", "halfclose"):
+        raw = socket.create_connection(("127.0.0.1", port), timeout=15)
+        s = ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+        start = time.monotonic()
+        get = b"GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n"
+        if command == "trickle":
+            for i in range(len(get)):
+                s.sendall(get[i : i + 1])
+                time.sleep(0.002)
+            s.sendall(b"GET /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        else:
+            # Corked, the request's record and the FIN leave in one segment: the server
+            # sees both in one readiness event.
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+            s.sendall(get)
+            # The TCP socket itself, under TLS: a FIN with no close_notify before it.
+            socket.socket(fileno=os.dup(s.fileno())).shutdown(socket.SHUT_WR)
+        out = b""
+        while True:
+            try:
+                got = s.recv(65536)
+            except (ssl.SSLEOFError, ConnectionResetError):
+                break
+            if not got:
+                break
+            out += got
+        sys.stdout.write(out.decode("latin-1"))
+        print(f"\nseconds {time.monotonic() - start:.3f}")
+    elif command == "truncated":
+        raw = socket.create_connection(("127.0.0.1", port), timeout=15)
+        s = ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+        start = time.monotonic()
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+        # A record header promising 64 bytes, and 10 of them.
+        os.write(s.fileno(), b"\x17\x03\x03\x00\x40" + os.urandom(10))
+        socket.socket(fileno=os.dup(s.fileno())).shutdown(socket.SHUT_WR)
+        try:
+            while s.recv(4096):
+                pass
+        except (ssl.SSLError, ConnectionResetError):
+            pass
+        print(f"seconds {time.monotonic() - start:.3f}")
     elif command == "garbage":
         raw = socket.create_connection(("127.0.0.1", port), timeout=15)
         s = ctx.wrap_socket(raw, server_hostname="127.0.0.1")

@@ -240,6 +240,34 @@ fn python_keeps_alive_and_pipelines_over_tls() {
     assert_eq!(out.matches("hello tls").count(), 2, "{out}");
 }
 
+/// The seconds a `tls_client.py` command printed last.
+fn seconds(out: &str) -> f64 {
+    let line = out.lines().last().unwrap_or_default();
+    line.strip_prefix("seconds ")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no time in {out}"))
+}
+
+#[test]
+fn answers_requests_that_come_a_byte_per_record_and_sees_a_fin_after_them() {
+    let (server, c, _d) = tls_server(&[]);
+    // Each byte is a record of its own, read as it comes: a connection that waited for
+    // more than the socket had would answer only at the header timeout, or never.
+    let out = python("trickle", &server, &c.cert);
+    assert_eq!(out.matches("HTTP/1.1 200 OK").count(), 2, "{out}");
+    assert_eq!(out.matches("hello tls").count(), 2, "{out}");
+    assert!(seconds(&out) < 5.0, "{out}");
+    // A request, then the peer's FIN (no close_notify): answered, then closed.
+    let out = python("halfclose", &server, &c.cert);
+    assert_eq!(out.matches("HTTP/1.1 200 OK").count(), 1, "{out}");
+    assert!(out.contains("hello tls"), "{out}");
+    assert!(seconds(&out) < 5.0, "{out}");
+    // Part of a record, then the FIN: the end is seen at once, not at the header timeout.
+    let (server, c, _d) = tls_server(&["--header-timeout", "10"]);
+    let out = python("truncated", &server, &c.cert);
+    assert!(seconds(&out) < 5.0, "{out}");
+}
+
 fn s_client(server: &Server, c: &Cert, extra: &[&str]) -> (bool, String) {
     let out = Command::new("openssl")
         .args([
@@ -277,6 +305,29 @@ fn refuses_tls_1_0_and_1_1_and_says_http_1_1() {
             "{old}: {out}"
         );
         assert!(out.contains("alert"), "{old}: {out}");
+    }
+}
+
+#[test]
+fn picks_aes_128_gcm_over_the_clients_order() {
+    let (server, c, _d) = tls_server(&[]);
+    // openssl (as curl and wget) lists AES-256 first; the server's order wins.
+    let suites = "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256";
+    let (ok, out) = s_client(&server, &c, &["-tls1_3", "-ciphersuites", suites]);
+    assert!(ok, "{out}");
+    assert!(out.contains("Cipher is TLS_AES_128_GCM_SHA256"), "{out}");
+    let tls12 = "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256";
+    let (ok, out) = s_client(&server, &c, &["-tls1_2", "-cipher", tls12]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("Cipher is ECDHE-ECDSA-AES128-GCM-SHA256"),
+        "{out}"
+    );
+    // A client with only the others is still served.
+    for only in ["TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"] {
+        let (ok, out) = s_client(&server, &c, &["-tls1_3", "-ciphersuites", only]);
+        assert!(ok, "{only}: {out}");
+        assert!(out.contains(&format!("Cipher is {only}")), "{only}: {out}");
     }
 }
 

@@ -747,14 +747,19 @@ impl Conn {
             let buf = &mut self.rbuf[self.rend..];
             let got = match &mut self.tls {
                 None => self.sock.read(buf),
-                Some(tls) => tls.read(&mut self.sock, buf),
+                Some(tls) => tls.read(&mut self.sock, buf, self.hup),
             };
             match got {
                 Ok(0) => return Fill::Eof,
                 Ok(n) => {
                     self.rend += n;
-                    // A short read of plaintext says nothing about the socket.
-                    if n < space && !self.hup && self.tls.is_none() {
+                    // Over TLS a short read of plaintext says nothing about the socket;
+                    // the TLS layer knows whether it emptied it.
+                    let drained = match &self.tls {
+                        None => n < space,
+                        Some(tls) => tls.drained(),
+                    };
+                    if drained && !self.hup {
                         self.readable = false;
                     }
                     return Fill::Got;
