@@ -75,7 +75,9 @@ def svg(table, soak=None, title="simple-server against the best peer"):
             out.append(f'<line x1="{fx:.1f}" x2="{fx:.1f}" y1="{y + 1}" y2="{y + 21}" '
                        f'stroke="{INK}" stroke-width="2"><title>the floor: {f:.2f}×</title>'
                        '</line>')
-            out.append(f'<text x="{fx + 4:.1f}" y="{y + 15}" fill="{MUTED}">floor '
+            # Clear of the bar's own figure.
+            lx = max(fx + 4, _x(a) + 48) if fx >= _x(a) - 4 else fx + 4
+            out.append(f'<text x="{lx:.1f}" y="{y + 15}" fill="{MUTED}">floor '
                        f'{f:.2f}×</text>')
     bottom = top + ROW_H * len(rows)
     out.append(f'<line x1="{one:.1f}" x2="{one:.1f}" y1="{top - 4}" y2="{bottom + 4}" '
