@@ -64,7 +64,39 @@ fn listener(addr: SocketAddr, v6_only: bool) -> io::Result<Socket> {
     socket.set_nodelay(true)?;
     socket.bind(&addr.into())?;
     socket.listen(1024)?;
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    defer_accept(&socket, DEFER_ACCEPT_SECS)?;
     Ok(socket)
+}
+
+/// How long the kernel holds back a new connection that has sent nothing yet.
+const DEFER_ACCEPT_SECS: i32 = 1;
+
+/// TCP_DEFER_ACCEPT: the kernel hands a new connection to `accept` once its first bytes
+/// have arrived (or after about `secs` seconds without any), so a worker that accepts
+/// reads the request at once instead of registering the connection and sleeping until
+/// it comes. Neither rustix nor socket2 offers this option.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[allow(unsafe_code)]
+fn defer_accept(socket: &Socket, secs: i32) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let value: libc::c_int = secs;
+    // SAFETY: `socket` is an open socket for the whole call; the kernel reads exactly
+    // `size_of::<c_int>()` bytes from `value`, which lives on the stack for the call.
+    let rc = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_DEFER_ACCEPT,
+            std::ptr::addr_of!(value).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 /// The listening sockets passed by a service manager (systemd's socket activation:
@@ -127,8 +159,9 @@ pub fn inherited() -> Result<Option<Vec<std::net::TcpListener>>, String> {
     Ok(Some(sockets))
 }
 
-/// The workers' share of inherited sockets: each worker polls its own duplicate of every
-/// one, and the kernel's single accept queue per socket hands each connection to one.
+/// The workers' share of listening sockets (bound here or inherited): each worker polls
+/// its own duplicate of every one, and the socket's single accept queue hands each
+/// connection to whichever worker takes it (see `worker::register_listeners`).
 pub fn share_inherited(
     sockets: &[std::net::TcpListener],
     workers: usize,
@@ -176,7 +209,7 @@ pub struct Bound {
     pub per_worker: Vec<Vec<std::net::TcpListener>>,
 }
 
-/// Binds `workers` sockets on each of `ips` at `port`. With port 0 the first socket picks a
+/// Binds a socket on each of `ips` at `port`, and gives every one of `workers` a duplicate. With port 0 the first socket picks a
 /// free port and the others use it. When `skip_unavailable` is set, an address this
 /// machine does not have (e.g. ::1 without IPv6) is left out instead of failing. With
 /// `share`, a port another process of this user listens on with SO_REUSEPORT (another
@@ -212,56 +245,43 @@ fn try_bind(
     share: bool,
 ) -> Result<Bound, BindError> {
     let v6_only = ips.iter().any(IpAddr::is_ipv4) || ips.len() > 1;
-    let mut addrs = Vec::new();
-    let mut per_worker: Vec<Vec<std::net::TcpListener>> =
-        (0..workers).map(|_| Vec::new()).collect();
+    let mut sockets = Vec::new();
     for &ip in ips {
-        let mut sockets = Vec::with_capacity(workers);
-        for w in 0..workers {
-            let addr = SocketAddr::new(ip, port);
-            // SO_REUSEPORT would let this server share a port another one (of the same
-            // user) listens on, splitting the traffic between them: check first with a
-            // socket that cannot share.
-            let probed = if w == 0 && port != 0 && !share {
-                probe(addr, v6_only)
-            } else {
-                Ok(())
-            };
-            match probed.and_then(|()| listener(addr, v6_only)) {
-                Ok(s) => {
-                    if port == 0 {
-                        port = s
-                            .local_addr()
-                            .ok()
-                            .and_then(|a| a.as_socket())
-                            .map(|a| a.port())
-                            .ok_or_else(|| BindError {
-                                addr,
-                                error: io::ErrorKind::Other.into(),
-                            })?;
-                    }
-                    sockets.push(std::net::TcpListener::from(s));
+        let addr = SocketAddr::new(ip, port);
+        // SO_REUSEPORT would let this server share a port another one (of the same user)
+        // listens on, splitting the traffic between them: check first with a socket that
+        // cannot share.
+        let probed = if port != 0 && !share {
+            probe(addr, v6_only)
+        } else {
+            Ok(())
+        };
+        match probed.and_then(|()| listener(addr, v6_only)) {
+            Ok(s) => {
+                if port == 0 {
+                    port = s
+                        .local_addr()
+                        .ok()
+                        .and_then(|a| a.as_socket())
+                        .map(|a| a.port())
+                        .ok_or_else(|| BindError {
+                            addr,
+                            error: io::ErrorKind::Other.into(),
+                        })?;
                 }
-                Err(error) if w == 0 && skip_unavailable && ip.is_ipv6() && unavailable(&error) => {
-                    break;
-                }
-                Err(error) => return Err(BindError { addr, error }),
+                sockets.push(std::net::TcpListener::from(s));
             }
-        }
-        if sockets.len() == workers {
-            addrs.push(SocketAddr::new(ip, port));
-            for (w, s) in sockets.into_iter().enumerate() {
-                per_worker[w].push(s);
-            }
+            Err(error) if skip_unavailable && ip.is_ipv6() && unavailable(&error) => {}
+            Err(error) => return Err(BindError { addr, error }),
         }
     }
-    if addrs.is_empty() {
+    if sockets.is_empty() {
         return Err(BindError {
             addr: SocketAddr::new(ips[0], port),
             error: io::ErrorKind::AddrNotAvailable.into(),
         });
     }
-    Ok(Bound { addrs, per_worker })
+    share_inherited(&sockets, workers)
 }
 
 #[cfg(test)]

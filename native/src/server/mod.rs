@@ -224,6 +224,7 @@ fn serve(config: Config) -> Result<Exit, Failure> {
     let mut handles = Vec::new();
     for (i, listeners) in bound.per_worker.into_iter().enumerate() {
         let poll = Poll::new()?;
+        worker::register_listeners(&poll, &listeners)?;
         let waker = Arc::new(Waker::new(poll.registry(), worker::WAKER)?);
         let (back, committed) = std::sync::mpsc::channel();
         let link = commits.link(back, Arc::clone(&waker));
@@ -234,7 +235,7 @@ fn serve(config: Config) -> Result<Exit, Failure> {
             .name(format!("worker-{i}"))
             .spawn(move || {
                 let _ended = ended;
-                worker::run(shared, poll, listeners, link, committed)
+                worker::run(shared, i, poll, listeners, link, committed)
             })?;
         handles.push(handle);
     }

@@ -94,24 +94,159 @@ impl Ctx {
     }
 }
 
-/// Runs a worker until shutdown. `poll` already has the waker registered.
+/// Registers a worker's duplicates of the listening sockets with its poll, listener `i`
+/// as `Token(i)`. Call it for the workers in order, before any of them runs.
+///
+/// All workers' duplicates share each socket's one accept queue. On Linux they are
+/// registered for exclusive wake-ups (`EPOLLEXCLUSIVE`): a new connection wakes only the
+/// first worker, in registration order, that is waiting in its poll, rather than every
+/// worker, and a worker busy serving is passed over. So connections gather on the first
+/// worker while it keeps up, and the next ones take what arrives while it is busy: on a
+/// machine whose cores the clients share (a load generator, local testing), fewer
+/// workers compete with them for the cores, and none is idle while connections wait.
+pub fn register_listeners(poll: &Poll, listeners: &[std::net::TcpListener]) -> io::Result<()> {
+    for (i, l) in listeners.iter().enumerate() {
+        register_listener(poll, i, l)?;
+    }
+    Ok(())
+}
+
+fn register_listener(poll: &Poll, i: usize, l: &impl std::os::fd::AsFd) -> io::Result<()> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use rustix::event::epoll;
+        epoll::add(
+            poll.registry(),
+            l,
+            epoll::EventData::new_u64(i as u64),
+            epoll::EventFlags::IN | epoll::EventFlags::ET | epoll::EventFlags::EXCLUSIVE,
+        )?;
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        use std::os::fd::AsRawFd;
+        poll.registry().register(
+            &mut mio::unix::SourceFd(&l.as_fd().as_raw_fd()),
+            Token(i),
+            Interest::READABLE,
+        )?;
+    }
+    Ok(())
+}
+
+/// Undoes [`register_listeners`] for one listener. Closing the duplicate alone would not:
+/// a registration lasts as long as the socket, which the other workers keep open.
+fn deregister_listener(poll: &Poll, l: &TcpListener) {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let _ = rustix::event::epoll::delete(poll.registry(), l);
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        use std::os::fd::AsRawFd;
+        let _ = poll
+            .registry()
+            .deregister(&mut mio::unix::SourceFd(&l.as_raw_fd()));
+    }
+}
+
+/// A worker's connections, in a slab indexed by `token - FIRST_CONN`.
+struct Slots {
+    conns: Vec<Option<Box<Conn>>>,
+    free: Vec<usize>,
+    live: usize,
+    /// Connections that stopped sending to let others have a turn; driven again next
+    /// round.
+    again: Vec<usize>,
+}
+
+impl Slots {
+    /// Drives connection `idx` (if it is still there) and closes it when it is done.
+    fn drive(&mut self, idx: usize, ctx: &mut Ctx, f: impl FnOnce(&mut Conn, &mut Ctx) -> Next) {
+        let Some(Some(conn)) = self.conns.get_mut(idx) else {
+            return;
+        };
+        if guarded(|| f(conn, ctx)) == Next::Close {
+            self.close(idx);
+        } else if conn.yielded() {
+            self.again.push(idx);
+        }
+    }
+
+    fn close(&mut self, idx: usize) {
+        if self.conns[idx].take().is_some() {
+            self.free.push(idx);
+            self.live -= 1;
+        }
+    }
+}
+
+/// The listening side of a worker: its duplicates of the listening sockets and what is
+/// pending on them.
+struct Accepting {
+    listeners: Vec<Option<TcpListener>>,
+    /// Listeners that stopped accepting to let the others have a turn; accepted from
+    /// again next round (edge-triggered: there is no new event).
+    more: Vec<usize>,
+    /// Listeners with connections that this worker, not the first, leaves to the first
+    /// until `deferred_until`.
+    deferred: Vec<usize>,
+    deferred_until: Option<Instant>,
+    /// Out of file descriptors: no accepting until then.
+    paused_until: Option<Instant>,
+}
+
+/// How long a worker other than the first leaves new connections to the first one. The
+/// exclusive wake-ups wake the next worker whenever the first is not waiting in its poll,
+/// which it usually is not while it accepts a burst; waiting this long lets it take the
+/// burst, and a first worker that is really behind still gets help within it.
+const DEFER: Duration = Duration::from_millis(10);
+
+impl Accepting {
+    /// Leaves listener `i`'s new connections to the first worker for [`DEFER`]. Its
+    /// registration is taken away meanwhile: each connection arriving while the first
+    /// worker is busy would wake this one again.
+    fn defer(&mut self, i: usize, poll: &Poll, now: Instant) {
+        let Some(Some(l)) = self.listeners.get(i) else {
+            return;
+        };
+        if !self.deferred.contains(&i) {
+            deregister_listener(poll, l);
+            self.deferred.push(i);
+            self.deferred_until.get_or_insert(now + DEFER);
+        }
+    }
+
+    /// After [`DEFER`]: accepts what the first worker has left, and listens again.
+    fn resume(&mut self, poll: &Poll, slots: &mut Slots, ctx: &mut Ctx) {
+        self.deferred_until = None;
+        for i in std::mem::take(&mut self.deferred) {
+            self.accept(i, poll, slots, ctx);
+            if let Some(Some(l)) = self.listeners.get(i) {
+                // Reports at once what is still queued; should it fail, the listener is
+                // left to the other workers.
+                let _ = register_listener(poll, i, l);
+            }
+        }
+    }
+
+    /// Accepts from listener `i` unless accepting is paused.
+    fn accept(&mut self, i: usize, poll: &Poll, slots: &mut Slots, ctx: &mut Ctx) {
+        if self.paused_until.is_none() {
+            self.paused_until = accept_all(self, i, poll, slots, ctx);
+        }
+    }
+}
+
+/// Runs worker number `index` until shutdown. `poll` already has the waker and the
+/// listeners ([`register_listeners`]) registered.
 pub fn run(
     shared: Arc<Shared>,
+    index: usize,
     mut poll: Poll,
     listeners: Vec<std::net::TcpListener>,
     commits: Link,
     committed: Receiver<Done>,
 ) -> io::Result<()> {
     let config = &shared.config;
-    let mut listeners: Vec<Option<TcpListener>> = listeners
-        .into_iter()
-        .map(|l| Some(TcpListener::from_std(l)))
-        .collect();
-    for (i, l) in listeners.iter_mut().enumerate() {
-        if let Some(l) = l {
-            poll.registry().register(l, Token(i), Interest::READABLE)?;
-        }
-    }
     let now = Instant::now();
     let mut ctx = Ctx {
         engine_config: Arc::new(config.engine_config()),
@@ -133,30 +268,39 @@ pub fn run(
         tls_buf: Vec::new(),
     };
     ctx.tick();
-    let mut conns: Vec<Option<Box<Conn>>> = Vec::new();
-    let mut free: Vec<usize> = Vec::new();
-    let mut live = 0usize;
+    let mut slots = Slots {
+        conns: Vec::new(),
+        free: Vec::new(),
+        live: 0,
+        again: Vec::new(),
+    };
+    let mut acc = Accepting {
+        listeners: listeners
+            .into_iter()
+            .map(|l| Some(TcpListener::from_std(l)))
+            .collect(),
+        more: Vec::new(),
+        deferred: Vec::new(),
+        deferred_until: None,
+        paused_until: None,
+    };
     let mut events = Events::with_capacity(1024);
     let mut next_sweep = ctx.now + TICK;
-    let mut accept_paused_until: Option<Instant> = None;
     let mut grace_deadline: Option<Instant> = None;
-    // Connections that stopped sending to let others have a turn; driven again next round.
-    let mut again: Vec<usize> = Vec::new();
     let mut again_now: Vec<usize> = Vec::new();
-    // Listeners that stopped accepting to let the others have a turn; accepted from again
-    // next round.
-    let mut accept_more: Vec<usize> = Vec::new();
     let mut accept_now: Vec<usize> = Vec::new();
 
     loop {
         // While files are kept open for reuse, wake up soon to close them once traffic
         // stops: an idle server holds no file open. With no connection and nothing
         // pending, no deadline can pass: sleep until an event or the waker.
-        let timeout = if !again.is_empty() || !accept_more.is_empty() {
+        let timeout = if !slots.again.is_empty() || !acc.more.is_empty() {
             Some(Duration::ZERO)
+        } else if let Some(until) = acc.deferred_until {
+            Some(until.saturating_duration_since(ctx.now))
         } else if ctx.store.is_caching() {
             Some(CACHE_IDLE)
-        } else if live == 0 && accept_paused_until.is_none() && grace_deadline.is_none() {
+        } else if slots.live == 0 && acc.paused_until.is_none() && grace_deadline.is_none() {
             None
         } else {
             Some(TICK)
@@ -168,7 +312,7 @@ pub fn run(
         }
         ctx.tick();
         ctx.store.tick(ctx.ts.0);
-        if events.is_empty() && again.is_empty() && accept_more.is_empty() {
+        if events.is_empty() && slots.again.is_empty() && acc.more.is_empty() {
             ctx.store.drop_cache();
         }
 
@@ -176,55 +320,38 @@ pub fn run(
             grace_deadline = Some(ctx.now + config.shutdown_grace);
             ctx.shutting_down = true;
             // Idle connections go now; the others after their response.
-            for (i, slot) in conns.iter_mut().enumerate() {
-                if slot.as_ref().is_some_and(|c| c.is_idle()) {
-                    *slot = None;
-                    free.push(i);
-                    live -= 1;
+            for idx in 0..slots.conns.len() {
+                if slots.conns[idx].as_ref().is_some_and(|c| c.is_idle()) {
+                    slots.close(idx);
                 }
             }
             // Stop accepting: the listening sockets close here. What is already queued on
             // them is accepted first and served in the grace period: closing a listener
             // resets the connections in its queue, and with --share-port or inherited
             // sockets another instance takes the port's next ones.
-            for i in 0..listeners.len() {
+            for i in 0..acc.listeners.len() {
                 let mut rounds = 0;
-                while accept_paused_until.is_none() && rounds < DRAIN_ROUNDS {
+                while acc.paused_until.is_none() && rounds < DRAIN_ROUNDS {
                     rounds += 1;
-                    accept_more.retain(|&j| j != i);
-                    accept_paused_until = accept_all(
-                        &mut listeners,
-                        i,
-                        &poll,
-                        &mut conns,
-                        &mut free,
-                        &mut live,
-                        &mut again,
-                        &mut accept_more,
-                        &mut ctx,
-                    );
-                    if !accept_more.contains(&i) {
+                    acc.more.retain(|&j| j != i);
+                    acc.accept(i, &poll, &mut slots, &mut ctx);
+                    if !acc.more.contains(&i) {
                         break;
                     }
                 }
-                if let Some(mut l) = listeners[i].take() {
-                    let _ = poll.registry().deregister(&mut l);
+                if let Some(l) = acc.listeners[i].take() {
+                    deregister_listener(&poll, &l);
                 }
             }
-            accept_more.clear();
+            acc.more.clear();
+            acc.deferred.clear();
+            acc.deferred_until = None;
         }
 
         for done in committed.try_iter() {
-            let Some(Some(conn)) = conns.get_mut(done.slot) else {
-                continue;
-            };
-            if guarded(|| conn.committed(done.serial, done.outcome, &mut ctx)) == Next::Close {
-                conns[done.slot] = None;
-                free.push(done.slot);
-                live -= 1;
-            } else if conn.yielded() {
-                again.push(done.slot);
-            }
+            slots.drive(done.slot, &mut ctx, |conn, ctx| {
+                conn.committed(done.serial, done.outcome, ctx)
+            });
         }
 
         for event in &events {
@@ -233,112 +360,68 @@ pub fn run(
                 continue;
             }
             if token.0 < FIRST_CONN {
-                if accept_paused_until.is_none() {
-                    accept_paused_until = accept_all(
-                        &mut listeners,
-                        token.0,
-                        &poll,
-                        &mut conns,
-                        &mut free,
-                        &mut live,
-                        &mut again,
-                        &mut accept_more,
-                        &mut ctx,
-                    );
+                if index == 0 {
+                    acc.accept(token.0, &poll, &mut slots, &mut ctx);
+                } else {
+                    acc.defer(token.0, &poll, ctx.now);
                 }
                 continue;
             }
-            let idx = token.0 - FIRST_CONN;
-            let Some(Some(conn)) = conns.get_mut(idx) else {
-                continue;
-            };
             let hup = event.is_read_closed() || event.is_error();
-            if guarded(|| conn.drive(&mut ctx, event.is_readable(), hup)) == Next::Close {
-                conns[idx] = None;
-                free.push(idx);
-                live -= 1;
-            } else if conn.yielded() {
-                again.push(idx);
-            }
+            let readable = event.is_readable();
+            slots.drive(token.0 - FIRST_CONN, &mut ctx, |conn, ctx| {
+                conn.drive(ctx, readable, hup)
+            });
         }
         // Those that yielded last round (and got no event this round) go on now.
-        std::mem::swap(&mut again, &mut again_now);
+        std::mem::swap(&mut slots.again, &mut again_now);
         again_now.sort_unstable();
         again_now.dedup();
         for idx in again_now.drain(..) {
-            let Some(Some(conn)) = conns.get_mut(idx) else {
-                continue;
-            };
-            if !conn.yielded() {
-                // Driven by an event this round, and done or waiting for the socket.
-                continue;
+            if slots
+                .conns
+                .get(idx)
+                .is_some_and(|c| c.as_ref().is_some_and(|c| c.yielded()))
+            {
+                slots.drive(idx, &mut ctx, |conn, ctx| conn.drive(ctx, false, false));
             }
-            if guarded(|| conn.drive(&mut ctx, false, false)) == Next::Close {
-                conns[idx] = None;
-                free.push(idx);
-                live -= 1;
-            } else if conn.yielded() {
-                again.push(idx);
-            }
+            // Otherwise driven by an event this round, and done or waiting for the socket.
         }
 
-        // Listeners that had more to accept last round (edge-triggered: no new event).
-        std::mem::swap(&mut accept_more, &mut accept_now);
+        // Listeners that had more to accept last round, and those whose connections the
+        // first worker has left long enough.
+        std::mem::swap(&mut acc.more, &mut accept_now);
+        if acc.deferred_until.is_some_and(|t| ctx.now >= t) {
+            acc.resume(&poll, &mut slots, &mut ctx);
+        }
         accept_now.sort_unstable();
         accept_now.dedup();
         for i in accept_now.drain(..) {
-            if accept_paused_until.is_none() {
-                accept_paused_until = accept_all(
-                    &mut listeners,
-                    i,
-                    &poll,
-                    &mut conns,
-                    &mut free,
-                    &mut live,
-                    &mut again,
-                    &mut accept_more,
-                    &mut ctx,
-                );
-            }
+            acc.accept(i, &poll, &mut slots, &mut ctx);
         }
 
         if ctx.now >= next_sweep {
             next_sweep = ctx.now + TICK;
-            for (idx, slot) in conns.iter_mut().enumerate() {
-                let Some(conn) = slot.as_mut() else { continue };
-                if conn.deadline <= ctx.now && guarded(|| conn.on_timeout(&mut ctx)) == Next::Close
+            for idx in 0..slots.conns.len() {
+                if slots.conns[idx]
+                    .as_ref()
+                    .is_some_and(|c| c.deadline <= ctx.now)
                 {
-                    *slot = None;
-                    free.push(idx);
-                    live -= 1;
+                    slots.drive(idx, &mut ctx, |conn, ctx| conn.on_timeout(ctx));
                 }
             }
-            if let Some(until) = accept_paused_until {
-                if ctx.now >= until {
-                    accept_paused_until = None;
-                    for i in 0..listeners.len() {
-                        if accept_paused_until.is_none() {
-                            accept_paused_until = accept_all(
-                                &mut listeners,
-                                i,
-                                &poll,
-                                &mut conns,
-                                &mut free,
-                                &mut live,
-                                &mut again,
-                                &mut accept_more,
-                                &mut ctx,
-                            );
-                        }
-                    }
+            if acc.paused_until.is_some_and(|until| ctx.now >= until) {
+                acc.paused_until = None;
+                for i in 0..acc.listeners.len() {
+                    acc.accept(i, &poll, &mut slots, &mut ctx);
                 }
             }
         }
 
         if let Some(deadline) = grace_deadline {
-            if live == 0 || ctx.now >= deadline {
+            if slots.live == 0 || ctx.now >= deadline {
                 // Dropping the connections drops unfinished uploads and their temporaries.
-                conns.clear();
+                slots.conns.clear();
                 return Ok(());
             }
         }
@@ -359,19 +442,14 @@ fn guarded(f: impl FnOnce() -> Next) -> Next {
 /// then (`Connection: close`) is closed without ever being registered with the poll.
 /// Registering afterwards loses nothing: an edge-triggered registration reports readiness
 /// that is already there.
-#[allow(clippy::too_many_arguments)]
 fn accept_all(
-    listeners: &mut [Option<TcpListener>],
+    acc: &mut Accepting,
     i: usize,
     poll: &Poll,
-    conns: &mut Vec<Option<Box<Conn>>>,
-    free: &mut Vec<usize>,
-    live: &mut usize,
-    again: &mut Vec<usize>,
-    more: &mut Vec<usize>,
+    slots: &mut Slots,
     ctx: &mut Ctx,
 ) -> Option<Instant> {
-    let Some(Some(listener)) = listeners.get_mut(i) else {
+    let Some(Some(listener)) = acc.listeners.get_mut(i) else {
         return None;
     };
     for _ in 0..ACCEPT_BATCH {
@@ -380,13 +458,13 @@ fn accept_all(
                 // On Linux the socket inherits TCP_NODELAY from the listener.
                 #[cfg(not(any(target_os = "linux", target_os = "android")))]
                 let _ = sock.set_nodelay(true);
-                let idx = free.pop().unwrap_or_else(|| {
-                    conns.push(None);
-                    conns.len() - 1
+                let idx = slots.free.pop().unwrap_or_else(|| {
+                    slots.conns.push(None);
+                    slots.conns.len() - 1
                 });
                 let mut conn = Box::new(Conn::new(sock, peer, idx, ctx));
                 if guarded(|| conn.drive(ctx, true, false)) == Next::Close {
-                    free.push(idx);
+                    slots.free.push(idx);
                     continue;
                 }
                 if poll
@@ -398,14 +476,14 @@ fn accept_all(
                     )
                     .is_err()
                 {
-                    free.push(idx);
+                    slots.free.push(idx);
                     continue;
                 }
                 if conn.yielded() {
-                    again.push(idx);
+                    slots.again.push(idx);
                 }
-                conns[idx] = Some(conn);
-                *live += 1;
+                slots.conns[idx] = Some(conn);
+                slots.live += 1;
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return None,
             Err(e)
@@ -421,6 +499,6 @@ fn accept_all(
         }
     }
     // Connections are answered as they are accepted: let the others have a turn.
-    more.push(i);
+    acc.more.push(i);
     None
 }
