@@ -99,8 +99,8 @@ pub struct Cli {
     #[arg(long, value_name = "NAME")]
     pub allow_host: Vec<String>,
 
-    /// Worker threads [default: one per core]. With clients on the same few cores (local
-    /// testing, a load generator), 1 gives lower latency.
+    /// Worker threads [default: one per core]. New connections go to the first worker
+    /// while it keeps up; the others take those it leaves waiting for 10 ms.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
 

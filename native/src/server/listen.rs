@@ -1,6 +1,6 @@
-//! Listening sockets: one per worker and address, all on the same port (SO_REUSEPORT), so
-//! the kernel spreads new connections over the workers; or the sockets a service manager
-//! passed in (socket activation, [`inherited`]), shared by the workers.
+//! Listening sockets: one per address (SO_REUSEPORT, so that another instance can join it
+//! with --share-port), or the sockets a service manager passed in (socket activation,
+//! [`inherited`]); either way every worker polls a duplicate of each.
 
 use socket2::{Domain, Protocol, Socket, Type};
 use std::io;
@@ -315,9 +315,32 @@ mod tests {
         let bound = bind_all(&["127.0.0.1".parse().unwrap()], 0, 1, false, false).unwrap();
         let listener = &bound.per_worker[0][0];
         listener.set_nonblocking(false).unwrap();
-        let _client = std::net::TcpStream::connect(bound.addrs[0]).unwrap();
+        let mut client = std::net::TcpStream::connect(bound.addrs[0]).unwrap();
+        std::io::Write::write_all(&mut client, b"GET").unwrap();
         let (accepted, _) = listener.accept().unwrap();
         assert!(accepted.nodelay().unwrap());
+    }
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[test]
+    fn a_connection_is_accepted_once_its_first_bytes_arrive() {
+        use std::io::Write;
+        let bound = bind_all(&["127.0.0.1".parse().unwrap()], 0, 1, false, false).unwrap();
+        let listener = &bound.per_worker[0][0];
+        let _silent = std::net::TcpStream::connect(bound.addrs[0]).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let err = listener.accept().unwrap_err();
+        assert_eq!(
+            err.kind(),
+            io::ErrorKind::WouldBlock,
+            "a silent one was accepted"
+        );
+        let mut speaking = std::net::TcpStream::connect(bound.addrs[0]).unwrap();
+        speaking.write_all(b"GET / HTTP/1.1\r\n").unwrap();
+        let local = speaking.local_addr().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let (_, peer) = listener.accept().unwrap();
+        assert_eq!(peer, local);
     }
 
     #[test]

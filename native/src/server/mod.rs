@@ -3,7 +3,7 @@
 //! - [`cli`]: the flags as typed; [`config`]: the settings they resolve to.
 //! - [`access`]: the users, their password hashes, and the failed logins that earn 429;
 //!   [`password`]: `--hash-password`.
-//! - [`listen`]: one SO_REUSEPORT listening socket per worker and address.
+//! - [`listen`]: one SO_REUSEPORT listening socket per address, a duplicate per worker.
 //! - [`worker`]: one thread per core, each with its own `mio` poll and connections.
 //! - [`conn`]: one connection's state machine around the core's parser.
 //! - [`commit`]: a few threads that make uploads durable off the event loop.

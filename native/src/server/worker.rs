@@ -502,3 +502,61 @@ fn accept_all(
     acc.more.push(i);
     None
 }
+
+#[cfg(all(test, any(target_os = "linux", target_os = "android")))]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// Two workers' polls on duplicates of one listening socket, registered in order.
+    fn two_workers() -> (Poll, Poll, Vec<std::net::TcpListener>, std::net::SocketAddr) {
+        let ip = ["127.0.0.1".parse().unwrap()];
+        let bound = super::super::listen::bind_all(&ip, 0, 2, false, false).unwrap();
+        let (first, second) = (Poll::new().unwrap(), Poll::new().unwrap());
+        let mut per_worker = bound.per_worker.into_iter();
+        let (a, b) = (per_worker.next().unwrap(), per_worker.next().unwrap());
+        register_listeners(&first, &a).unwrap();
+        register_listeners(&second, &b).unwrap();
+        let mut keep = a;
+        keep.extend(b);
+        (first, second, keep, bound.addrs[0])
+    }
+
+    #[test]
+    fn a_new_connection_wakes_only_the_first_waiting_worker() {
+        let (mut first, mut second, _listeners, addr) = two_workers();
+        // The first worker waits in its poll while a client connects and speaks.
+        let waiting = std::thread::spawn(move || {
+            let mut events = Events::with_capacity(8);
+            first
+                .poll(&mut events, Some(Duration::from_secs(5)))
+                .unwrap();
+            events.iter().map(|e| e.token()).collect::<Vec<_>>()
+        });
+        std::thread::sleep(Duration::from_millis(100));
+        let mut client = std::net::TcpStream::connect(addr).unwrap();
+        client.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+        assert_eq!(waiting.join().unwrap(), [Token(0)]);
+        // The second was passed over: nothing is reported to it.
+        let mut events = Events::with_capacity(8);
+        second.poll(&mut events, Some(Duration::ZERO)).unwrap();
+        assert!(events.is_empty(), "the second worker was woken too");
+    }
+
+    #[test]
+    fn a_busy_first_worker_is_passed_over() {
+        let (_first, mut second, _listeners, addr) = two_workers();
+        // Nobody waits in the first worker's poll: the second is woken.
+        let waiting = std::thread::spawn(move || {
+            let mut events = Events::with_capacity(8);
+            second
+                .poll(&mut events, Some(Duration::from_secs(5)))
+                .unwrap();
+            events.iter().map(|e| e.token()).collect::<Vec<_>>()
+        });
+        std::thread::sleep(Duration::from_millis(100));
+        let mut client = std::net::TcpStream::connect(addr).unwrap();
+        client.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+        assert_eq!(waiting.join().unwrap(), [Token(0)]);
+    }
+}
