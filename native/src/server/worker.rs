@@ -100,10 +100,12 @@ impl Ctx {
 /// All workers' duplicates share each socket's one accept queue. On Linux they are
 /// registered for exclusive wake-ups (`EPOLLEXCLUSIVE`): a new connection wakes only the
 /// first worker, in registration order, that is waiting in its poll, rather than every
-/// worker, and a worker busy serving is passed over. So connections gather on the first
-/// worker while it keeps up, and the next ones take what arrives while it is busy: on a
-/// machine whose cores the clients share (a load generator, local testing), fewer
-/// workers compete with them for the cores, and none is idle while connections wait.
+/// worker, and a worker busy serving is passed over. A worker other than the first that
+/// is woken leaves the queue to the first for [`DEFER`] before it accepts what is left
+/// (`Accepting::defer`). So connections gather on the first worker while it keeps up, and
+/// the others take those it leaves waiting: on a machine whose cores the clients share (a
+/// load generator, local testing), fewer workers compete with them for the cores, and
+/// none stays idle while connections wait.
 pub fn register_listeners(poll: &Poll, listeners: &[std::net::TcpListener]) -> io::Result<()> {
     for (i, l) in listeners.iter().enumerate() {
         register_listener(poll, i, l)?;
