@@ -64,39 +64,7 @@ fn listener(addr: SocketAddr, v6_only: bool) -> io::Result<Socket> {
     socket.set_nodelay(true)?;
     socket.bind(&addr.into())?;
     socket.listen(1024)?;
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    defer_accept(&socket, DEFER_ACCEPT_SECS)?;
     Ok(socket)
-}
-
-/// How long the kernel holds back a new connection that has sent nothing yet.
-const DEFER_ACCEPT_SECS: i32 = 1;
-
-/// TCP_DEFER_ACCEPT: the kernel hands a new connection to `accept` once its first bytes
-/// have arrived (or after about `secs` seconds without any), so a worker that accepts
-/// reads the request at once instead of registering the connection and sleeping until
-/// it comes. Neither rustix nor socket2 offers this option.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-#[allow(unsafe_code)]
-fn defer_accept(socket: &Socket, secs: i32) -> io::Result<()> {
-    use std::os::fd::AsRawFd;
-    let value: libc::c_int = secs;
-    // SAFETY: `socket` is an open socket for the whole call; the kernel reads exactly
-    // `size_of::<c_int>()` bytes from `value`, which lives on the stack for the call.
-    let rc = unsafe {
-        libc::setsockopt(
-            socket.as_raw_fd(),
-            libc::IPPROTO_TCP,
-            libc::TCP_DEFER_ACCEPT,
-            std::ptr::addr_of!(value).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
 }
 
 /// The listening sockets passed by a service manager (systemd's socket activation:
@@ -319,28 +287,6 @@ mod tests {
         std::io::Write::write_all(&mut client, b"GET").unwrap();
         let (accepted, _) = listener.accept().unwrap();
         assert!(accepted.nodelay().unwrap());
-    }
-
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    #[test]
-    fn a_connection_is_accepted_once_its_first_bytes_arrive() {
-        use std::io::Write;
-        let bound = bind_all(&["127.0.0.1".parse().unwrap()], 0, 1, false, false).unwrap();
-        let listener = &bound.per_worker[0][0];
-        let _silent = std::net::TcpStream::connect(bound.addrs[0]).unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        let err = listener.accept().unwrap_err();
-        assert_eq!(
-            err.kind(),
-            io::ErrorKind::WouldBlock,
-            "a silent one was accepted"
-        );
-        let mut speaking = std::net::TcpStream::connect(bound.addrs[0]).unwrap();
-        speaking.write_all(b"GET / HTTP/1.1\r\n").unwrap();
-        let local = speaking.local_addr().unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        let (_, peer) = listener.accept().unwrap();
-        assert_eq!(peer, local);
     }
 
     #[test]
