@@ -97,6 +97,14 @@ fn running_out_of_descriptors_neither_crashes_nor_spins() {
     let mut line = String::new();
     BufReader::new(&s).read_line(&mut line).unwrap();
     assert!(line.starts_with("HTTP/1.1 200 "), "{line:?}");
-    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+    // Behind it in the queue were the crowd's 160 unaccepted connections, 40 per round of
+    // descriptors: accepting resumes as soon as a descriptor is free, not after a pause
+    // per round (that took 0.6 to 1 s).
+    eprintln!("served in {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_millis(250),
+        "{:?}",
+        t.elapsed()
+    );
     assert!(server.is_running());
 }

@@ -158,6 +158,8 @@ struct Slots {
     /// Connections that stopped sending to let others have a turn; driven again next
     /// round.
     again: Vec<usize>,
+    /// A connection closed since accepting ran out of descriptors: one is free again.
+    freed: bool,
 }
 
 impl Slots {
@@ -177,6 +179,7 @@ impl Slots {
         if self.conns[idx].take().is_some() {
             self.free.push(idx);
             self.live -= 1;
+            self.freed = true;
         }
     }
 }
@@ -234,6 +237,9 @@ impl Accepting {
     fn accept(&mut self, i: usize, poll: &Poll, slots: &mut Slots, ctx: &mut Ctx) {
         if self.paused_until.is_none() {
             self.paused_until = accept_all(self, i, poll, slots, ctx);
+            if self.paused_until.is_some() {
+                slots.freed = false;
+            }
         }
     }
 }
@@ -275,6 +281,7 @@ pub fn run(
         free: Vec::new(),
         live: 0,
         again: Vec::new(),
+        freed: false,
     };
     let mut acc = Accepting {
         listeners: listeners
@@ -298,8 +305,8 @@ pub fn run(
         // pending, no deadline can pass: sleep until an event or the waker.
         let timeout = if !slots.again.is_empty() || !acc.more.is_empty() {
             Some(Duration::ZERO)
-        } else if let Some(until) = acc.deferred_until {
-            Some(until.saturating_duration_since(ctx.now))
+        } else if let Some(until) = acc.deferred_until.or(acc.paused_until) {
+            Some(until.saturating_duration_since(ctx.now).min(TICK))
         } else if ctx.store.is_caching() {
             Some(CACHE_IDLE)
         } else if slots.live == 0 && acc.paused_until.is_none() && grace_deadline.is_none() {
@@ -401,6 +408,18 @@ pub fn run(
         for i in accept_now.drain(..) {
             acc.accept(i, &poll, &mut slots, &mut ctx);
         }
+        // Out of descriptors: accept again once one is free (a connection closed; the
+        // queue may hold many whose peers have gone, each closed as soon as it is read),
+        // or after the pause (another process may have freed some).
+        if acc
+            .paused_until
+            .is_some_and(|until| slots.freed || ctx.now >= until)
+        {
+            acc.paused_until = None;
+            for i in 0..acc.listeners.len() {
+                acc.accept(i, &poll, &mut slots, &mut ctx);
+            }
+        }
 
         if ctx.now >= next_sweep {
             next_sweep = ctx.now + TICK;
@@ -410,12 +429,6 @@ pub fn run(
                     .is_some_and(|c| c.deadline <= ctx.now)
                 {
                     slots.drive(idx, &mut ctx, |conn, ctx| conn.on_timeout(ctx));
-                }
-            }
-            if acc.paused_until.is_some_and(|until| ctx.now >= until) {
-                acc.paused_until = None;
-                for i in 0..acc.listeners.len() {
-                    acc.accept(i, &poll, &mut slots, &mut ctx);
                 }
             }
         }
@@ -524,21 +537,32 @@ mod tests {
         (first, second, keep, bound.addrs[0])
     }
 
-    #[test]
-    fn a_new_connection_wakes_only_the_first_waiting_worker() {
-        let (mut first, mut second, _listeners, addr) = two_workers();
-        // The first worker waits in its poll while a client connects and speaks.
+    /// Waits in `poll` (on another thread) while a client connects to `addr` and speaks;
+    /// the tokens the poll reported, and the client (still connected).
+    fn woken_by_a_client(
+        mut poll: Poll,
+        addr: std::net::SocketAddr,
+    ) -> (Poll, Vec<Token>, std::net::TcpStream) {
         let waiting = std::thread::spawn(move || {
             let mut events = Events::with_capacity(8);
-            first
-                .poll(&mut events, Some(Duration::from_secs(5)))
+            poll.poll(&mut events, Some(Duration::from_secs(5)))
                 .unwrap();
-            events.iter().map(|e| e.token()).collect::<Vec<_>>()
+            let tokens = events.iter().map(|e| e.token()).collect();
+            (poll, tokens)
         });
         std::thread::sleep(Duration::from_millis(100));
         let mut client = std::net::TcpStream::connect(addr).unwrap();
         client.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
-        assert_eq!(waiting.join().unwrap(), [Token(0)]);
+        let (poll, tokens) = waiting.join().unwrap();
+        (poll, tokens, client)
+    }
+
+    #[test]
+    fn a_new_connection_wakes_only_the_first_waiting_worker() {
+        let (first, mut second, _listeners, addr) = two_workers();
+        // The first worker waits in its poll while a client connects and speaks.
+        let (_first, tokens, _client) = woken_by_a_client(first, addr);
+        assert_eq!(tokens, [Token(0)]);
         // The second was passed over: nothing is reported to it.
         let mut events = Events::with_capacity(8);
         second.poll(&mut events, Some(Duration::ZERO)).unwrap();
@@ -547,18 +571,9 @@ mod tests {
 
     #[test]
     fn a_busy_first_worker_is_passed_over() {
-        let (_first, mut second, _listeners, addr) = two_workers();
+        let (_first, second, _listeners, addr) = two_workers();
         // Nobody waits in the first worker's poll: the second is woken.
-        let waiting = std::thread::spawn(move || {
-            let mut events = Events::with_capacity(8);
-            second
-                .poll(&mut events, Some(Duration::from_secs(5)))
-                .unwrap();
-            events.iter().map(|e| e.token()).collect::<Vec<_>>()
-        });
-        std::thread::sleep(Duration::from_millis(100));
-        let mut client = std::net::TcpStream::connect(addr).unwrap();
-        client.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
-        assert_eq!(waiting.join().unwrap(), [Token(0)]);
+        let (_second, tokens, _client) = woken_by_a_client(second, addr);
+        assert_eq!(tokens, [Token(0)]);
     }
 }
