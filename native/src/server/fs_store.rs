@@ -28,6 +28,7 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{PoisonError, RwLock};
 use std::time::Instant;
 
@@ -59,9 +60,26 @@ pub struct FsStore {
     now: Cell<u64>,
     /// Bytes of file contents held by `cache` (at most [`CACHE_BYTES`]).
     cached_bytes: Cell<usize>,
-    /// The last listing made, its folder and the second it was made in: requests for the
-    /// same folder within that second share its entries instead of each holding a copy.
-    last_listing: RefCell<Option<(String, u64, Listed)>>,
+    /// The last listing made: requests for the same folder share its entries instead of
+    /// each holding a copy, while it is current ([`Made`]).
+    last_listing: RefCell<Option<(String, Made, Listed)>>,
+}
+
+/// When a listing was made: the second, the folder's stamp and the count of this process's
+/// writes. A listing is reused only while all three are the same: an upload or removal by
+/// any worker shows in the next listing, and so does an entry another program adds,
+/// removes or renames (it changes the folder's mtime), unless it lands in the same tick of
+/// the file-timestamp clock as the listing; a file another program changes in place shows
+/// its new size within the second.
+type Made = (u64, Stamp, u64);
+
+/// Uploads committed and files removed by this process, all workers together: a listing
+/// made before one of them is not reused after it.
+static WRITES: AtomicU64 = AtomicU64::new(0);
+
+/// Counts a write for [`WRITES`]; called once the change is made.
+fn wrote() {
+    WRITES.fetch_add(1, Ordering::Release);
 }
 
 /// An open file and what `fstat` said about it.
@@ -435,14 +453,11 @@ fn split_parent(rel: &str) -> (&str, &str) {
 }
 
 impl FsStore {
-    /// Reads a directory's entries, bounded in count and time.
-    fn read_dir(&self, rel: &str) -> Result<Listed, StoreError> {
-        let fd = self
-            .open_beneath(rel, OFlags::RDONLY | OFlags::DIRECTORY)
-            .map_err(|e| store_error(&e))?;
+    /// Reads the entries of directory `rel` (open as `fd`), bounded in count and time.
+    fn read_dir(&self, rel: &str, fd: &OwnedFd) -> Result<Listed, StoreError> {
         let (mut entries, mut left_out, mut truncated) = (Vec::new(), 0, false);
         let started = Instant::now();
-        let dir_iter = rustix::fs::Dir::read_from(&fd).map_err(|e| store_error(&e.into()))?;
+        let dir_iter = rustix::fs::Dir::read_from(fd).map_err(|e| store_error(&e.into()))?;
         for (n, entry) in dir_iter.enumerate() {
             let Ok(entry) = entry else { break };
             // Bounded in size and time, however large the folder: the listing then says
@@ -462,7 +477,7 @@ impl FsStore {
             // One `fstatat` beside the folder's handle; only a symlink is followed, and
             // then beneath the root. Entries that escape the root, vanish meanwhile or are
             // neither file nor directory are left out.
-            let meta = match rustix::fs::statat(&fd, entry.file_name(), AtFlags::SYMLINK_NOFOLLOW) {
+            let meta = match rustix::fs::statat(fd, entry.file_name(), AtFlags::SYMLINK_NOFOLLOW) {
                 Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Symlink => {
                     let child = if rel.is_empty() {
                         name.to_string()
@@ -497,13 +512,20 @@ impl FileStore for FsStore {
 
     fn list(&self, dir: &StorePath) -> Result<Listed, StoreError> {
         let rel = dir.as_str();
-        if let Some((path, made, listed)) = &*self.last_listing.borrow() {
-            if path == rel && *made == self.now.get() {
+        // Before the folder is read: a write counted after this shows in the next listing.
+        let writes = WRITES.load(Ordering::Acquire);
+        let fd = self
+            .open_beneath(rel, OFlags::RDONLY | OFlags::DIRECTORY)
+            .map_err(|e| store_error(&e))?;
+        let st = rustix::fs::fstat(&fd).map_err(|e| store_error(&e.into()))?;
+        let made = (self.now.get(), Stamp::of(&st), writes);
+        if let Some((path, when, listed)) = &*self.last_listing.borrow() {
+            if path == rel && *when == made {
                 return Ok(listed.clone());
             }
         }
-        let listed = self.read_dir(rel)?.prepare(dir);
-        *self.last_listing.borrow_mut() = Some((rel.to_string(), self.now.get(), listed.clone()));
+        let listed = self.read_dir(rel, &fd)?.prepare(dir);
+        *self.last_listing.borrow_mut() = Some((rel.to_string(), made, listed.clone()));
         Ok(listed)
     }
 
@@ -614,7 +636,9 @@ impl FileStore for FsStore {
         let dir = self
             .open_beneath(parent, OFlags::RDONLY | OFlags::DIRECTORY)
             .map_err(|e| store_error(&e))?;
-        rustix::fs::unlinkat(&dir, name, AtFlags::empty()).map_err(|e| store_error(&e.into()))
+        rustix::fs::unlinkat(&dir, name, AtFlags::empty()).map_err(|e| store_error(&e.into()))?;
+        wrote();
+        Ok(())
     }
 
     fn is_read_only(&self) -> bool {
@@ -666,6 +690,7 @@ impl Upload for FsUpload {
         }
         drop(file);
         self.done = true;
+        wrote();
         // Make the rename itself durable; the data already is.
         let to = dirs.last().map_or(self.dir.as_fd(), |d| d.as_fd());
         let _ = rustix::fs::fsync(to);
@@ -864,6 +889,61 @@ mod tests {
         assert_eq!(store.cache.borrow().len(), 1);
         store.tick(100 + CACHE_SECONDS);
         assert!(store.cache.borrow().is_empty());
+        std::fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn a_listing_is_shared_only_while_nothing_changed() {
+        let root = temp_root("listing");
+        std::fs::write(root.join("a"), b"a").unwrap();
+        let (store, other) = (
+            FsStore::new(&root, false).unwrap(),
+            FsStore::new(&root, false).unwrap(),
+        );
+        // All within one second, as a busy worker sees it.
+        store.tick(100);
+        let names = |store: &FsStore| {
+            let listed = store.list(&StorePath::root()).unwrap();
+            listed
+                .entries()
+                .iter()
+                .map(|e| e.name.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&store), ["a"]);
+        let shared = |store: &FsStore| {
+            store
+                .last_listing
+                .borrow()
+                .as_ref()
+                .unwrap()
+                .2
+                .entries()
+                .as_ptr()
+        };
+        let first = shared(&store);
+        assert_eq!(names(&store), ["a"]);
+        assert_eq!(shared(&store), first, "the same folder, unchanged: shared");
+        // An upload this store commits, one another worker's store commits, and a removal
+        // each show in the very next listing.
+        let upload = |store: &FsStore, name: &str| {
+            let mut up = store
+                .begin_upload(&StorePath::root().join(name).unwrap())
+                .unwrap();
+            up.write(b"new").unwrap();
+            up.commit().unwrap();
+        };
+        upload(&store, "b");
+        assert_eq!(names(&store), ["a", "b"]);
+        upload(&other, "c");
+        assert_eq!(names(&store), ["a", "b", "c"]);
+        other.remove(&StorePath::root().join("a").unwrap()).unwrap();
+        assert_eq!(names(&store), ["b", "c"]);
+        // Another program's new entry changes the folder's mtime (past one tick of the
+        // file-timestamp clock, 10 ms at most).
+        std::thread::sleep(Duration::from_millis(20));
+        std::fs::write(root.join("d"), b"d").unwrap();
+        assert_eq!(names(&store), ["b", "c", "d"]);
         std::fs::remove_dir_all(root).unwrap();
     }
 
