@@ -11,9 +11,10 @@
 //!   [`remove_stale_temporaries`] deletes those a crash left behind.
 //! - Each worker owns its own store; `metadata` keeps the file it opened so the reply can
 //!   send it without opening it again ([`FsStore::open_file`]). Files opened in the last
-//!   second stay open for their path, checked with `fstat` on each use; a small file that
-//!   last changed seconds ago also keeps its contents, dropped as soon as `fstat` shows
-//!   another size, mtime or ctime ([`FsStore::read_small`]).
+//!   second stay open for their path, checked with `fstat` once per wake-up of the worker
+//!   and after each upload or removal by the process; a small file that last changed
+//!   seconds ago also keeps its contents, dropped as soon as `fstat` shows another size,
+//!   mtime or ctime ([`FsStore::read_small`]).
 
 use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 use rustix::io::Errno;
@@ -58,6 +59,8 @@ pub struct FsStore {
     cache: RefCell<HashMap<String, Cached>>,
     /// The time in whole seconds, as last told by [`FsStore::tick`].
     now: Cell<u64>,
+    /// Counts the calls of [`FsStore::tick`]: the worker's wake-ups.
+    round: Cell<u64>,
     /// Bytes of file contents held by `cache` (at most [`CACHE_BYTES`]).
     cached_bytes: Cell<usize>,
     /// The last listing made: requests for the same folder share its entries instead of
@@ -91,6 +94,9 @@ struct Cached {
     opened: u64,
     /// What the last `fstat` said: any change to the file's contents changes its ctime.
     stamp: Stamp,
+    /// When that `fstat` ran: the round and the count of this process's [`WRITES`]. In
+    /// the same round, with no write since, the entry is used without another.
+    checked: (u64, u64),
     /// The whole contents of a small file, read after an `fstat` that gave `stamp`; kept
     /// only while `stamp` holds (see [`FsStore::read_small`]).
     data: Option<Rc<[u8]>>,
@@ -122,10 +128,10 @@ impl Stamp {
     }
 }
 
-/// How long an open file is reused for its path. Changes to the file itself show at once
-/// (each hit runs `fstat`), and so does its removal or replacement by a rename (the old
-/// file has no link left); only a file replaced while hard-linked elsewhere is seen late,
-/// by this much at most.
+/// How long an open file is reused for its path. Changes to the file itself show from the
+/// worker's next wake-up (each round's first hit runs `fstat`), and so does its removal or
+/// replacement by a rename (the old file has no link left); only a file replaced while
+/// hard-linked elsewhere is seen late, by this much at most.
 const CACHE_SECONDS: u64 = 1;
 /// Most files a worker keeps open this way.
 const CACHE_ENTRIES: usize = 1024;
@@ -153,6 +159,7 @@ impl FsStore {
             last_open: RefCell::new((String::new(), None)),
             cache: RefCell::new(HashMap::new()),
             now: Cell::new(0),
+            round: Cell::new(0),
             cached_bytes: Cell::new(0),
             last_listing: RefCell::new(None),
         })
@@ -198,9 +205,13 @@ impl FsStore {
         missing
     }
 
-    /// Tells the store the time (whole seconds); once a second, files kept open longer
-    /// than the cache allows are closed.
+    /// Tells the store the time (whole seconds) at the start of a round, a wake-up of the
+    /// worker: a file kept open is checked with `fstat` once per round (and again after
+    /// an upload or removal by this process), so one that another program changes or
+    /// replaces shows from the next round on. Once a second, files kept open longer than
+    /// the cache allows are closed.
     pub fn tick(&self, now: u64) {
+        self.round.set(self.round.get() + 1);
         if now != self.now.get() {
             self.now.set(now);
             let mut bytes = 0;
@@ -229,12 +240,18 @@ impl FsStore {
         self.cached_bytes.set(0);
     }
 
-    /// The cached metadata of `rel`, checked with `fstat`; `None` when not cached (or
-    /// no longer valid).
+    /// The cached metadata of `rel`, checked with `fstat` once per round; `None` when not
+    /// cached (or no longer valid).
     fn cached(&self, rel: &str) -> Option<Metadata> {
         let mut cache = self.cache.borrow_mut();
         let entry = cache.get_mut(rel)?;
         let fresh = self.now.get().saturating_sub(entry.opened) < CACHE_SECONDS;
+        // Before the `fstat`: a write counted after it makes the next use check again.
+        let checked = (self.round.get(), WRITES.load(Ordering::Acquire));
+        if fresh && entry.checked == checked {
+            self.keep_open(rel, Rc::clone(&entry.file));
+            return Some(entry.meta);
+        }
         let st = match rustix::fs::fstat(&*entry.file) {
             // No link left: removed, or replaced by a rename. Look the path up again.
             Ok(st) if fresh && st.st_nlink > 0 => st,
@@ -247,6 +264,7 @@ impl FsStore {
         };
         let meta = file_metadata(&st)?;
         entry.meta = meta;
+        entry.checked = checked;
         let stamp = Stamp::of(&st);
         if stamp != entry.stamp {
             // Changed since its contents were read: read them again.
@@ -344,6 +362,7 @@ impl FsStore {
                 return Ok(Some(meta));
             }
         }
+        let checked = (self.round.get(), WRITES.load(Ordering::Acquire));
         let fd = match self.open_beneath(rel, OFlags::RDONLY | OFlags::NONBLOCK) {
             Ok(fd) => fd,
             Err(e) => {
@@ -369,6 +388,7 @@ impl FsStore {
                 meta,
                 opened,
                 stamp: Stamp::of(&st),
+                checked,
                 data: None,
             };
             if let Some(old) = cache.insert(rel.to_string(), cached) {
@@ -870,18 +890,23 @@ mod tests {
         store.tick(100);
         let len = |store: &FsStore| store.stat_beneath("f", true).unwrap().map(|m| m.len);
         assert_eq!(len(&store), Some(3));
-        // A hit: the same open file, and what it holds now.
+        // A hit: the same open file, and what it holds from the next round (the worker's
+        // next wake-up) on. (Within a round it may not be checked again: only this
+        // process's writes, counted for all its stores, make it so.)
         let first = store.last_open.borrow().1.as_ref().map(Rc::as_ptr).unwrap();
         std::fs::write(root.join("f"), b"three").unwrap();
+        store.tick(100);
         assert_eq!(len(&store), Some(5));
         let second = store.last_open.borrow().1.as_ref().map(Rc::as_ptr).unwrap();
         assert_eq!(first, second);
-        // Replaced by a rename: the new file is seen at once.
+        // Replaced by a rename: the new file is seen next round.
         std::fs::write(root.join("g"), b"renamed!").unwrap();
         std::fs::rename(root.join("g"), root.join("f")).unwrap();
+        store.tick(100);
         assert_eq!(len(&store), Some(8));
-        // Removed: gone at once.
+        // Removed: gone next round.
         std::fs::remove_file(root.join("f")).unwrap();
+        store.tick(100);
         assert_eq!(len(&store), None);
         // Entries older than the cache allows are closed on the next tick.
         std::fs::write(root.join("f"), b"x").unwrap();
@@ -984,13 +1009,22 @@ mod tests {
         assert!(kept(&store));
         assert_eq!(store.cached_bytes.get(), 4);
         assert_eq!(read(&store), b"bbbb");
-        // Rewritten in place with the same size: the new ctime drops what was kept.
+        // Rewritten in place with the same size: the new ctime drops what was kept, from
+        // the next round (the worker's next wake-up) on.
         std::thread::sleep(Duration::from_millis(30));
         std::fs::write(root.join("f"), b"cccc").unwrap();
+        store.tick(now + 11);
         assert_eq!(read(&store), b"cccc");
         assert_eq!(read(&store), b"cccc");
         std::fs::write(root.join("f"), b"dd").unwrap();
+        store.tick(now + 11);
         assert_eq!(read(&store), b"dd");
+        // An upload by this process (any worker's store) shows in the same round.
+        let other = FsStore::new(&root, false).unwrap();
+        let mut up = other.begin_upload(&path).unwrap();
+        up.write(b"uploaded").unwrap();
+        up.commit().unwrap();
+        assert_eq!(read(&store), b"uploaded");
         store.drop_cache();
         assert_eq!(store.cached_bytes.get(), 0);
         std::fs::remove_dir_all(root).unwrap();
